@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"sync"
+
+	"github.com/rs/zerolog"
+)
+
+// newLogger writes JSON (or console) lines to w, with every secret
+// replaced before the line leaves the process.
+func newLogger(w io.Writer, level, format string, secrets []string) zerolog.Logger {
+	w = &redactor{w: w, secrets: secrets}
+	if format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, NoColor: true}
+	}
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// redactor is the last line of defence: nothing logs a token on purpose,
+// and this makes sure nothing does by accident (an error that quotes a
+// request, a URL with a query string).
+type redactor struct {
+	mu      sync.Mutex
+	w       io.Writer
+	secrets []string
+}
+
+func (r *redactor) Write(p []byte) (int, error) {
+	out := p
+	for _, s := range r.secrets {
+		if bytes.Contains(out, []byte(s)) {
+			out = bytes.ReplaceAll(out, []byte(s), []byte("[REDACTED]"))
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := r.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

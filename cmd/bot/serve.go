@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/incident-bot/bot/internal/commands"
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/runbook"
+	"github.com/incident-bot/bot/internal/slackapp"
+	"github.com/incident-bot/bot/internal/store/sqlite"
+	"github.com/incident-bot/bot/internal/vendors"
+)
+
+// shutdownGrace bounds the drain on SIGTERM: requests in flight, then
+// background work (triage, posts, uploads).
+const shutdownGrace = 10 * time.Second
+
+const serveUsage = `Usage: bot serve
+
+Runs the bot: the Slack routes (/slack/commands, /slack/interactions,
+/slack/events) and /healthz, /readyz, /metrics on BOT_ADDR. Needs
+SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md).
+SIGTERM or SIGINT: stop taking requests, finish work in flight, exit 0.
+`
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if wantsHelp(args) {
+		fmt.Fprint(stdout, serveUsage)
+		return nil
+	}
+	if len(args) > 0 {
+		return usageError("serve takes no arguments (got %q): configure it with environment variables", args[0])
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	triager, err := newTriager(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.secrets())
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	store, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close() // last: after the server and the background work
+
+	m := newMetrics()
+	slack := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
+	slack.Observe = m.observeSlack
+	svc := &commands.Service{
+		Store: store, Slack: slack, Thread: slack, Files: slack, Groups: slack,
+		Triage: &catalogTriager{t: triager, m: m}, Log: log,
+		Config: commands.Config{Intervals: cfg.Intervals, ResolveAllowed: cfg.ResolveAllowed},
+	}
+	svc.Start()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return usageError("BOT_ADDR %s: cannot listen: %v", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           routes(cfg, svc, store, m, log),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("database", storeKind(cfg.DatabaseURL)).
+		Str("reminder_intervals", formatIntervals(cfg.Intervals)).Msg("serving")
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Msg("shutting down: no new requests, finishing work in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn().Err(err).Msg("requests still open at the deadline")
+	}
+	if !svc.Shutdown(sctx) {
+		log.Warn().Msg("background work cut short at the shutdown deadline")
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+func storeKind(u string) string {
+	d, _, _ := parseDatabaseURL(u)
+	return d
+}
+
+// openStore opens the database DATABASE_URL names.
+func openStore(ctx context.Context, url string) (incident.Store, error) {
+	driver, addr, err := parseDatabaseURL(url)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	switch driver {
+	case "sqlite":
+		db, err := sqlite.Open(ctx, addr)
+		if err != nil {
+			return nil, usageError("DATABASE_URL: cannot open the SQLite database %s: %v", addr, err)
+		}
+		return db, nil
+	}
+	return nil, usageError("DATABASE_URL: postgres is not supported by this build yet; use sqlite:PATH")
+}
+
+// catalogTriager adapts the vendor triage to the command layer.
+type catalogTriager struct {
+	t *vendors.Triager
+	m *metrics
+}
+
+func (c *catalogTriager) Triage(ctx context.Context, vendor string) (runbook.Report, error) {
+	r, err := c.t.Triage(ctx, vendor)
+	var unknown *vendors.UnknownVendorError
+	if errors.As(err, &unknown) {
+		return r, &incident.Error{Kind: incident.Invalid, Message: unknown.Error(), Err: err}
+	}
+	if err == nil && c.m != nil {
+		c.m.triageTotal.WithLabelValues(r.Vendor, string(r.Cause)).Inc()
+	}
+	return r, err
+}
+
+func (c *catalogTriager) VendorName(key string) (string, bool) {
+	v, ok := c.t.Catalog.Lookup(key)
+	return v.Name, ok
+}
+
+func (c *catalogTriager) Vendors() []string { return c.t.Catalog.Keys() }

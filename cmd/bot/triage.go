@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/incident-bot/bot/internal/runbook"
+	"github.com/incident-bot/bot/internal/vendors"
+)
+
+const triageUsage = `Usage: bot triage VENDOR [--json]
+
+Checks VENDOR the way the runbooks do, all at once and within
+TRIAGE_DEADLINE (default 8s): its status page, one authenticated call to its
+API with the token from its variable (e.g. HUBSPOT_ACCESS_TOKEN), the
+rate-limit figures of that answer, and our own HEALTH_URL when set. Prints
+the cause, a suggested severity, what to do and where to read more.
+
+  --json   print the report as JSON, for scripts
+
+Exit 0 when healthy, 1 when a problem was found, 2 on a usage or
+configuration error. bot vendors lists the vendor keys; VENDORS_FILE
+overrides or adds vendors.
+`
+
+const vendorsUsage = `Usage: bot vendors [--json]
+
+Lists the vendor catalog: key, name, the variable that holds each token and
+whether it is set (never its value), the API base and the status page.
+VENDORS_FILE merges over the built-in catalog, vendor by vendor, field by
+field.
+
+  --json   print the catalog as JSON
+`
+
+// cmdTriage is bot triage VENDOR [--json].
+func cmdTriage(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("triage", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	names, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, triageUsage)
+		return nil
+	}
+	if err != nil {
+		return usageError("triage: %v; usage: bot triage VENDOR [--json]", err)
+	}
+	switch len(names) {
+	case 0:
+		return usageError("triage: name a vendor: bot triage VENDOR [--json] (bot vendors lists them)")
+	case 1:
+	default:
+		return usageError("triage takes one vendor, got %d (%s): bot triage VENDOR [--json]", len(names), strings.Join(names, " "))
+	}
+	t, err := newTriager(getenv)
+	if err != nil {
+		return err
+	}
+	r, err := t.Triage(ctx, names[0])
+	var unknown *vendors.UnknownVendorError
+	if errors.As(err, &unknown) {
+		return usageError("unknown vendor %q: known vendors are %s", unknown.Name, strings.Join(unknown.Known, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("triage %s: %w", names[0], err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(r)
+	} else {
+		err = runbook.WriteText(stdout, r)
+	}
+	if err != nil {
+		return fmt.Errorf("triage %s: write the report: %w", names[0], err)
+	}
+	if r.Problem() {
+		return errProblemFound
+	}
+	return nil
+}
+
+// parseInterspersed parses flags before and after the positional
+// arguments, which the flag package alone stops at.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return names, nil
+		}
+		names = append(names, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// newTriager builds the triager from configuration: VENDORS_FILE,
+// HEALTH_URL, TRIAGE_DEADLINE, and the tokens through getenv. Problems are
+// usage errors that say what to fix.
+func newTriager(getenv func(string) string) (*vendors.Triager, error) {
+	cat, err := vendors.LoadCatalog(strings.TrimSpace(getenv("VENDORS_FILE")))
+	if err != nil {
+		return nil, usageError("VENDORS_FILE: %v", err)
+	}
+	deadline, err := parseDeadline(getenv("TRIAGE_DEADLINE"))
+	if err != nil {
+		return nil, err
+	}
+	health := strings.TrimSpace(getenv("HEALTH_URL"))
+	if health != "" {
+		u, err := url.Parse(health)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, usageError("HEALTH_URL=%q: want an http(s) URL like https://app.example.com/healthz, or leave it unset", health)
+		}
+	}
+	return &vendors.Triager{
+		Catalog:   cat,
+		Getenv:    getenv,
+		HealthURL: health,
+		Deadline:  deadline,
+	}, nil
+}
+
+// Bounds of TRIAGE_DEADLINE.
+const (
+	minDeadline = 100 * time.Millisecond
+	maxDeadline = 10 * time.Minute
+)
+
+// parseDeadline reads TRIAGE_DEADLINE: a Go duration ("8s", "1500ms"), or
+// a plain number of seconds.
+func parseDeadline(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return vendors.DefaultDeadline, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		secs, nerr := strconv.ParseFloat(v, 64)
+		if nerr != nil {
+			return 0, usageError("TRIAGE_DEADLINE=%q: want a duration like 8s or 1500ms", v)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d < minDeadline || d > maxDeadline {
+		return 0, usageError("TRIAGE_DEADLINE=%q: want a duration between %s and %s, like 8s", v, minDeadline, maxDeadline)
+	}
+	return d, nil
+}
+
+// vendorRow is one catalog entry as bot vendors shows it.
+type vendorRow struct {
+	Key        string `json:"key"`
+	Name       string `json:"name"`
+	TokenEnv   string `json:"token_env"`
+	TokenSet   bool   `json:"token_set"`
+	APIURL     string `json:"api_url"`
+	NeedsAPI   bool   `json:"api_url_needed,omitempty"`
+	StatusKind string `json:"status_kind"`
+	StatusURL  string `json:"status_url,omitempty"`
+}
+
+// cmdVendors is bot vendors [--json].
+func cmdVendors(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("vendors", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print the catalog as JSON")
+	extra, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, vendorsUsage)
+		return nil
+	}
+	if err != nil {
+		return usageError("vendors: %v; usage: bot vendors [--json]", err)
+	}
+	if len(extra) > 0 {
+		return usageError("vendors takes no arguments (got %q): bot vendors [--json]", extra[0])
+	}
+	cat, err := vendors.LoadCatalog(strings.TrimSpace(getenv("VENDORS_FILE")))
+	if err != nil {
+		return usageError("VENDORS_FILE: %v", err)
+	}
+	rows := make([]vendorRow, 0, len(cat.Keys()))
+	for _, k := range cat.Keys() {
+		v, _ := cat.Lookup(k)
+		row := vendorRow{
+			Key: v.Key, Name: v.Name, TokenEnv: v.TokenEnv, TokenSet: strings.TrimSpace(getenv(v.TokenEnv)) != "",
+			APIURL: v.APIURL, StatusKind: v.StatusKind,
+			NeedsAPI: v.NeedsAPIURL(),
+		}
+		if v.StatusKind != vendors.StatusNone {
+			row.StatusURL = v.StatusURL
+		}
+		rows = append(rows, row)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rows); err != nil {
+			return fmt.Errorf("vendors: %w", err)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tNAME\tTOKEN\tAPI\tSTATUS PAGE")
+	for _, r := range rows {
+		token := r.TokenEnv + " (unset)"
+		if r.TokenSet {
+			token = r.TokenEnv + " (set)"
+		}
+		api := r.APIURL
+		if r.NeedsAPI {
+			api = "set " + r.Key + ".api_url in VENDORS_FILE"
+		}
+		status := "none"
+		if r.StatusURL != "" {
+			status = r.StatusKind + " " + r.StatusURL
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Key, r.Name, token, api, status)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("vendors: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,317 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/messages"
+)
+
+// declare opens an incident that is not about a vendor.
+func (s *Service) declare(ctx context.Context, cmd Command, title string) messages.Message {
+	title = strings.TrimSpace(title)
+	if title == "" {
+		return notice("Give the incident a title: `/incident declare Checkout emails are not sent`.")
+	}
+	inc := s.newIncident(cmd, messages.Truncate(maxTitle, title), incident.P3)
+	s.goBackground("declare", func(ctx context.Context) {
+		s.open(ctx, cmd, inc, "")
+	})
+	return notice(fmt.Sprintf("Declaring *%s*… the incident will be posted in this channel.", messages.Escape(inc.Title)))
+}
+
+func (s *Service) newIncident(cmd Command, title string, sev incident.Severity) *incident.Incident {
+	now := s.Now()
+	return &incident.Incident{
+		ID: s.NewID(), TeamID: cmd.TeamID, Title: title, Severity: sev, Status: incident.Investigating,
+		Commander: cmd.UserID, CreatedBy: cmd.UserID, ChannelID: cmd.ChannelID,
+		DeclaredAt: now, UpdatedAt: now, NextUpdateAt: s.nextUpdate(sev),
+	}
+}
+
+// open stores a new incident, posts its message and remembers the
+// message's ts: the thread under it is the incident's timeline.
+func (s *Service) open(ctx context.Context, cmd Command, inc *incident.Incident, triageText string) {
+	if err := s.Store.CreateIncident(ctx, inc); err != nil {
+		s.tell(ctx, cmd, s.userError(err, "open the incident"))
+		return
+	}
+	s.record(ctx, inc, incident.KindDeclared, cmd.UserID, inc.Title)
+	if triageText != "" {
+		s.record(ctx, inc, incident.KindTriage, "", triageText)
+	}
+	m, err := messages.Incident(inc)
+	if err != nil {
+		s.tell(ctx, cmd, s.userError(err, "render the incident message"))
+		return
+	}
+	ts, err := s.Slack.Post(ctx, inc.ChannelID, "", m)
+	if err != nil {
+		s.tell(ctx, cmd, fmt.Sprintf("%s is open, but its message could not be posted here: %s",
+			inc.Ref(), strings.TrimPrefix(s.userError(err, "post the incident message"), ":warning: ")))
+		return
+	}
+	if _, _, err := s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
+		i.MessageTS = ts
+		return true, nil
+	}); err != nil {
+		s.Log.Error().Err(err).Str("incident", inc.Ref()).Msg("remember incident message")
+	}
+	s.Log.Info().Str("incident", inc.Ref()).Str("vendor", inc.Vendor).Str("severity", string(inc.Severity)).Msg("incident opened")
+}
+
+// tell shows text to the user who gave cmd, only to them.
+func (s *Service) tell(ctx context.Context, cmd Command, text string) {
+	if err := s.Slack.Ephemeral(ctx, cmd.ChannelID, cmd.UserID, cmd.ThreadTS, cmd.ResponseURL, notice(text)); err != nil {
+		s.Log.Warn().Err(err).Msg("ephemeral reply")
+	}
+}
+
+// severityCommand: /incident severity P1…P4 [INC-n]
+func (s *Service) severityCommand(ctx context.Context, cmd Command, rest string) messages.Message {
+	n, rest := takeRef(rest)
+	sev, err := incident.ParseSeverity(rest)
+	if err != nil {
+		return notice("Say which severity: `/incident severity P2` (P1 all calls failing … P4 no user impact).")
+	}
+	inc, err := s.target(ctx, cmd, n)
+	if err != nil {
+		return notice(s.userError(err, "find the incident"))
+	}
+	if msg, ok := s.allowed(ctx, inc, cmd.UserID, "change the severity"); !ok {
+		return notice(msg)
+	}
+	s.goBackground("severity", func(ctx context.Context) {
+		if err := s.setSeverity(ctx, inc.ID, cmd.UserID, sev); err != nil {
+			s.tell(ctx, cmd, s.userError(err, "change the severity"))
+		}
+	})
+	return notice(fmt.Sprintf("Setting %s to %s…", inc.Ref(), sev))
+}
+
+// setSeverity changes the severity, moves the next update, records who did
+// it and updates the message. The value it already has changes nothing.
+func (s *Service) setSeverity(ctx context.Context, id incidentID, user string, sev incident.Severity) error {
+	var from incident.Severity
+	inc, changed, err := s.modify(ctx, id, func(inc *incident.Incident) (bool, error) {
+		if !inc.Open() {
+			return false, incident.Errorf(incident.Conflict, "%s is resolved; `/incident reopen %s` first.", inc.Ref(), inc.Ref())
+		}
+		if inc.Severity == sev {
+			return false, nil
+		}
+		from = inc.Severity
+		inc.Severity = sev
+		inc.NextUpdateAt = s.nextUpdate(sev)
+		s.acknowledge(inc)
+		return true, nil
+	})
+	if err != nil || !changed {
+		return err
+	}
+	s.record(ctx, inc, incident.KindSeverity, user, fmt.Sprintf("%s → %s", from, sev))
+	s.refresh(ctx, inc)
+	return nil
+}
+
+// setStatus moves the incident to investigating, identified or monitoring.
+func (s *Service) setStatus(ctx context.Context, id incidentID, user string, st incident.Status) error {
+	var from incident.Status
+	inc, changed, err := s.modify(ctx, id, func(inc *incident.Incident) (bool, error) {
+		if !inc.Open() {
+			return false, incident.Errorf(incident.Conflict, "%s is resolved; `/incident reopen %s` first.", inc.Ref(), inc.Ref())
+		}
+		if inc.Status == st {
+			return false, nil
+		}
+		from = inc.Status
+		inc.Status = st
+		s.acknowledge(inc)
+		if st == incident.Monitoring && inc.MitigatedAt.IsZero() {
+			inc.MitigatedAt = s.Now()
+		}
+		return true, nil
+	})
+	if err != nil || !changed {
+		return err
+	}
+	s.record(ctx, inc, incident.KindStatus, user, fmt.Sprintf("%s → %s", from.Label(), st.Label()))
+	s.refresh(ctx, inc)
+	return nil
+}
+
+// statusUpdate: /incident status TEXT [INC-n] — a status update in the thread.
+func (s *Service) statusUpdate(ctx context.Context, cmd Command, rest string) messages.Message {
+	n, text := takeRef(rest)
+	if text == "" {
+		return notice("Say what changed: `/incident status Token rotated, calls recovering`.")
+	}
+	// A bare status name moves the status; anything else is an update.
+	if st, err := incident.ParseStatus(text); err == nil && st != incident.Resolved {
+		inc, err := s.target(ctx, cmd, n)
+		if err != nil {
+			return notice(s.userError(err, "find the incident"))
+		}
+		s.goBackground("status", func(ctx context.Context) {
+			if err := s.setStatus(ctx, inc.ID, cmd.UserID, st); err != nil {
+				s.tell(ctx, cmd, s.userError(err, "change the status"))
+			}
+		})
+		return notice(fmt.Sprintf("Setting %s to %s…", inc.Ref(), st.Label()))
+	}
+	inc, err := s.target(ctx, cmd, n)
+	if err != nil {
+		return notice(s.userError(err, "find the incident"))
+	}
+	text = messages.Truncate(2000, text)
+	s.goBackground("update", func(ctx context.Context) {
+		if err := s.postUpdate(ctx, inc.ID, cmd.UserID, text); err != nil {
+			s.tell(ctx, cmd, s.userError(err, "post the update"))
+		}
+	})
+	return notice(fmt.Sprintf("Posting the update in the %s thread…", inc.Ref()))
+}
+
+// postUpdate records a status update, moves the next update and posts the
+// update in the incident thread from the comms template.
+func (s *Service) postUpdate(ctx context.Context, id incidentID, user, text string) error {
+	inc, _, err := s.modify(ctx, id, func(inc *incident.Incident) (bool, error) {
+		if !inc.Open() {
+			return false, incident.Errorf(incident.Conflict, "%s is resolved; `/incident reopen %s` first.", inc.Ref(), inc.Ref())
+		}
+		inc.NextUpdateAt = s.nextUpdate(inc.Severity)
+		s.acknowledge(inc)
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.record(ctx, inc, incident.KindUpdate, user, text)
+	m, err := messages.Update(inc, user, text)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, m); err != nil {
+		return err
+	}
+	s.refresh(ctx, inc)
+	return nil
+}
+
+// commander: /incident commander @user [INC-n]
+func (s *Service) commander(ctx context.Context, cmd Command, rest string) messages.Message {
+	n, rest := takeRef(rest)
+	user, ok := parseUser(rest)
+	if !ok {
+		return notice("Mention the new commander: `/incident commander @alice`. (If Slack sends the name as plain text, enable “Escape channels, users, and links” for the /incident command in the app settings.)")
+	}
+	inc, err := s.target(ctx, cmd, n)
+	if err != nil {
+		return notice(s.userError(err, "find the incident"))
+	}
+	s.goBackground("commander", func(ctx context.Context) {
+		var from string
+		inc, changed, err := s.modify(ctx, inc.ID, func(inc *incident.Incident) (bool, error) {
+			if inc.Commander == user {
+				return false, nil
+			}
+			from = inc.Commander
+			inc.Commander = user
+			s.acknowledge(inc)
+			return true, nil
+		})
+		if err != nil {
+			s.tell(ctx, cmd, s.userError(err, "set the commander"))
+			return
+		}
+		if !changed {
+			return
+		}
+		text := "<@" + user + ">"
+		if from != "" {
+			text = "<@" + from + "> → <@" + user + ">"
+		}
+		s.record(ctx, inc, incident.KindCommander, cmd.UserID, text)
+		s.refresh(ctx, inc)
+	})
+	return notice(fmt.Sprintf("Making <@%s> the commander of %s…", user, inc.Ref()))
+}
+
+// list: the workspace's open incidents, with links to their messages.
+func (s *Service) list(ctx context.Context, cmd Command) messages.Message {
+	open, err := s.Store.Incidents(ctx, incident.Filter{TeamID: cmd.TeamID, OpenOnly: true, Limit: 40})
+	if err != nil {
+		return notice(s.userError(err, "list the incidents"))
+	}
+	if len(open) == 0 {
+		return notice("No open incidents. :tada:")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Open incidents (%d)*\n", len(open))
+	for _, inc := range open {
+		name := messages.Escape(inc.Ref() + ": " + messages.Truncate(80, inc.Title))
+		if link := permalink(inc); link != "" {
+			name = "<" + link + "|" + name + ">"
+		}
+		fmt.Fprintf(&b, "• [%s] %s — %s, in <#%s>, commander %s\n", inc.Severity, name, inc.Status.Label(),
+			inc.ChannelID, mention(inc.Commander))
+	}
+	return notice(b.String())
+}
+
+func mention(user string) string {
+	if user == "" {
+		return "unassigned"
+	}
+	return "<@" + user + ">"
+}
+
+// permalink is the archive link of the incident message.
+func permalink(inc *incident.Incident) string {
+	if inc.MessageTS == "" || inc.ChannelID == "" {
+		return ""
+	}
+	return "https://slack.com/archives/" + inc.ChannelID + "/p" + strings.ReplaceAll(inc.MessageTS, ".", "")
+}
+
+// reopen: /incident reopen INC-n
+func (s *Service) reopen(ctx context.Context, cmd Command, rest string) messages.Message {
+	n, _ := takeRef(rest)
+	if n == 0 && cmd.ThreadTS == "" {
+		return notice("Say which incident: `/incident reopen INC-3`.")
+	}
+	inc, err := s.target(ctx, cmd, n)
+	if err != nil {
+		return notice(s.userError(err, "find the incident"))
+	}
+	if inc.Open() {
+		return notice(inc.Ref() + " is not resolved.")
+	}
+	s.goBackground("reopen", func(ctx context.Context) {
+		inc, changed, err := s.modify(ctx, inc.ID, func(inc *incident.Incident) (bool, error) {
+			if inc.Open() {
+				return false, nil
+			}
+			inc.Status = incident.Investigating
+			inc.ResolvedAt = timeZero
+			inc.NextUpdateAt = s.nextUpdate(inc.Severity)
+			return true, nil
+		})
+		if err != nil {
+			s.tell(ctx, cmd, s.userError(err, "reopen the incident"))
+			return
+		}
+		if !changed {
+			return
+		}
+		s.record(ctx, inc, incident.KindReopened, cmd.UserID, "")
+		s.refresh(ctx, inc)
+		if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS,
+			notice(fmt.Sprintf(":rotating_light: %s reopened by <@%s>.", inc.Ref(), cmd.UserID))); err != nil {
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post reopen notice")
+		}
+	})
+	return notice("Reopening " + inc.Ref() + "…")
+}

@@ -1,0 +1,225 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/messages"
+)
+
+// ThreadReader reads what was said in Slack, to catch up before writing.
+type ThreadReader interface {
+	// Replies returns every message of the thread channelID/ts, the parent
+	// first, following Slack's cursor pagination.
+	Replies(ctx context.Context, channelID, ts string) ([]Reply, error)
+	// UserName returns the name to show for a user id.
+	UserName(ctx context.Context, userID string) (string, error)
+}
+
+// Reply is one message of a thread as Slack returns it.
+type Reply struct {
+	TS, ThreadTS, UserID, BotID, Text string
+}
+
+// Uploader shares a file in a channel's thread.
+type Uploader interface {
+	Upload(ctx context.Context, f File) (fileID, permalink string, err error)
+}
+
+// File is a file to share: the postmortem.
+type File struct {
+	ChannelID, ThreadTS, Name, Title, Content, Comment string
+}
+
+// resolveCommand: /incident resolve [INC-n] [summary]
+func (s *Service) resolveCommand(ctx context.Context, cmd Command, rest string) messages.Message {
+	n, summary := takeRef(rest)
+	inc, err := s.target(ctx, cmd, n)
+	if err != nil {
+		return notice(s.userError(err, "find the incident"))
+	}
+	if !inc.Open() && inc.Postmortem != "" {
+		return notice(alreadyResolved(inc))
+	}
+	if msg, ok := s.allowed(ctx, inc, cmd.UserID, "resolve"); !ok {
+		return notice(msg)
+	}
+	summary = messages.Truncate(2000, summary)
+	s.goBackground("resolve", func(ctx context.Context) {
+		if err := s.resolve(ctx, cmd, inc.ID, summary); err != nil {
+			s.tell(ctx, cmd, s.userError(err, "resolve "+inc.Ref()))
+		}
+	})
+	return notice(fmt.Sprintf("Resolving %s and writing its postmortem…", inc.Ref()))
+}
+
+func alreadyResolved(inc *incident.Incident) string {
+	t := inc.Ref() + " is already resolved."
+	link := inc.PostmortemLink
+	if link == "" {
+		link = permalink(inc)
+	}
+	if inc.PostmortemFileID != "" && link != "" {
+		t += " Its postmortem, `" + inc.Ref() + "-postmortem.md`, is in <" + link + "|the incident thread>."
+	}
+	return t
+}
+
+// errAlreadyResolved marks a resolve that lost to an earlier one.
+var errAlreadyResolved = errors.New("already resolved")
+
+// resolve marks the incident resolved, exactly once even when several
+// people (or replicas) resolve at the same time: the store's versioned
+// update lets one win. The winner updates the message, says so in the
+// thread and writes the postmortem. A later resolve of an incident whose
+// postmortem is missing (the bot stopped half-way) writes it then.
+func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summary string) error {
+	inc, changed, err := s.modify(ctx, id, func(inc *incident.Incident) (bool, error) {
+		if !inc.Open() {
+			return false, nil
+		}
+		inc.Status = incident.Resolved
+		inc.ResolvedAt = s.Now()
+		if summary != "" {
+			inc.Summary = summary
+		}
+		s.acknowledge(inc)
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if !changed {
+		if inc.Postmortem == "" {
+			return s.writePostmortem(ctx, inc)
+		}
+		s.tell(ctx, cmd, alreadyResolved(inc))
+		return nil
+	}
+	s.record(ctx, inc, incident.KindResolved, cmd.UserID, inc.Summary)
+	s.refresh(ctx, inc)
+	closing := fmt.Sprintf(":white_check_mark: %s resolved by %s after %s. The postmortem follows in this thread.",
+		inc.Ref(), mention(cmd.UserID), messages.Duration(inc.ResolvedAt.Sub(inc.DeclaredAt)))
+	if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, notice(closing)); err != nil {
+		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post closing reply")
+	}
+	return s.writePostmortem(ctx, inc)
+}
+
+// writePostmortem catches up with the thread, renders the document,
+// stores it with the incident and shares it in the thread.
+func (s *Service) writePostmortem(ctx context.Context, inc *incident.Incident) error {
+	note := s.catchUp(ctx, inc)
+	timeline, err := s.Store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	doc, err := messages.Postmortem(messages.PostmortemData{
+		Incident: inc, Timeline: timeline, Names: s.names(ctx, inc, timeline), Note: note,
+	})
+	if err != nil {
+		return err
+	}
+	inc, _, err = s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
+		i.Postmortem = doc
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if s.Files == nil {
+		return nil
+	}
+	fileID, link, err := s.Files.Upload(ctx, File{
+		ChannelID: inc.ChannelID, ThreadTS: inc.MessageTS, Name: inc.Ref() + "-postmortem.md",
+		Title:   "Postmortem " + inc.Ref() + ": " + messages.Truncate(100, inc.Title),
+		Content: doc,
+		Comment: fmt.Sprintf("Postmortem draft for %s: timeline, root cause, impact and action items. Edit it before sharing.", inc.Ref()),
+	})
+	if err != nil {
+		return fmt.Errorf("upload the postmortem: %w", err)
+	}
+	inc, _, err = s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
+		i.PostmortemFileID, i.PostmortemLink = fileID, link
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.refresh(ctx, inc)
+	s.Log.Info().Str("incident", inc.Ref()).Str("file", fileID).Msg("postmortem shared")
+	return nil
+}
+
+// catchUp merges into the timeline the thread replies that events missed
+// (the bot was down, an event was lost). It returns a note for the document
+// when the thread could not be read.
+func (s *Service) catchUp(ctx context.Context, inc *incident.Incident) string {
+	if s.Thread == nil || inc.MessageTS == "" {
+		return ""
+	}
+	replies, err := s.Thread.Replies(ctx, inc.ChannelID, inc.MessageTS)
+	if err != nil {
+		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("read thread for the postmortem")
+		return "Slack did not return the thread when this was written (" + incident.Message(err) +
+			"); the timeline is what the bot recorded as it happened."
+	}
+	stored, err := s.Store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return ""
+	}
+	have := map[string]string{}
+	for _, e := range stored {
+		if e.Kind == incident.KindMessage {
+			have[e.SlackTS] = e.Text
+		}
+	}
+	for _, r := range replies {
+		if r.TS == inc.MessageTS || r.BotID != "" || r.UserID == "" {
+			continue
+		}
+		text := clean(r.Text)
+		old, ok := have[r.TS]
+		switch {
+		case !ok:
+			if _, err := s.Store.AddEntry(ctx, &incident.Entry{IncidentID: inc.ID, Kind: incident.KindMessage,
+				Author: r.UserID, Text: text, At: slackTime(r.TS, s.Now()), SlackTS: r.TS}); err != nil {
+				s.Log.Warn().Err(err).Msg("catch up reply")
+			}
+		case old != text:
+			if _, err := s.Store.EditMessage(ctx, inc.ID, r.TS, text, "", s.Now()); err != nil {
+				s.Log.Warn().Err(err).Msg("catch up edit")
+			}
+		}
+	}
+	return ""
+}
+
+// names looks up, once each, the people the document mentions.
+func (s *Service) names(ctx context.Context, inc *incident.Incident, tl []incident.Entry) map[string]string {
+	ids := map[string]bool{inc.Commander: true, inc.CreatedBy: true}
+	for _, e := range tl {
+		ids[e.Author] = true
+		for _, m := range mentionIDs.FindAllStringSubmatch(e.Text, -1) {
+			ids[m[1]] = true
+		}
+	}
+	names := map[string]string{}
+	for id := range ids {
+		if id == "" {
+			continue
+		}
+		names[id] = id
+		if s.Thread == nil {
+			continue
+		}
+		if n, err := s.Thread.UserName(ctx, id); err == nil && strings.TrimSpace(n) != "" {
+			names[id] = n
+		}
+	}
+	return names
+}

@@ -1,0 +1,206 @@
+// Package commands is the bot's application layer: it turns what people do
+// in Slack (slash commands, mentions, button clicks, thread replies) into
+// changes to incidents, and decides what the bot says back. It knows no
+// transport: the HTTP edge, Socket Mode and the playground all feed it the
+// same Command, Action and Event values, and it speaks to Slack, the store
+// and the vendor triage only through the small interfaces declared here.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/runbook"
+	"github.com/incident-bot/bot/messages"
+	"github.com/rs/zerolog"
+)
+
+// Poster is the part of Slack the service writes to.
+type Poster interface {
+	// Post posts a message in a channel, or in a thread when threadTS is set,
+	// and returns its ts.
+	Post(ctx context.Context, channelID, threadTS string, m messages.Message) (ts string, err error)
+	// Update replaces the message channelID/ts.
+	Update(ctx context.Context, channelID, ts string, m messages.Message) error
+	// Ephemeral shows m to one user only; responseURL, when set, is used
+	// instead of chat.postEphemeral (it works where the bot is not a member).
+	Ephemeral(ctx context.Context, channelID, userID, threadTS, responseURL string, m messages.Message) error
+}
+
+// Triager runs a vendor triage.
+type Triager interface {
+	Triage(ctx context.Context, vendor string) (runbook.Report, error)
+	// VendorName returns the display name of a catalog vendor.
+	VendorName(key string) (name string, ok bool)
+	// Vendors lists the catalog's keys.
+	Vendors() []string
+}
+
+// Config is the service's behaviour that operators choose.
+type Config struct {
+	// Intervals is how long after the last update the next one is due.
+	Intervals map[incident.Severity]time.Duration
+	// ResolveAllowed restricts resolve and severity changes: empty means
+	// anyone in the channel; "commander" the incident commander; otherwise
+	// Slack user ids (and user-group ids, when Groups is set).
+	ResolveAllowed []string
+	// BackgroundTimeout bounds one piece of work done after the ack.
+	BackgroundTimeout time.Duration
+}
+
+// DefaultIntervals are the runbooks' update cadences.
+var DefaultIntervals = map[incident.Severity]time.Duration{
+	incident.P1: 15 * time.Minute, incident.P2: time.Hour, incident.P3: 4 * time.Hour, incident.P4: 24 * time.Hour,
+}
+
+// Service handles commands, actions and events.
+type Service struct {
+	Store  incident.Store
+	Slack  Poster
+	Triage Triager
+	Thread ThreadReader // optional: catches up with the thread before the postmortem
+	Files  Uploader     // optional: shares the postmortem
+	Groups GroupReader  // optional: resolves user-group ids in ResolveAllowed
+	Log    zerolog.Logger
+	Now    func() time.Time
+	NewID  func() uuid.UUID
+	Config Config
+
+	base   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// GroupReader lists the members of a Slack user group.
+type GroupReader interface {
+	GroupMembers(ctx context.Context, groupID string) ([]string, error)
+}
+
+// Start prepares the service's background work; Shutdown ends it.
+func (s *Service) Start() {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.NewID == nil {
+		s.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+	}
+	if s.Config.Intervals == nil {
+		s.Config.Intervals = DefaultIntervals
+	}
+	if s.Config.BackgroundTimeout == 0 {
+		s.Config.BackgroundTimeout = time.Minute
+	}
+	s.base, s.cancel = context.WithCancel(context.Background())
+}
+
+// goBackground runs fn after the ack, tracked so that Shutdown waits for it.
+func (s *Service) goBackground(name string, fn func(ctx context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := context.WithTimeout(s.base, s.Config.BackgroundTimeout)
+		defer cancel()
+		defer func() {
+			if r := recover(); r != nil {
+				s.Log.Error().Str("job", name).Interface("panic", r).Msg("background work failed")
+			}
+		}()
+		fn(ctx)
+	}()
+}
+
+// Shutdown waits for background work until ctx ends, then cancels what is
+// left. It reports whether everything finished in time.
+func (s *Service) Shutdown(ctx context.Context) bool {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		s.cancel()
+		return true
+	case <-ctx.Done():
+		s.cancel()
+		<-done
+		return false
+	}
+}
+
+// modify loads an incident, applies fn and writes it back, retrying when
+// another request changed it in between. fn returns false to change nothing.
+func (s *Service) modify(ctx context.Context, id uuid.UUID, fn func(inc *incident.Incident) (bool, error)) (*incident.Incident, bool, error) {
+	for attempt := 0; ; attempt++ {
+		inc, err := s.Store.Incident(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		changed, err := fn(inc)
+		if err != nil || !changed {
+			return inc, false, err
+		}
+		inc.UpdatedAt = s.Now()
+		err = s.Store.UpdateIncident(ctx, inc)
+		if err == nil {
+			return inc, true, nil
+		}
+		if !errors.Is(err, incident.ErrConflict) || attempt >= 10 {
+			return nil, false, err
+		}
+	}
+}
+
+// record appends a typed timeline entry; a failure is logged, not fatal:
+// the incident itself already changed.
+func (s *Service) record(ctx context.Context, inc *incident.Incident, kind incident.EntryKind, author, text string) {
+	e := &incident.Entry{IncidentID: inc.ID, Kind: kind, Author: author, Text: text, At: s.Now()}
+	if _, err := s.Store.AddEntry(ctx, e); err != nil {
+		s.Log.Error().Err(err).Str("incident", inc.Ref()).Str("kind", string(kind)).Msg("record timeline entry")
+	}
+}
+
+// refresh re-renders the incident message in place.
+func (s *Service) refresh(ctx context.Context, inc *incident.Incident) {
+	if inc.MessageTS == "" {
+		return
+	}
+	m, err := messages.Incident(inc)
+	if err == nil {
+		err = s.Slack.Update(ctx, inc.ChannelID, inc.MessageTS, m)
+	}
+	if err != nil {
+		s.Log.Error().Err(err).Str("incident", inc.Ref()).Msg("update incident message")
+	}
+}
+
+// acknowledge sets the acknowledged time on the first human action.
+func (s *Service) acknowledge(inc *incident.Incident) {
+	if inc.AcknowledgedAt.IsZero() {
+		inc.AcknowledgedAt = s.Now()
+	}
+}
+
+func (s *Service) nextUpdate(sev incident.Severity) time.Time {
+	d := s.Config.Intervals[sev]
+	if d <= 0 {
+		d = DefaultIntervals[sev]
+	}
+	return s.Now().Add(d)
+}
+
+// userError is the text a user sees for err: the domain message, or a
+// generic one (with the cause logged) for internal errors.
+func (s *Service) userError(err error, what string) string {
+	if incident.KindOf(err) == incident.Internal {
+		s.Log.Error().Err(err).Msg(what)
+		return fmt.Sprintf(":warning: Could not %s: something failed on our side. Please try again; if it keeps failing, check the bot's logs.", what)
+	}
+	return ":warning: " + incident.Message(err)
+}
+
+type incidentID = uuid.UUID
+
+var timeZero time.Time

@@ -1,0 +1,55 @@
+package incident
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store keeps incidents and their timelines. Implementations map their
+// driver errors onto ErrNotFound and ErrConflict and pass the
+// storetest conformance suite.
+type Store interface {
+	// CreateIncident stores a new incident, assigning inc.Number (the next
+	// one in inc.TeamID) and inc.Version.
+	CreateIncident(ctx context.Context, inc *Incident) error
+	// Incident returns the incident with the id.
+	Incident(ctx context.Context, id uuid.UUID) (*Incident, error)
+	// IncidentByNumber returns INC-n of a workspace.
+	IncidentByNumber(ctx context.Context, teamID string, n int) (*Incident, error)
+	// IncidentByMessage returns the incident whose message is channel/ts.
+	IncidentByMessage(ctx context.Context, channelID, ts string) (*Incident, error)
+	// Incidents lists incidents, newest first, narrowed by the filter.
+	Incidents(ctx context.Context, f Filter) ([]*Incident, error)
+	// UpdateIncident writes inc if its Version is still the stored one and
+	// bumps it; otherwise it returns ErrConflict and writes nothing.
+	UpdateIncident(ctx context.Context, inc *Incident) error
+
+	// AddEntry appends a timeline entry. An entry whose (incident, kind,
+	// SlackTS) or EventID is already stored is not added again: added is false.
+	AddEntry(ctx context.Context, e *Entry) (added bool, err error)
+	// EditMessage records a new text for the reply ts: it appends a KindEdit
+	// entry and updates the reply. Unknown replies are ignored (false).
+	EditMessage(ctx context.Context, incidentID uuid.UUID, ts, text, eventID string, at time.Time) (bool, error)
+	// DeleteMessage marks the reply ts deleted and appends a KindDeletion entry.
+	DeleteMessage(ctx context.Context, incidentID uuid.UUID, ts, eventID string, at time.Time) (bool, error)
+	// Timeline returns an incident's entries in the order they happened.
+	Timeline(ctx context.Context, incidentID uuid.UUID) ([]Entry, error)
+
+	// SeenEvent records a Slack event id and reports whether it was new.
+	SeenEvent(ctx context.Context, eventID string, at time.Time) (first bool, err error)
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Filter selects incidents for Store.Incidents.
+type Filter struct {
+	TeamID    string // empty: every workspace
+	ChannelID string // empty: every channel
+	Number    int    // 0: every number
+	OpenOnly  bool
+	Limit     int // 0: no limit
+}

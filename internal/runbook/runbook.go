@@ -1,0 +1,329 @@
+// Package runbook is the vendor triage domain: what the checks found about a
+// vendor integration (Findings), the decision tree that turns findings into a
+// cause and a suggested severity (Diagnose), and the report people and scripts
+// read (Report), with the mitigation and prevention texts filled in from the
+// runbook files embedded under runbooks/.
+//
+// It does no I/O of its own and imports only the standard library and the
+// YAML parser for its runbook files. The probes that gather findings live in
+// the vendors package.
+package runbook
+
+import (
+	"strings"
+	"time"
+)
+
+// Cause is what the decision tree concluded.
+type Cause string
+
+// The causes, as the contract names them.
+const (
+	Healthy        Cause = "healthy"
+	VendorIncident Cause = "vendor_incident"
+	AuthInvalid    Cause = "auth_invalid"
+	AuthForbidden  Cause = "auth_forbidden"
+	RateLimited    Cause = "rate_limited"
+	VendorError    Cause = "vendor_error"
+	Unreachable    Cause = "unreachable"
+	OurService     Cause = "our_service"
+	Misconfigured  Cause = "misconfigured"
+)
+
+// Causes lists every cause.
+var Causes = []Cause{Healthy, VendorIncident, AuthInvalid, AuthForbidden, RateLimited, VendorError, Unreachable, OurService, Misconfigured}
+
+// Severity is the suggested priority, P1 (all calls failing) to P4 (no user
+// impact). Empty for healthy and misconfigured.
+type Severity string
+
+// The severities.
+const (
+	P1 Severity = "P1"
+	P2 Severity = "P2"
+	P3 Severity = "P3"
+	P4 Severity = "P4"
+)
+
+// Class is how one API answer was classified, by the vendor's rules first and
+// the HTTP status second.
+type Class string
+
+// The classes of an API answer.
+const (
+	ClassOK            Class = "ok"
+	ClassAuthInvalid   Class = "auth_invalid"
+	ClassAuthForbidden Class = "auth_forbidden"
+	ClassRateLimited   Class = "rate_limited"
+	ClassVendorError   Class = "vendor_error"
+)
+
+// Indicator is a status page's overall state, in Atlassian Statuspage terms.
+type Indicator string
+
+// The indicator values. Unknown covers errors, HTML and values we do not know:
+// it never means the vendor is down.
+const (
+	IndicatorNone        Indicator = "none"
+	IndicatorMinor       Indicator = "minor"
+	IndicatorMajor       Indicator = "major"
+	IndicatorCritical    Indicator = "critical"
+	IndicatorMaintenance Indicator = "maintenance"
+	IndicatorUnknown     Indicator = "unknown"
+)
+
+// ParseIndicator maps a Statuspage indicator onto the known values.
+func ParseIndicator(s string) Indicator {
+	switch v := Indicator(strings.ToLower(strings.TrimSpace(s))); v {
+	case IndicatorNone, IndicatorMinor, IndicatorMajor, IndicatorCritical, IndicatorMaintenance:
+		return v
+	}
+	return IndicatorUnknown
+}
+
+// Results of one check.
+const (
+	ResultOK      = "ok"
+	ResultWarn    = "warn"
+	ResultFail    = "fail"
+	ResultUnknown = "unknown"
+	ResultSkipped = "skipped"
+	ResultTimeout = "timeout"
+)
+
+// Names of the checks, in report order.
+const (
+	CheckStatusPage = "status_page"
+	CheckAPI        = "api"
+	CheckRateLimit  = "rate_limit"
+	CheckHealth     = "health"
+)
+
+// Links are the vendor's documentation pages the runbook points to.
+type Links struct {
+	Status     string `yaml:"status" json:"status,omitempty"`           // human status page
+	Errors     string `yaml:"errors" json:"errors,omitempty"`           // error codes
+	RateLimits string `yaml:"rate_limits" json:"rate_limits,omitempty"` // rate-limit policy
+	Auth       string `yaml:"auth" json:"auth,omitempty"`               // tokens and scopes
+	Support    string `yaml:"support" json:"support,omitempty"`         // how to reach support
+	API        string `yaml:"api" json:"api,omitempty"`                 // the probed endpoint's reference
+}
+
+// Vendor is what the runbook texts need to know about a vendor.
+type Vendor struct {
+	Key            string
+	Name           string
+	TokenEnv       string            // variable that holds the token
+	TokenHint      string            // what kind of token, e.g. "a private app access token (pat-…)"
+	TokenConsole   string            // where to regenerate it
+	ScopesConsole  string            // where to grant scopes
+	SecretID       string            // id of the secret in the secret manager
+	Deployment     string            // deployment that uses the token
+	SecretCommand  string            // template over Vendor: store a new token
+	RestartCommand string            // template over Vendor: restart the deployment
+	Degrade        string            // vendor-specific graceful-degradation advice
+	Policies       map[string]string // rate-limit policy name → what to do
+	Links          Links
+}
+
+// StatusIncident is one unresolved incident on the vendor's status page.
+type StatusIncident struct {
+	Name   string `json:"name"`
+	Impact string `json:"impact,omitempty"`
+	Status string `json:"status,omitempty"`
+	Link   string `json:"link,omitempty"`
+}
+
+// StatusFinding is what the vendor's status page said.
+type StatusFinding struct {
+	Checked     bool // false when the vendor has no machine-readable page
+	TimedOut    bool
+	Err         string // fetch or parse problem: the indicator is unknown
+	HTTPStatus  int
+	Latency     time.Duration
+	Indicator   Indicator
+	Description string
+	Incidents   []StatusIncident
+	Degraded    []string // components that are not operational, "Name (status)"
+}
+
+// Active reports whether the vendor itself reports an incident or maintenance.
+func (s StatusFinding) Active() bool {
+	if !s.Checked || s.TimedOut || s.Err != "" {
+		return false
+	}
+	switch s.Indicator {
+	case IndicatorMinor, IndicatorMajor, IndicatorCritical, IndicatorMaintenance:
+		return true
+	case IndicatorUnknown:
+		return false
+	}
+	return len(s.Incidents) > 0
+}
+
+// Severe reports whether the vendor rates its incident major or critical.
+func (s StatusFinding) Severe() bool {
+	if s.Indicator == IndicatorMajor || s.Indicator == IndicatorCritical {
+		return true
+	}
+	for _, in := range s.Incidents {
+		if v := strings.ToLower(in.Impact); v == "major" || v == "critical" {
+			return true
+		}
+	}
+	return false
+}
+
+// APIFinding is what the authenticated probe call found.
+type APIFinding struct {
+	Called       bool   // false: not called, see MissingEnv and MissingField
+	MissingEnv   string // the token variable that is not set
+	MissingField string // the catalog field that must be set, e.g. "zendesk.api_url"
+	FieldExample string // an example value for MissingField
+	TimedOut     bool
+	NetErr       string // DNS, TLS, refused… in words, without secrets
+	HTTPStatus   int
+	Latency      time.Duration
+	Slow         bool // answered, but slower than the vendor's threshold
+	Class        Class
+	Unparseable  bool   // the body could not be read as the vendor's answer
+	ErrorCode    string // vendor's error category or code from the body
+	ErrorMessage string // vendor's message, shortened
+	Note         string // why a vendor rule classified the answer as it did
+	RequestID    string
+	Scopes       []string // scopes the vendor says are missing
+	Policy       string   // the rate-limit policy the vendor names, e.g. DAILY
+}
+
+// Failed reports whether the call did not get a usable answer.
+func (a APIFinding) Failed() bool {
+	return a.Called && (a.TimedOut || a.NetErr != "" || a.Class != ClassOK)
+}
+
+// Network reports whether the call failed below HTTP: no answer at all.
+func (a APIFinding) Network() bool { return a.Called && (a.TimedOut || a.NetErr != "") }
+
+// RateWindow is one rate-limit budget the vendor reports.
+type RateWindow struct {
+	Name      string `json:"name"`
+	Limit     int64  `json:"limit"`
+	Remaining int64  `json:"remaining"`
+	Reset     string `json:"reset,omitempty"`    // when it refills, as the vendor says it
+	Interval  string `json:"interval,omitempty"` // the window length
+}
+
+// Low reports whether under 10 % of the budget remains.
+func (w RateWindow) Low() bool {
+	return w.Limit > 0 && w.Remaining*10 < w.Limit
+}
+
+// RateLimitFinding is what the probe's answer said about rate limits.
+type RateLimitFinding struct {
+	Windows    []RateWindow
+	RetryAfter time.Duration // from Retry-After, zero when absent
+}
+
+// Low returns the first window with under 10 % left.
+func (r RateLimitFinding) Low() (RateWindow, bool) {
+	for _, w := range r.Windows {
+		if w.Low() {
+			return w, true
+		}
+	}
+	return RateWindow{}, false
+}
+
+// HealthState is what our own health endpoint says about the vendor.
+type HealthState string
+
+// The health states.
+const (
+	HealthSkipped   HealthState = "skipped"   // HEALTH_URL unset
+	HealthOK        HealthState = "ok"        // entry says ok, healthy, up, operational or pass
+	HealthUnhealthy HealthState = "unhealthy" // entry says something else, or our service is down
+	HealthUnknown   HealthState = "unknown"   // 2xx without an entry for the vendor
+)
+
+// HealthFinding is what HEALTH_URL answered.
+type HealthFinding struct {
+	Configured bool
+	TimedOut   bool
+	Err        string // no answer, in words
+	HTTPStatus int
+	Latency    time.Duration
+	Entry      bool   // services.<vendor> was present
+	Status     string // its status value
+}
+
+// healthyWords are the values of services.<vendor>.status that mean healthy.
+var healthyWords = []string{"ok", "healthy", "up", "operational", "pass"}
+
+// State applies the contract: a healthy word means ok, any other value
+// unhealthy; a non-2xx answer or no answer means our service is unhealthy; a
+// 2xx answer without the vendor says nothing.
+func (h HealthFinding) State() HealthState {
+	switch {
+	case !h.Configured:
+		return HealthSkipped
+	case h.TimedOut || h.Err != "" || h.HTTPStatus < 200 || h.HTTPStatus > 299:
+		return HealthUnhealthy
+	case !h.Entry:
+		return HealthUnknown
+	}
+	for _, w := range healthyWords {
+		if strings.EqualFold(strings.TrimSpace(h.Status), w) {
+			return HealthOK
+		}
+	}
+	return HealthUnhealthy
+}
+
+// Findings is everything the checks found, the input of Diagnose.
+type Findings struct {
+	Vendor    Vendor
+	Status    StatusFinding
+	API       APIFinding
+	RateLimit RateLimitFinding
+	Health    HealthFinding
+	StartedAt time.Time
+	Duration  time.Duration
+}
+
+// Check is one check as the report shows it.
+type Check struct {
+	Name       string `json:"name"`
+	Result     string `json:"result"`
+	HTTPStatus int    `json:"http_status,omitempty"`
+	LatencyMS  int64  `json:"latency_ms"`
+	Detail     string `json:"detail"`
+	TimedOut   bool   `json:"timed_out,omitempty"`
+}
+
+// RateLimit is the rate-limit figures as the report shows them.
+type RateLimit struct {
+	Windows        []RateWindow `json:"windows,omitempty"`
+	RetryAfterSecs int64        `json:"retry_after_seconds,omitempty"`
+	Policy         string       `json:"policy,omitempty"`
+	Low            bool         `json:"low,omitempty"` // under 10 % left in some window
+}
+
+// Report is the triage report: the contract's JSON plus a few extras.
+type Report struct {
+	Vendor     string     `json:"vendor"`
+	VendorName string     `json:"vendor_name"`
+	Cause      Cause      `json:"cause"`
+	Severity   Severity   `json:"severity"`
+	Summary    string     `json:"summary"`
+	RequestID  string     `json:"request_id"`
+	HTTPStatus int        `json:"http_status,omitempty"`
+	RateLimit  *RateLimit `json:"rate_limit,omitempty"`
+	Checks     []Check    `json:"checks"`
+	Mitigation []string   `json:"mitigation"`
+	Prevention []string   `json:"prevention"`
+	Links      []string   `json:"links"`
+	StartedAt  time.Time  `json:"started_at"`
+	DurationMS int64      `json:"duration_ms"`
+}
+
+// Problem reports whether the cause is anything but healthy.
+func (r Report) Problem() bool { return r.Cause != Healthy }

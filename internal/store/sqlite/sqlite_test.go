@@ -1,0 +1,53 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) incident.Store {
+		db, err := Open(context.Background(), filepath.Join(t.TempDir(), "bot.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
+}
+
+func TestMigrationsTwice(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "nested", "dir", "bot.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := storetest.NewIncident("T1", "C1")
+	if err := db.CreateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(ctx, path) // second start: nothing applied again, nothing lost
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer db.Close()
+	if err := db.migrate(ctx); err != nil {
+		t.Fatalf("migrate again: %v", err)
+	}
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("schema_migrations has %d rows, want 1", n)
+	}
+	if _, err := db.Incident(ctx, inc.ID); err != nil {
+		t.Errorf("incident lost across restart: %v", err)
+	}
+}

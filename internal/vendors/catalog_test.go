@@ -1,0 +1,247 @@
+package vendors
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incident-bot/bot/internal/runbook"
+)
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "vendors.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBuiltInCatalog(t *testing.T) {
+	c, err := LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"datadog", "github", "hubspot", "intercom", "jira", "pagerduty", "salesforce", "sendgrid", "shopify", "slack", "stripe", "twilio", "zendesk"}
+	if got := strings.Join(c.Keys(), ","); got != strings.Join(want, ",") {
+		t.Fatalf("Keys = %s, want %s", got, strings.Join(want, ","))
+	}
+	for _, k := range c.Keys() {
+		v, _ := c.Lookup(k)
+		t.Run(k, func(t *testing.T) {
+			if v.Key != k || v.Name == "" || v.Name == k {
+				t.Errorf("key %q name %q: want a display name", v.Key, v.Name)
+			}
+			if v.APIURL == "" {
+				t.Error("no api_url")
+			}
+			if hasPlaceholder(v.APIURL) && v.APIURLExample == "" {
+				t.Error("placeholder api_url without api_url_example")
+			}
+			if v.TokenEnv == "" || v.TokenHint == "" {
+				t.Error("no token_env or token_hint")
+			}
+			if v.Links.Status == "" || v.Links.RateLimits == "" || v.Links.Auth == "" {
+				t.Errorf("links incomplete: %+v", v.Links)
+			}
+			if v.Runbook.TokenConsole == "" {
+				t.Error("no runbook.token_console")
+			}
+			if len(v.Sources) == 0 {
+				t.Error("no sources for the facts")
+			}
+			if v.Probe.Path == "" {
+				t.Error("no probe.path")
+			}
+		})
+	}
+	for _, k := range []string{"HubSpot", " intercom "} {
+		if _, ok := c.Lookup(k); !ok {
+			t.Errorf("Lookup(%q) failed", k)
+		}
+	}
+	if _, ok := c.Lookup("nope"); ok {
+		t.Error("Lookup(nope) succeeded")
+	}
+}
+
+// TestBuiltInFacts pins the facts the issue names, so an edit to a catalog
+// file cannot lose them silently.
+func TestBuiltInFacts(t *testing.T) {
+	c, err := LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, _ := c.Lookup("hubspot")
+	if hs.probeURL() != "https://api.hubapi.com/account-info/v3/details" || hs.TokenEnv != "HUBSPOT_ACCESS_TOKEN" {
+		t.Errorf("hubspot probe %s, env %s", hs.probeURL(), hs.TokenEnv)
+	}
+	if hs.statusEndpoint() != "https://status.hubspot.com/api/v2/summary.json" {
+		t.Errorf("hubspot status %s", hs.statusEndpoint())
+	}
+	ic, _ := c.Lookup("intercom")
+	if ic.probeURL() != "https://api.intercom.io/me" || ic.Probe.Headers["Intercom-Version"] == "" || ic.TokenEnv != "INTERCOM_ACCESS_TOKEN" {
+		t.Errorf("intercom probe %s headers %v env %s", ic.probeURL(), ic.Probe.Headers, ic.TokenEnv)
+	}
+	sl, _ := c.Lookup("slack")
+	if sl.statusEndpoint() != "https://slack-status.com/api/v2.0.0/current" {
+		t.Errorf("slack status %s", sl.statusEndpoint())
+	}
+	st, _ := c.Lookup("stripe")
+	if st.statusEndpoint() != "https://status.stripe.com/current" {
+		t.Errorf("stripe status %s", st.statusEndpoint())
+	}
+	zd, _ := c.Lookup("zendesk")
+	if zd.statusEndpoint() != "https://status.zendesk.com/api/incidents/active" || !hasPlaceholder(zd.APIURL) {
+		t.Errorf("zendesk status %s api %s", zd.statusEndpoint(), zd.APIURL)
+	}
+	for _, k := range []string{"zendesk", "salesforce", "jira", "shopify"} {
+		v, _ := c.Lookup(k)
+		if !hasPlaceholder(v.APIURL) {
+			t.Errorf("%s: api_url %s should be a placeholder that VENDORS_FILE sets", k, v.APIURL)
+		}
+	}
+}
+
+func TestOverrideMergesFieldByField(t *testing.T) {
+	p := writeFile(t, `
+hubspot:
+  api_url: http://127.0.0.1:9/hs
+  probe:
+    headers: {X-Extra: "1"}
+  runbook:
+    secret_id: prod/hubspot
+intercom:
+  status_url: http://127.0.0.1:9/ic-status
+acme:
+  name: Acme Billing
+  api_url: https://api.acme.test
+  probe: {path: /v1/ping}
+  status_url: https://status.acme.test
+shopify:
+  api_url: https://shop.example.com
+  status_url: http://127.0.0.1:9/shopify-status
+zendesk:
+  status_url: ""
+`)
+	c, err := LoadCatalog(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, _ := c.Lookup("hubspot")
+	if hs.APIURL != "http://127.0.0.1:9/hs" {
+		t.Errorf("api_url = %s", hs.APIURL)
+	}
+	if hs.Probe.Path != "/account-info/v3/details" || hs.Probe.Headers["X-Extra"] != "1" {
+		t.Errorf("probe not merged: %+v", hs.Probe)
+	}
+	if hs.Runbook.SecretID != "prod/hubspot" || hs.Runbook.TokenConsole == "" {
+		t.Errorf("runbook not merged: %+v", hs.Runbook)
+	}
+	if hs.StatusURL != "https://status.hubspot.com" || hs.TokenEnv != "HUBSPOT_ACCESS_TOKEN" || len(hs.RateLimits) != 2 {
+		t.Errorf("untouched fields changed: %+v", hs)
+	}
+	ic, _ := c.Lookup("intercom")
+	if ic.statusEndpoint() != "http://127.0.0.1:9/ic-status/api/v2/summary.json" || ic.APIURL != "https://api.intercom.io" {
+		t.Errorf("intercom status %s api %s", ic.statusEndpoint(), ic.APIURL)
+	}
+	acme, ok := c.Lookup("acme")
+	if !ok {
+		t.Fatal("new vendor acme not added")
+	}
+	if acme.Name != "Acme Billing" || acme.TokenEnv != "ACME_ACCESS_TOKEN" || acme.StatusKind != StatusStatuspage ||
+		acme.Auth.Scheme != "bearer" || acme.Probe.Method != "GET" || time.Duration(acme.Timeout) != defaultTimeout {
+		t.Errorf("acme defaults: %+v", acme)
+	}
+	sh, _ := c.Lookup("shopify")
+	if sh.StatusKind != StatusStatuspage {
+		t.Errorf("shopify with a status_url: kind %s, want statuspage", sh.StatusKind)
+	}
+	zd, _ := c.Lookup("zendesk")
+	if zd.StatusKind != StatusNone {
+		t.Errorf("zendesk with status_url emptied: kind %s, want none", zd.StatusKind)
+	}
+	if got := c.Keys(); got[0] != "acme" {
+		t.Errorf("Keys not sorted: %v", got)
+	}
+}
+
+func TestOverrideErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"unknown field", "hubspot:\n  api_ur: https://x.test\n", []string{"line 2", "hubspot.api_ur: unknown field", "api_url"}},
+		{"unknown nested field", "hubspot:\n  probe:\n    pth: /x\n", []string{"line 3", "hubspot.probe.pth: unknown field"}},
+		{"unknown rule field", "hubspot:\n  rules:\n    - stauts: [403]\n", []string{"hubspot.rules[0].stauts: unknown field"}},
+		{"bad api_url", "hubspot:\n  api_url: not a url\n", []string{"hubspot.api_url", "not an http(s) URL"}},
+		{"bad status kind", "hubspot:\n  status_kind: rss\n", []string{"hubspot.status_kind", "statuspage, slack, stripe, zendesk, none"}},
+		{"bad scheme", "hubspot:\n  auth: {scheme: digest}\n", []string{"hubspot.auth.scheme"}},
+		{"header without name", "acme:\n  api_url: https://a.test\n  auth: {scheme: header}\n", []string{"acme.auth.header"}},
+		{"bad class", "hubspot:\n  rules: [{status: [403], class: sad}]\n", []string{"hubspot.rules[0].class"}},
+		{"bad status code", "hubspot:\n  rules: [{status: [1000], class: ok}]\n", []string{"hubspot.rules[0].status"}},
+		{"bad timeout", "hubspot:\n  timeout: soon\n", []string{"hubspot", "not a duration like 5s"}},
+		{"bad key", "Hub Spot:\n  name: x\n", []string{`vendor key "Hub Spot"`}},
+		{"not a mapping", "- hubspot\n", []string{"want a mapping from vendor key"}},
+		{"vendor not a mapping", "hubspot: yes\n", []string{"hubspot: want a mapping of fields"}},
+		{"bad yaml", "hubspot: [\n", []string{"vendors file"}},
+		{"status kind without url", "acme:\n  api_url: https://a.test\n  status_kind: slack\n", []string{"acme.status_url: required"}},
+		{"bad token env", "hubspot:\n  token_env: 'MY TOKEN'\n", []string{"hubspot.token_env"}},
+		{"bad value type", "hubspot:\n  rules:\n    - status: [abc]\n", []string{"hubspot: line 3: cannot unmarshal"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, tt.yaml)
+			_, err := LoadCatalog(p)
+			if err == nil {
+				t.Fatal("LoadCatalog succeeded")
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+			if !strings.Contains(msg, p) {
+				t.Errorf("error does not name the file: %s", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestOverrideFileMissing(t *testing.T) {
+	_, err := LoadCatalog(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestOverrideEmptyFile(t *testing.T) {
+	c, err := LoadCatalog(writeFile(t, "# nothing yet\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Keys()) != 13 {
+		t.Errorf("keys = %v", c.Keys())
+	}
+}
+
+func TestRunbookVendor(t *testing.T) {
+	c, err := LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, _ := c.Lookup("hubspot")
+	rv := hs.runbookVendor()
+	if rv.Name != "HubSpot" || rv.SecretID != "hubspot-api-token" || rv.Deployment != "hubspot-integration" ||
+		rv.Policies["DAILY"] == "" || rv.Links.Status != "https://status.hubspot.com" {
+		t.Errorf("runbook vendor = %+v", rv)
+	}
+	var _ runbook.Vendor = rv
+}

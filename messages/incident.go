@@ -1,0 +1,148 @@
+package messages
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/incident-bot/bot/internal/incident"
+)
+
+type button struct {
+	Value, Label string
+	Current      bool
+}
+
+type incidentView struct {
+	ID, Ref, Header, Status, Severity, Impact, Commander string
+	Cause, Action, Checks, ResolvedNote                  string
+	Declared, NextUpdate, ResolvedAt                     time.Time
+	Resolved                                             bool
+	Severities, Statuses                                 []button
+}
+
+// Incident renders the incident message: header, fields, cause, the
+// mitigation as a numbered list, the checks, and the buttons (none once
+// resolved).
+func Incident(inc *incident.Incident) (Message, error) {
+	v := incidentView{
+		ID: inc.ID.String(), Ref: inc.Ref(), Status: inc.Status.Label(), Severity: string(inc.Severity),
+		Impact: inc.Severity.Impact(), Commander: inc.Commander, Declared: inc.DeclaredAt,
+		NextUpdate: inc.NextUpdateAt, ResolvedAt: inc.ResolvedAt, Resolved: !inc.Open(),
+		Cause: "Not diagnosed yet: declared by hand.",
+	}
+	tag := "[" + string(inc.Severity) + "]"
+	if v.Resolved {
+		tag = "[RESOLVED]"
+	}
+	v.Header = fmt.Sprintf("%s INCIDENT %s: %s", tag, inc.Ref(), inc.Title)
+	if d := inc.Diagnosis; d != nil {
+		v.Cause = Cause(d)
+		v.Action = numbered(d.Mitigation)
+		v.Checks = checks(d.Checks)
+	}
+	for _, s := range incident.Severities {
+		v.Severities = append(v.Severities, button{Value: string(s), Label: string(s), Current: s == inc.Severity})
+	}
+	for _, s := range incident.Statuses[:3] {
+		v.Statuses = append(v.Statuses, button{Value: string(s), Label: s.Label(), Current: s == inc.Status})
+	}
+	if v.Resolved {
+		v.ResolvedNote = "Resolved " + slackDate(inc.ResolvedAt) + "."
+		if inc.PostmortemLink != "" {
+			v.ResolvedNote += " <" + inc.PostmortemLink + "|Postmortem>"
+		}
+	}
+	blocks, err := render("incident", v)
+	if err != nil {
+		return Message{}, err
+	}
+	// The fallback text is mrkdwn to Slack (notifications, old clients).
+	fallback := Escape(v.Header + ": " + v.Status + ", " + v.Severity)
+	return Message{Text: Truncate(maxFallback, fallback), Blocks: blocks}, nil
+}
+
+// Cause is the diagnosis in one line of mrkdwn: the summary, the HTTP
+// status and the vendor's request ids.
+func Cause(d *incident.Diagnosis) string {
+	var b strings.Builder
+	b.WriteString(Escape(d.Summary))
+	var extra []string
+	if d.HTTPStatus != 0 {
+		extra = append(extra, fmt.Sprintf("HTTP %d", d.HTTPStatus))
+	}
+	for _, id := range d.RequestIDs {
+		extra = append(extra, "request id `"+Escape(id)+"`")
+	}
+	if len(extra) > 0 {
+		b.WriteString(" (" + strings.Join(extra, ", ") + ")")
+	}
+	return b.String()
+}
+
+func numbered(steps []string) string {
+	var b strings.Builder
+	for i, s := range steps {
+		fmt.Fprintf(&b, "%d. %s\n", i+1, Escape(s))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func checks(cs []incident.Check) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		p := "*" + Escape(c.Name) + "*: " + Escape(c.Result)
+		if c.Detail != "" {
+			p += " (" + Escape(c.Detail) + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " · ")
+}
+
+type updateView struct {
+	Ref, Title, Severity, Status, Impact, Text, Author, Body string
+	NextUpdate                                               time.Time
+}
+
+// Update renders a status update for the incident thread.
+func Update(inc *incident.Incident, author, text string) (Message, error) {
+	v := updateView{Ref: inc.Ref(), Title: inc.Title, Severity: string(inc.Severity), Status: inc.Status.Label(),
+		Impact: inc.Severity.Impact(), Text: text, Author: author, NextUpdate: inc.NextUpdateAt}
+	var err error
+	if v.Body, err = renderText("update_body", v); err != nil {
+		return Message{}, err
+	}
+	blocks, err := render("update", v)
+	if err != nil {
+		return Message{}, err
+	}
+	fallback, err := renderText("update_text", v)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Text: Truncate(maxFallback, fallback), Blocks: blocks}, nil
+}
+
+type noticeView struct{ Text, Context string }
+
+// Notice renders a short message. text is mrkdwn the caller built (user
+// parts already escaped with Escape); context is an optional grey line.
+func Notice(text, context string) Message {
+	blocks, err := render("notice", noticeView{Text: text, Context: context})
+	if err != nil {
+		// The notice template has no optional keys; this cannot fail on
+		// any input, but a plain-text message is still better than none.
+		return Message{Text: Truncate(maxFallback, text)}
+	}
+	return Message{Text: Truncate(maxFallback, text), Blocks: blocks}
+}
+
+// Help is the answer to /incident help.
+func Help() Message {
+	t, err := renderText("help", nil)
+	if err != nil {
+		return Message{Text: "Try /incident triage VENDOR, declare, severity, status, commander, list, resolve, reopen."}
+	}
+	return Notice(t, "")
+}

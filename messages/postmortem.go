@@ -1,0 +1,294 @@
+package messages
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/incident-bot/bot/internal/incident"
+)
+
+// PostmortemData is what the postmortem is written from.
+type PostmortemData struct {
+	Incident *incident.Incident
+	Timeline []incident.Entry
+	Names    map[string]string // Slack user id → name to show
+	Note     string            // said at the top when the thread could not be read
+}
+
+type pmRow struct{ Time, Who, What string }
+
+type pmDay struct {
+	Date string
+	Rows []pmRow
+}
+
+type pmView struct {
+	Title, Date, Start, End, Duration, Severity, Status, Commander, Participants string
+	RequestIDs                                                                   []string
+	Note, Summary, RootCause, Impact                                             string
+	Days                                                                         []pmDay
+	MultiDay                                                                     bool
+	ToAck, ToMitigate, ToResolve                                                 string
+	Actions, Resources                                                           []string
+}
+
+// Postmortem renders the postmortem in markdown. Every piece of user text
+// goes through one escaper, so a reply cannot add a heading, break the
+// timeline table or inject HTML.
+func Postmortem(d PostmortemData) (string, error) {
+	inc := d.Incident
+	r := &slackText{names: d.Names}
+	end := inc.ResolvedAt
+	if end.IsZero() {
+		end = inc.UpdatedAt
+	}
+	v := pmView{
+		Title: inlineMD(inc.Ref() + ": " + pmTitle(inc)), Date: inc.DeclaredAt.UTC().Format("2006-01-02"),
+		Start: inc.DeclaredAt.UTC().Format("2006-01-02 15:04:05"), End: "— (still open)",
+		Duration: Duration(end.Sub(inc.DeclaredAt)), Severity: string(inc.Severity) + " (" + inc.Severity.Impact() + ")",
+		Status: inc.Status.Label(), Commander: r.who(inc.Commander), Note: inlineMD(d.Note),
+		ToAck: since(inc.DeclaredAt, inc.AcknowledgedAt), ToMitigate: since(inc.DeclaredAt, inc.MitigatedAt),
+		ToResolve: since(inc.DeclaredAt, inc.ResolvedAt),
+	}
+	if !inc.ResolvedAt.IsZero() {
+		v.End = inc.ResolvedAt.UTC().Format("2006-01-02 15:04:05")
+	}
+	v.Summary = inlineMD(r.plain(inc.Summary))
+	diag := inc.Diagnosis
+	switch {
+	case v.Summary != "":
+	case diag != nil && diag.Summary != "":
+		v.Summary = inlineMD(diag.Summary)
+	default:
+		v.Summary = inlineMD(inc.Title)
+	}
+	if diag != nil {
+		v.RootCause = inlineMD(diag.Summary)
+		if diag.HTTPStatus != 0 {
+			v.RootCause += fmt.Sprintf(" (HTTP %d)", diag.HTTPStatus)
+		}
+		v.RootCause += ". Cause: " + codeMD(diag.Cause) + "."
+		for _, id := range diag.RequestIDs {
+			v.RequestIDs = append(v.RequestIDs, codeMD(id))
+		}
+		for _, l := range diag.Links {
+			v.Resources = append(v.Resources, linkMD(l))
+		}
+	}
+	participants := map[string]bool{}
+	var dayOf string
+	for _, e := range d.Timeline {
+		if e.Author != "" {
+			participants[r.who(e.Author)] = true
+		}
+		row, ok := r.row(e)
+		if !ok {
+			continue
+		}
+		date := e.At.UTC().Format("2006-01-02 (Monday)")
+		if date != dayOf || len(v.Days) == 0 {
+			v.Days = append(v.Days, pmDay{Date: date})
+			dayOf = date
+		}
+		day := &v.Days[len(v.Days)-1]
+		day.Rows = append(day.Rows, row)
+		if e.Kind == incident.KindMessage && !e.Deleted {
+			if item, ok := actionItem(e.Text); ok {
+				v.Actions = append(v.Actions, inlineMD(r.plain(item))+" — "+r.who(e.Author))
+			}
+		}
+	}
+	v.MultiDay = len(v.Days) > 1
+	if diag != nil {
+		for _, p := range diag.Prevention {
+			v.Actions = append(v.Actions, inlineMD(p))
+		}
+	}
+	people := make([]string, 0, len(participants))
+	for p := range participants {
+		people = append(people, p)
+	}
+	sort.Strings(people)
+	v.Participants = strings.Join(people, ", ")
+	doc, err := renderText("postmortem", v)
+	if err != nil {
+		return "", err
+	}
+	return doc + "\n", nil
+}
+
+func pmTitle(inc *incident.Incident) string {
+	if inc.Vendor != "" && inc.Diagnosis != nil && inc.Diagnosis.Cause != "" {
+		name := inc.VendorName
+		if name == "" {
+			name = inc.Vendor
+		}
+		return name + " " + inc.Diagnosis.Cause
+	}
+	return inc.Title
+}
+
+// since is the time from start to t, or a dash when t never happened.
+func since(start, t time.Time) string {
+	if t.IsZero() {
+		return "— (not recorded)"
+	}
+	return Duration(t.Sub(start))
+}
+
+// Duration writes d the way people say it: 1h 15m, 2d 3h, 45s.
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	d = d.Round(time.Second)
+	days, d := d/(24*time.Hour), d%(24*time.Hour)
+	h, d := d/time.Hour, d%time.Hour
+	m, d := d/time.Minute, d%time.Minute
+	sec := d / time.Second
+	var parts []string
+	for _, p := range []struct {
+		n    time.Duration
+		unit string
+	}{{days, "d"}, {h, "h"}, {m, "m"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d%s", p.n, p.unit))
+		}
+	}
+	if len(parts) == 0 || (days == 0 && h == 0 && sec > 0) {
+		parts = append(parts, fmt.Sprintf("%ds", sec))
+	}
+	return strings.Join(parts, " ")
+}
+
+var actionPrefix = regexp.MustCompile(`(?i)^\s*(action|todo|to-do|follow-up|followup|follow up)\s*:\s*`)
+
+// actionItem reports whether a reply is an action item, and its text.
+func actionItem(text string) (string, bool) {
+	loc := actionPrefix.FindStringIndex(text)
+	if loc == nil {
+		return "", false
+	}
+	item := strings.TrimSpace(text[loc[1]:])
+	return item, item != ""
+}
+
+// slackText turns Slack's message markup into readable markdown.
+type slackText struct{ names map[string]string }
+
+var slackMarkup = regexp.MustCompile(`<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>`)
+
+// plain rewrites mentions, channel references and links and decodes
+// Slack's entities; the result is raw text for inlineMD.
+func (r *slackText) plain(s string) string {
+	s = slackMarkup.ReplaceAllStringFunc(s, func(m string) string {
+		g := slackMarkup.FindStringSubmatch(m)
+		switch {
+		case g[1] == "@":
+			return r.person(g[2])
+		case g[1] == "#":
+			if g[3] != "" {
+				return "#" + g[3]
+			}
+			return "#" + g[2]
+		case g[1] == "!":
+			if g[3] != "" {
+				return g[3] // <!subteam^S1|@oncall>, <!date^…|fallback>
+			}
+			name, _, _ := strings.Cut(g[2], "^")
+			return "@" + name
+		case g[5] != "":
+			return g[5] + " (" + g[4] + ")"
+		}
+		return g[4]
+	})
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// who is a person, escaped, for a place of its own in the document.
+func (r *slackText) who(id string) string { return inlineMD(r.person(id)) }
+
+// person is "@name" as raw text, for plain to put inside text that is
+// escaped as a whole.
+func (r *slackText) person(id string) string {
+	if id == "" {
+		return "bot"
+	}
+	if n := r.names[id]; n != "" {
+		return "@" + n
+	}
+	return "@" + id
+}
+
+// row is one line of the timeline table; edits and deletions show in the
+// message they changed, so they have no row of their own.
+func (r *slackText) row(e incident.Entry) (pmRow, bool) {
+	row := pmRow{Time: e.At.UTC().Format("15:04:05"), Who: r.who(e.Author)}
+	switch e.Kind {
+	case incident.KindEdit, incident.KindDeletion, incident.KindReminder:
+		return row, false
+	case incident.KindMessage:
+		row.What = inlineMD(r.plain(e.Text))
+		if e.Edited {
+			row.What += " _(edited)_"
+		}
+		if e.Deleted {
+			row.What = "~~" + row.What + "~~ _(deleted)_"
+		}
+	default:
+		row.What = "**" + kindLabel(e.Kind) + "**"
+		if e.Text != "" {
+			row.What += ": " + inlineMD(r.plain(e.Text))
+		}
+	}
+	return row, true
+}
+
+func kindLabel(k incident.EntryKind) string {
+	switch k {
+	case incident.KindUpdate:
+		return "Status update"
+	case incident.KindRefused:
+		return "Refused"
+	}
+	return strings.ToUpper(string(k[:1])) + string(k[1:])
+}
+
+var mdSpecial = strings.NewReplacer(
+	"\\", "\\\\", "|", "\\|", "<", "&lt;", ">", "&gt;", "`", "\\`", "[", "\\[", "]", "\\]",
+	"\r\n", " ", "\n", " ", "\r", " ", "\t", " ",
+)
+
+var blockStart = regexp.MustCompile(`^(#|[-*+>=]|\d+[.)])`)
+
+// inlineMD makes text safe on one line of markdown, in a paragraph or a
+// table cell: it cannot start a heading, list or quote, end a table cell,
+// open a link or code span, or carry HTML. Emphasis inside words is left
+// alone: it cannot break the document's structure.
+func inlineMD(s string) string {
+	s = strings.TrimSpace(mdSpecial.Replace(strings.ToValidUTF8(s, "\uFFFD")))
+	if m := blockStart.FindStringIndex(s); m != nil {
+		s = s[:m[1]-1] + "\\" + s[m[1]-1:]
+	}
+	return s
+}
+
+// codeMD is text for inside a code span, where backslashes are literal:
+// no backticks, no line breaks, and table pipes escaped (GFM tables).
+func codeMD(s string) string {
+	s = strings.NewReplacer("`", "'", "\r", " ", "\n", " ", "|", "\\|").Replace(strings.ToValidUTF8(s, "\uFFFD"))
+	return "`" + strings.TrimSpace(s) + "`"
+}
+
+var safeURL = regexp.MustCompile(`^https?://[^\s<>]+$`)
+
+// linkMD writes a URL as a markdown autolink, or as text when it is not one.
+func linkMD(s string) string {
+	if safeURL.MatchString(s) {
+		return "<" + s + ">"
+	}
+	return inlineMD(s)
+}
