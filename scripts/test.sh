@@ -3,7 +3,7 @@
 # store tests against a throwaway PostgreSQL started here.
 #
 #   scripts/test.sh                    # go test -race -count=1 ./...
-#   scripts/test.sh ./internal/store/... -v
+#   scripts/test.sh ./internal/store/... -v   # arguments replace ./...
 #
 # - TEST_DATABASE_URL already set: it is used and nothing is started.
 # - Otherwise a PostgreSQL (15 preferred; installed with apt-get when missing
@@ -79,10 +79,10 @@ start_pg() {
 	if is_root; then
 		command -v runuser >/dev/null 2>&1 || { PG_REASON="running as root and runuser is missing"; return 1; }
 		id postgres >/dev/null 2>&1 || { PG_REASON="running as root and there is no postgres user"; return 1; }
-		PG_DIR=$(mktemp -d /tmp/bot-pg.XXXXXX) || { PG_REASON="cannot create a temporary directory"; return 1; }
+		PG_DIR=$(mktemp -d /tmp/bot-pg.XXXXXX 2>/dev/null) || { PG_REASON="cannot create a temporary directory"; return 1; }
 		chown postgres: "$PG_DIR" || { PG_REASON="cannot chown $PG_DIR to postgres"; return 1; }
 	else
-		PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/bot-pg.XXXXXX") || { PG_REASON="cannot create a temporary directory"; return 1; }
+		PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/bot-pg.XXXXXX" 2>/dev/null) || { PG_REASON="cannot create a temporary directory"; return 1; }
 	fi
 	# initdb's output is written by this shell; the server's log by the server.
 	local ilog=$PG_DIR/initdb.log log=$PG_DIR/server.log

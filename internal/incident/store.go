@@ -51,5 +51,8 @@ type Filter struct {
 	ChannelID string // empty: every channel
 	Number    int    // 0: every number
 	OpenOnly  bool
-	Limit     int // 0: no limit
+	// Unfinished selects incidents a stopped process left half-done: no
+	// incident message yet, or resolved without a shared postmortem.
+	Unfinished bool
+	Limit      int // 0: no limit
 }

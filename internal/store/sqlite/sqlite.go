@@ -244,6 +244,9 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	if f.OpenOnly {
 		q += ` AND status <> 'resolved'`
 	}
+	if f.Unfinished {
+		q += ` AND (message_ts = '' OR (status = 'resolved' AND postmortem_file_id = ''))`
+	}
 	q += ` ORDER BY declared_at DESC, number DESC`
 	if f.Limit > 0 {
 		q += ` LIMIT ?`

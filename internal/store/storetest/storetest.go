@@ -255,6 +255,15 @@ func testList(t *testing.T, s incident.Store) {
 	check(incident.Filter{TeamID: "T1", ChannelID: "C1", OpenOnly: true}, a)
 	check(incident.Filter{TeamID: "T1", Limit: 1}, c)
 	check(incident.Filter{Number: 1}, d, a)
+	check(incident.Filter{TeamID: "T1", Unfinished: true}, c, b, a) // none posted, c resolved without a file
+	b.MessageTS, c.MessageTS, c.PostmortemFileID = "1.1", "1.2", "F1"
+	if err := s.UpdateIncident(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateIncident(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	check(incident.Filter{TeamID: "T1", Unfinished: true}, a)
 }
 
 func testTimelineDedup(t *testing.T, s incident.Store) {
