@@ -66,6 +66,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		Config: commands.Config{Intervals: cfg.Intervals, ResolveAllowed: cfg.ResolveAllowed},
 	}
 	svc.Start()
+	svc.Go("recover", svc.Recover)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

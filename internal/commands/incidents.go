@@ -42,24 +42,32 @@ func (s *Service) open(ctx context.Context, cmd Command, inc *incident.Incident,
 	if triageText != "" {
 		s.record(ctx, inc, incident.KindTriage, "", triageText)
 	}
-	m, err := messages.Incident(inc)
-	if err != nil {
-		s.tell(ctx, cmd, s.userError(err, "render the incident message"))
-		return
-	}
-	ts, err := s.Slack.Post(ctx, inc.ChannelID, "", m)
-	if err != nil {
+	if err := s.postIncident(ctx, inc); err != nil {
 		s.tell(ctx, cmd, fmt.Sprintf("%s is open, but its message could not be posted here: %s",
 			inc.Ref(), strings.TrimPrefix(s.userError(err, "post the incident message"), ":warning: ")))
 		return
+	}
+	s.Log.Info().Str("incident", inc.Ref()).Str("vendor", inc.Vendor).Str("severity", string(inc.Severity)).Msg("incident opened")
+}
+
+// postIncident posts the incident message and remembers its ts: the thread
+// under it is the incident's timeline.
+func (s *Service) postIncident(ctx context.Context, inc *incident.Incident) error {
+	m, err := messages.Incident(inc)
+	if err != nil {
+		return err
+	}
+	ts, err := s.Slack.Post(ctx, inc.ChannelID, "", m)
+	if err != nil {
+		return err
 	}
 	if _, _, err := s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
 		i.MessageTS = ts
 		return true, nil
 	}); err != nil {
-		s.Log.Error().Err(err).Str("incident", inc.Ref()).Msg("remember incident message")
+		return fmt.Errorf("remember the message of %s: %w", inc.Ref(), err)
 	}
-	s.Log.Info().Str("incident", inc.Ref()).Str("vendor", inc.Vendor).Str("severity", string(inc.Severity)).Msg("incident opened")
+	return nil
 }
 
 // tell shows text to the user who gave cmd, only to them.

@@ -95,6 +95,8 @@ func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summar
 	}
 	if !changed {
 		if inc.Postmortem == "" {
+			// Resolved, but no document: the resolve that won is writing it,
+			// or stopped half-way. Either way the claim lets one through.
 			return s.writePostmortem(ctx, inc)
 		}
 		s.tell(ctx, cmd, alreadyResolved(inc))
@@ -110,8 +112,10 @@ func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summar
 	return s.writePostmortem(ctx, inc)
 }
 
-// writePostmortem catches up with the thread, renders the document,
-// stores it with the incident and shares it in the thread.
+// writePostmortem catches up with the thread, renders the document and
+// stores it with the incident, then shares it in the thread. Storing the
+// document is the claim: it succeeds only while no document is stored (a
+// versioned update), so of several resolves racing, one shares the file.
 func (s *Service) writePostmortem(ctx context.Context, inc *incident.Incident) error {
 	note := s.catchUp(ctx, inc)
 	timeline, err := s.Store.Timeline(ctx, inc.ID)
@@ -124,22 +128,37 @@ func (s *Service) writePostmortem(ctx context.Context, inc *incident.Incident) e
 	if err != nil {
 		return err
 	}
-	inc, _, err = s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
+	inc, claimed, err := s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
+		if i.Postmortem != "" {
+			return false, nil
+		}
 		i.Postmortem = doc
 		return true, nil
 	})
-	if err != nil {
+	if err != nil || !claimed {
 		return err
 	}
+	return s.sharePostmortem(ctx, inc)
+}
+
+// sharePostmortem uploads the stored document to the incident thread and
+// remembers the file.
+func (s *Service) sharePostmortem(ctx context.Context, inc *incident.Incident) error {
 	if s.Files == nil {
 		return nil
 	}
-	fileID, link, err := s.Files.Upload(ctx, File{
+	f := File{
 		ChannelID: inc.ChannelID, ThreadTS: inc.MessageTS, Name: inc.Ref() + "-postmortem.md",
 		Title:   "Postmortem " + inc.Ref() + ": " + messages.Truncate(100, inc.Title),
-		Content: doc,
+		Content: inc.Postmortem,
 		Comment: fmt.Sprintf("Postmortem draft for %s: timeline, root cause, impact and action items. Edit it before sharing.", inc.Ref()),
-	})
+	}
+	fileID, link, err := s.Files.Upload(ctx, f)
+	if incident.KindOf(err) == incident.NotFound && f.ThreadTS != "" {
+		// The incident message was deleted: share in the channel instead.
+		f.ThreadTS = ""
+		fileID, link, err = s.Files.Upload(ctx, f)
+	}
 	if err != nil {
 		return fmt.Errorf("upload the postmortem: %w", err)
 	}

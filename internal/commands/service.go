@@ -98,6 +98,9 @@ func (s *Service) Start() {
 	s.base, s.cancel = context.WithCancel(context.Background())
 }
 
+// Go runs fn in the background, tracked so that Shutdown waits for it.
+func (s *Service) Go(name string, fn func(ctx context.Context)) { s.goBackground(name, fn) }
+
 // goBackground runs fn after the ack, tracked so that Shutdown waits for it.
 func (s *Service) goBackground(name string, fn func(ctx context.Context)) {
 	s.wg.Add(1)

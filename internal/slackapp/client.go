@@ -107,6 +107,8 @@ func mapError(method string, err error) error {
 		switch se.Err {
 		case "not_in_channel", "channel_not_found":
 			return wrap(incident.Invalid, "the bot is not a member of this channel: invite it with `/invite @incident-bot` and try again")
+		case "thread_not_found", "message_not_found":
+			return wrap(incident.NotFound, "the incident message is gone from Slack")
 		case "is_archived":
 			return wrap(incident.Invalid, "this channel is archived")
 		case "missing_scope":

@@ -1,0 +1,42 @@
+package commands
+
+import (
+	"context"
+	"time"
+
+	"github.com/incident-bot/bot/internal/incident"
+)
+
+// recoverAfter is how old unfinished work must be before a starting bot
+// takes it over: younger work may still be in the hands of another replica.
+const recoverAfter = time.Minute
+
+// Recover finishes what a stopped process left half-done: incidents whose
+// message was never posted, and resolved incidents whose postmortem was not
+// written or not shared. Serve runs it once at start, in the background.
+func (s *Service) Recover(ctx context.Context) {
+	todo, err := s.Store.Incidents(ctx, incident.Filter{Unfinished: true, Limit: 100})
+	if err != nil {
+		s.Log.Error().Err(err).Msg("recovery: list unfinished incidents")
+		return
+	}
+	for _, inc := range todo {
+		if s.Now().Sub(inc.UpdatedAt) < recoverAfter {
+			continue
+		}
+		var err error
+		switch {
+		case inc.MessageTS == "":
+			err = s.postIncident(ctx, inc)
+		case inc.Postmortem == "":
+			err = s.writePostmortem(ctx, inc)
+		default:
+			err = s.sharePostmortem(ctx, inc)
+		}
+		if err != nil {
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("recovery: could not finish; will try at the next start")
+			continue
+		}
+		s.Log.Info().Str("incident", inc.Ref()).Msg("recovery: finished work left by a stopped process")
+	}
+}
