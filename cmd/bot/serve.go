@@ -17,6 +17,7 @@ import (
 	"github.com/incident-bot/bot/internal/slackapp"
 	"github.com/incident-bot/bot/internal/store/sqlite"
 	"github.com/incident-bot/bot/internal/vendors"
+	"github.com/rs/zerolog"
 )
 
 // shutdownGrace bounds the drain on SIGTERM: requests in flight, then
@@ -43,20 +44,46 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	triager, err := newTriager(getenv)
-	if err != nil {
-		return err
-	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.secrets())
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-
-	store, err := openStore(ctx, cfg.DatabaseURL)
+	a, err := newApp(ctx, cfg, getenv, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close() // last: after the server and the background work
+	defer a.close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return usageError("BOT_ADDR %s: cannot listen: %v", cfg.Addr, err)
+	}
+	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("database", storeKind(cfg.DatabaseURL)).
+		Str("reminder_intervals", formatIntervals(cfg.Intervals)).Msg("serving")
+	return a.serve(ctx, ln)
+}
 
+// app is the bot wired together: the store, the Slack client, the command
+// layer and the routes. serve runs it against Slack; play against the
+// playground's own workspace.
+type app struct {
+	cfg     config
+	log     zerolog.Logger
+	store   incident.Store
+	slack   *slackapp.Client
+	svc     *commands.Service
+	metrics *metrics
+	handler http.Handler
+}
+
+// newApp opens the store and wires the bot. close releases it.
+func newApp(ctx context.Context, cfg config, getenv func(string) string, log zerolog.Logger) (*app, error) {
+	triager, err := newTriager(getenv)
+	if err != nil {
+		return nil, err
+	}
+	store, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
 	m := newMetrics()
 	slack := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
 	slack.Observe = m.observeSlack
@@ -67,13 +94,17 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	svc.Start()
 	svc.Go("recover", svc.Recover)
+	a := &app{cfg: cfg, log: log, store: store, slack: slack, svc: svc, metrics: m}
+	a.handler = routes(cfg, svc, store, m, log)
+	return a, nil
+}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return usageError("BOT_ADDR %s: cannot listen: %v", cfg.Addr, err)
-	}
+// serve answers HTTP on ln until ctx ends, then drains: no new requests,
+// requests in flight finished, then background work, all within
+// shutdownGrace.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           routes(cfg, svc, store, m, log),
+		Handler:           a.handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,
@@ -81,26 +112,26 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("database", storeKind(cfg.DatabaseURL)).
-		Str("reminder_intervals", formatIntervals(cfg.Intervals)).Msg("serving")
-
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info().Msg("shutting down: no new requests, finishing work in flight")
+	a.log.Info().Msg("shutting down: no new requests, finishing work in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn().Err(err).Msg("requests still open at the deadline")
+		a.log.Warn().Err(err).Msg("requests still open at the deadline")
 	}
-	if !svc.Shutdown(sctx) {
-		log.Warn().Msg("background work cut short at the shutdown deadline")
+	if !a.svc.Shutdown(sctx) {
+		a.log.Warn().Msg("background work cut short at the shutdown deadline")
 	}
-	log.Info().Msg("stopped")
+	a.log.Info().Msg("stopped")
 	return nil
 }
+
+// close closes the store; call it after serve returned.
+func (a *app) close() { a.store.Close() }
 
 func storeKind(u string) string {
 	d, _, _ := parseDatabaseURL(u)
