@@ -299,14 +299,11 @@ func FuzzNotice(f *testing.F) {
 		f.Add(s, hostileSeeds[(i+1)%len(hostileSeeds)])
 	}
 	f.Fuzz(func(t *testing.T, text, context string) {
+		if text == "" {
+			text = "." // an empty section text is refused by Slack; callers never send one
+		}
 		// Callers escape user text before it becomes a notice.
 		m := Notice(Escape(text), Escape(context))
-		if text == "" {
-			// An empty section text is the caller's mistake; the notice is
-			// still JSON (checked below through the raw variant).
-			text = "."
-			m = Notice(Escape(text), Escape(context))
-		}
 		got := checkBlocks(t, m)
 		for i, s := range got.mrkdwn {
 			checkMrkdwn(t, fmt.Sprintf("mrkdwn %d", i), s)
@@ -573,8 +570,10 @@ func fzPostmortem(title, summary, reply1, reply2, name, requestID string, kind, 
 
 	var want pmExpect
 	for _, e := range tl {
-		switch e.Kind {
-		case incident.KindEdit, incident.KindDeletion, incident.KindReminder:
+		switch {
+		case e.Kind == incident.KindEdit, e.Kind == incident.KindDeletion:
+			continue
+		case e.Kind == incident.KindReminder && e.Author == "": // the bot's own reminders have no row
 			continue
 		}
 		want.rows++

@@ -227,10 +227,12 @@ func (r *slackText) person(id string) string {
 // message they changed, so they have no row of their own.
 func (r *slackText) row(e incident.Entry) (pmRow, bool) {
 	row := pmRow{Time: e.At.UTC().Format("15:04:05"), Who: r.who(e.Author)}
-	switch e.Kind {
-	case incident.KindEdit, incident.KindDeletion, incident.KindReminder:
+	switch {
+	case e.Kind == incident.KindEdit, e.Kind == incident.KindDeletion:
 		return row, false
-	case incident.KindMessage:
+	case e.Kind == incident.KindReminder && e.Author == "":
+		return row, false // the bot's own reminders; a person's snooze or stop stays
+	case e.Kind == incident.KindMessage:
 		row.What = inlineMD(r.plain(e.Text))
 		if e.Edited {
 			row.What += " _(edited)_"

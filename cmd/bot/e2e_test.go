@@ -92,10 +92,23 @@ func hubspotStandIn(t *testing.T) *httptest.Server {
 // fake and a HubSpot stand-in, over loopback.
 func startBot(t *testing.T, extra map[string]string) *bot {
 	t.Helper()
+	return startBotWith(t, newSlack(t), extra)
+}
+
+// newSlack is the Slack stand-in the bots of a test talk to.
+func newSlack(t *testing.T) *slackfake.Server {
+	t.Helper()
 	fake := slackfake.New(slackfake.WithToken(testBotToken), slackfake.WithChannel(channel, "incidents"),
 		slackfake.WithUser("U0ALICE", "alice", "Alice Admin"), slackfake.WithUser("U0BOB", "bob", "Bob Builder"),
 		slackfake.WithUser("U0CAROL", "carol", "Carol Ops"))
 	t.Cleanup(fake.Close)
+	return fake
+}
+
+// startBotWith starts a bot against an existing Slack stand-in: replicas
+// of one deployment share it.
+func startBotWith(t *testing.T, fake *slackfake.Server, extra map[string]string) *bot {
+	t.Helper()
 	hub := hubspotStandIn(t)
 	dir := t.TempDir()
 	vendorsFile := filepath.Join(dir, "vendors.yaml")
@@ -125,6 +138,7 @@ func startBot(t *testing.T, extra map[string]string) *bot {
 		}
 		select {
 		case err := <-b.done:
+			b.stop = nil
 			t.Fatalf("bot exited at start: %v\n%s", err, b.stderr)
 		default:
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/internal/slackapp"
+	"github.com/incident-bot/bot/internal/store/postgres"
 	"github.com/incident-bot/bot/internal/store/sqlite"
 	"github.com/incident-bot/bot/internal/vendors"
 	"github.com/rs/zerolog"
@@ -88,12 +89,13 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string, log zer
 	slack := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
 	slack.Observe = m.observeSlack
 	svc := &commands.Service{
-		Store: store, Slack: slack, Thread: slack, Files: slack, Groups: slack,
+		Store: store, Slack: slack, Thread: slack, Files: slack, Groups: slack, Modals: slack,
 		Triage: &catalogTriager{t: triager, m: m}, Log: log,
 		Config: commands.Config{Intervals: cfg.Intervals, ResolveAllowed: cfg.ResolveAllowed},
 	}
 	svc.Start()
 	svc.Go("recover", svc.Recover)
+	svc.Go("reminders", func(context.Context) { svc.RunReminders() })
 	a := &app{cfg: cfg, log: log, store: store, slack: slack, svc: svc, metrics: m}
 	a.handler = routes(cfg, svc, store, m, log)
 	return a, nil
@@ -152,7 +154,11 @@ func openStore(ctx context.Context, url string) (incident.Store, error) {
 		}
 		return db, nil
 	}
-	return nil, usageError("DATABASE_URL: postgres is not supported by this build yet; use sqlite:PATH")
+	db, err := postgres.Open(ctx, addr)
+	if err != nil {
+		return nil, usageError("DATABASE_URL: cannot open the Postgres database: %v", err)
+	}
+	return db, nil
 }
 
 // catalogTriager adapts the vendor triage to the command layer.

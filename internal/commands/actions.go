@@ -41,6 +41,8 @@ func (s *Service) Action(ctx context.Context, a Action) {
 			}
 		case "resolve":
 			err = s.resolve(ctx, cmd, id, "")
+		case "reminder":
+			err = s.reminderAction(ctx, a, id, arg)
 		default:
 			s.Log.Warn().Str("action", a.ActionID).Msg("unknown action")
 			return

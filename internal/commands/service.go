@@ -66,14 +66,17 @@ type Service struct {
 	Thread ThreadReader // optional: catches up with the thread before the postmortem
 	Files  Uploader     // optional: shares the postmortem
 	Groups GroupReader  // optional: resolves user-group ids in ResolveAllowed
+	Modals Modals       // optional: the reminder's "Post update" form
 	Log    zerolog.Logger
 	Now    func() time.Time
 	NewID  func() uuid.UUID
 	Config Config
 
-	base   context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	base     context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopping chan struct{} // closed when Shutdown begins: loops stop
+	stopOnce sync.Once
 }
 
 // GroupReader lists the members of a Slack user group.
@@ -96,6 +99,7 @@ func (s *Service) Start() {
 		s.Config.BackgroundTimeout = time.Minute
 	}
 	s.base, s.cancel = context.WithCancel(context.Background())
+	s.stopping = make(chan struct{})
 }
 
 // Go runs fn in the background, tracked so that Shutdown waits for it.
@@ -120,6 +124,7 @@ func (s *Service) goBackground(name string, fn func(ctx context.Context)) {
 // Shutdown waits for background work until ctx ends, then cancels what is
 // left. It reports whether everything finished in time.
 func (s *Service) Shutdown(ctx context.Context) bool {
+	s.stopOnce.Do(func() { close(s.stopping) })
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {

@@ -54,5 +54,7 @@ type Filter struct {
 	// Unfinished selects incidents a stopped process left half-done: no
 	// incident message yet, or resolved without a shared postmortem.
 	Unfinished bool
-	Limit      int // 0: no limit
+	// DueBy selects incidents whose next update was due at or before it.
+	DueBy time.Time
+	Limit int // 0: no limit
 }

@@ -36,6 +36,7 @@ var (
 	_ commands.ThreadReader = (*Client)(nil)
 	_ commands.Uploader     = (*Client)(nil)
 	_ commands.GroupReader  = (*Client)(nil)
+	_ commands.Modals       = (*Client)(nil)
 )
 
 // NewClient returns a client for the Web API at apiURL (ending in /).
@@ -290,4 +291,16 @@ func (c *Client) GroupMembers(ctx context.Context, groupID string) ([]string, er
 		return err
 	})
 	return ids, err
+}
+
+// OpenModal opens a modal for the user who clicked (trigger ids last 3 s).
+func (c *Client) OpenModal(ctx context.Context, triggerID string, view json.RawMessage) error {
+	var v slack.ModalViewRequest
+	if err := json.Unmarshal(view, &v); err != nil {
+		return fmt.Errorf("decode modal: %w", err)
+	}
+	return c.call(ctx, "views.open", func(ctx context.Context) error {
+		_, err := c.api.OpenViewContext(ctx, triggerID, v)
+		return err
+	})
 }

@@ -17,6 +17,7 @@ import (
 type Service interface {
 	Command(ctx context.Context, cmd commands.Command) messages.Message
 	Action(ctx context.Context, a commands.Action)
+	Submit(ctx context.Context, sub commands.Submission)
 	Event(ctx context.Context, e commands.Event) error
 }
 
@@ -79,6 +80,9 @@ func Interactions(svc Service) http.Handler {
 		for _, a := range Actions(cb) {
 			svc.Action(r.Context(), a)
 		}
+		if sub, ok := SubmissionFrom(cb); ok {
+			svc.Submit(r.Context(), sub) // an empty 200 closes the modal
+		}
 		w.WriteHeader(http.StatusOK)
 	})
 }
@@ -105,6 +109,27 @@ func Actions(cb slack.InteractionCallback) []commands.Action {
 		})
 	}
 	return out
+}
+
+// SubmissionFrom reads a view_submission: each input block's value.
+func SubmissionFrom(cb slack.InteractionCallback) (commands.Submission, bool) {
+	if cb.Type != slack.InteractionTypeViewSubmission {
+		return commands.Submission{}, false
+	}
+	sub := commands.Submission{TeamID: cb.Team.ID, UserID: cb.User.ID, CallbackID: cb.View.CallbackID,
+		PrivateMetadata: cb.View.PrivateMetadata, Values: map[string]string{}}
+	if cb.View.State != nil {
+		for block, actions := range cb.View.State.Values {
+			for _, a := range actions {
+				v := a.Value
+				if a.SelectedOption.Value != "" {
+					v = a.SelectedOption.Value
+				}
+				sub.Values[block] = v
+			}
+		}
+	}
+	return sub, true
 }
 
 // envelope is an Events API request.

@@ -312,6 +312,9 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	if f.OpenOnly {
 		q += ` AND status <> 'resolved'`
 	}
+	if !f.DueBy.IsZero() {
+		q += ` AND next_update_at IS NOT NULL AND next_update_at <= ` + arg(f.DueBy)
+	}
 	if f.Unfinished {
 		q += ` AND (message_ts = '' OR (status = 'resolved' AND postmortem_file_id = ''))`
 	}

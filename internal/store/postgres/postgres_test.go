@@ -2,11 +2,7 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io/fs"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,77 +10,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/postgres/pgtest"
 	"github.com/incident-bot/bot/internal/store/storetest"
 	"github.com/jackc/pgx/v5"
 )
 
-// testURL returns TEST_DATABASE_URL or skips the test.
-func testURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("TEST_DATABASE_URL")
-	if u == "" {
-		t.Skip("TEST_DATABASE_URL not set: run `make test` (scripts/test.sh starts a throwaway PostgreSQL), " +
-			"or point it at a database you may create schemas in, e.g. " +
-			"TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' go test ./internal/store/postgres")
-	}
-	return u
-}
-
-// freshSchema creates an empty schema, dropped when t ends, and returns the
-// test database's URL with that schema as its search_path, so that tests are
-// isolated from each other and may run in parallel.
-func freshSchema(t *testing.T) (dsn, schema string) {
-	t.Helper()
-	base := testURL(t)
-	schema = "test_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	if err := admin(base, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := admin(base, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Error(err)
-		}
-	})
-	dsn, err := withSearchPath(base, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dsn, schema
-}
-
-// admin runs one statement on a connection of its own.
-func admin(dsn, sql string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return fmt.Errorf("connect to TEST_DATABASE_URL: %w", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		return fmt.Errorf("%s: %w", sql, err)
-	}
-	return nil
-}
-
-// withSearchPath adds search_path to a URL or key=value connection string.
-func withSearchPath(dsn, schema string) (string, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", errors.New("TEST_DATABASE_URL is not a valid URL")
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String(), nil
-	}
-	return dsn + " search_path=" + schema, nil
-}
-
 func openFresh(t *testing.T) (*DB, string) {
 	t.Helper()
-	dsn, _ := freshSchema(t)
+	dsn, _ := pgtest.FreshSchema(t)
 	db, err := Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +26,7 @@ func openFresh(t *testing.T) (*DB, string) {
 }
 
 func TestConformance(t *testing.T) {
-	testURL(t)
+	pgtest.URL(t)
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) incident.Store {
 		t.Parallel() // each case has a schema of its own
@@ -124,7 +57,7 @@ func appliedMigrations(t *testing.T, db *DB) int {
 // migrate it once, and none of them fails.
 func TestOpenConcurrently(t *testing.T) {
 	t.Parallel()
-	dsn, _ := freshSchema(t)
+	dsn, _ := pgtest.FreshSchema(t)
 	const replicas = 4
 	dbs := make([]*DB, replicas)
 	errs := make([]error, replicas)
@@ -160,7 +93,7 @@ func TestOpenConcurrently(t *testing.T) {
 // migration lock, Open waits; once it is released, Open goes on.
 func TestOpenWaitsForMigrationLock(t *testing.T) {
 	t.Parallel()
-	dsn, schema := freshSchema(t)
+	dsn, schema := pgtest.FreshSchema(t)
 	ctx := context.Background()
 	holder, err := pgx.Connect(ctx, dsn)
 	if err != nil {

@@ -264,6 +264,14 @@ func testList(t *testing.T, s incident.Store) {
 		t.Fatal(err)
 	}
 	check(incident.Filter{TeamID: "T1", Unfinished: true}, a)
+	// a and b are due at t0+15m (NewIncident); c is resolved.
+	check(incident.Filter{TeamID: "T1", OpenOnly: true, DueBy: t0.Add(15 * time.Minute)}, b, a)
+	check(incident.Filter{TeamID: "T1", OpenOnly: true, DueBy: t0.Add(14 * time.Minute)})
+	b.NextUpdateAt = time.Time{} // reminders stopped
+	if err := s.UpdateIncident(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	check(incident.Filter{TeamID: "T1", OpenOnly: true, DueBy: t0.Add(time.Hour)}, a)
 }
 
 func testTimelineDedup(t *testing.T, s incident.Store) {

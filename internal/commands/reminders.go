@@ -1,0 +1,190 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/messages"
+)
+
+// Modals opens Slack modals.
+type Modals interface {
+	OpenModal(ctx context.Context, triggerID string, view json.RawMessage) error
+}
+
+// ReminderTick is how often due reminders are looked for: a quarter of the
+// shortest interval, between 100 ms and 15 s.
+func (s *Service) ReminderTick() time.Duration {
+	tick := 15 * time.Second
+	for _, d := range s.Config.Intervals {
+		if d/4 < tick {
+			tick = d / 4
+		}
+	}
+	return max(tick, 100*time.Millisecond)
+}
+
+// RunReminders posts due reminders until Shutdown begins. Every replica may
+// run it: a reminder is claimed by moving the incident's due time with a
+// versioned update, which only one replica's update can win.
+func (s *Service) RunReminders() {
+	t := time.NewTicker(s.ReminderTick())
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopping:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(s.base, s.Config.BackgroundTimeout)
+			s.remindDue(ctx)
+			cancel()
+		}
+	}
+}
+
+// remindDue posts one reminder for each incident whose update is overdue,
+// and moves its due time one interval on, so the next comes an interval later.
+func (s *Service) remindDue(ctx context.Context) {
+	now := s.Now()
+	due, err := s.Store.Incidents(ctx, incident.Filter{OpenOnly: true, DueBy: now, Limit: 100})
+	if err != nil {
+		s.Log.Error().Err(err).Msg("reminders: list due incidents")
+		return
+	}
+	for _, inc := range due {
+		var lastDue time.Time
+		inc, claimed, err := s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
+			if !i.Open() || i.NextUpdateAt.IsZero() || i.NextUpdateAt.After(now) {
+				return false, nil // updated, stopped or claimed elsewhere meanwhile
+			}
+			lastDue = i.NextUpdateAt
+			i.NextUpdateAt = s.nextUpdate(i.Severity)
+			return true, nil
+		})
+		if err != nil {
+			s.Log.Warn().Err(err).Msg("reminders: claim")
+			continue
+		}
+		if !claimed {
+			continue
+		}
+		since := now.Sub(lastDue.Add(-s.interval(inc.Severity)))
+		m, err := messages.Reminder(inc, messages.Duration(since.Truncate(time.Second)))
+		if err == nil {
+			_, err = s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, m)
+		}
+		if err != nil {
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("reminders: post")
+			continue
+		}
+		s.record(ctx, inc, incident.KindReminder, "", "Update due; reminded "+mention(inc.Commander))
+		s.refresh(ctx, inc)
+	}
+}
+
+func (s *Service) interval(sev incident.Severity) time.Duration {
+	if d := s.Config.Intervals[sev]; d > 0 {
+		return d
+	}
+	return DefaultIntervals[sev]
+}
+
+// reminderAction handles the reminder's buttons.
+func (s *Service) reminderAction(ctx context.Context, a Action, id uuid.UUID, what string) error {
+	if what == "update" {
+		return s.openUpdateModal(ctx, a, id)
+	}
+	var snooze time.Duration
+	switch what {
+	case "snooze15m":
+		snooze = 15 * time.Minute
+	case "snooze1h":
+		snooze = time.Hour
+	case "stop":
+	default:
+		return incident.Errorf(incident.Invalid, "unknown reminder button %q", what)
+	}
+	inc, changed, err := s.modify(ctx, id, func(i *incident.Incident) (bool, error) {
+		if !i.Open() {
+			return false, nil
+		}
+		i.NextUpdateAt = time.Time{}
+		if snooze > 0 {
+			i.NextUpdateAt = s.Now().Add(snooze)
+		}
+		return true, nil
+	})
+	if err != nil || !changed {
+		return err
+	}
+	text := "Reminders stopped until the next update"
+	if snooze > 0 {
+		text = "Reminders snoozed for " + messages.Duration(snooze)
+	}
+	s.record(ctx, inc, incident.KindReminder, a.UserID, text)
+	s.refresh(ctx, inc)
+	s.tell(ctx, Command{ChannelID: a.ChannelID, UserID: a.UserID, ResponseURL: a.ResponseURL},
+		fmt.Sprintf("%s: %s.", inc.Ref(), strings.ToLower(text[:1])+text[1:]))
+	return nil
+}
+
+func (s *Service) openUpdateModal(ctx context.Context, a Action, id uuid.UUID) error {
+	if s.Modals == nil || a.TriggerID == "" {
+		return incident.Errorf(incident.Invalid, "Post the update with `/incident status TEXT`.")
+	}
+	inc, err := s.Store.Incident(ctx, id)
+	if err != nil {
+		return err
+	}
+	view, err := messages.UpdateModal(inc, messages.Duration(s.interval(inc.Severity)))
+	if err != nil {
+		return err
+	}
+	return s.Modals.OpenModal(ctx, a.TriggerID, view)
+}
+
+// Submission is a submitted modal.
+type Submission struct {
+	TeamID, UserID  string
+	CallbackID      string
+	PrivateMetadata string
+	Values          map[string]string // block_id → the value entered or chosen
+}
+
+// Submit applies a submitted modal: the "Post update" form moves the status
+// and posts the update in the thread. It returns at once.
+func (s *Service) Submit(ctx context.Context, sub Submission) {
+	if sub.CallbackID != "post_update" {
+		return
+	}
+	id, err := uuid.Parse(sub.PrivateMetadata)
+	if err != nil {
+		s.Log.Warn().Msg("update modal without an incident id")
+		return
+	}
+	var parts []string
+	for _, f := range []struct{ key, label string }{{"impact", "Impact"}, {"cause", "Cause"}, {"action", "Action"}} {
+		if v := strings.TrimSpace(clean(sub.Values[f.key])); v != "" {
+			parts = append(parts, f.label+": "+v)
+		}
+	}
+	text := messages.Truncate(2000, strings.Join(parts, "\n"))
+	s.goBackground("update modal", func(ctx context.Context) {
+		if st, err := incident.ParseStatus(sub.Values["status"]); err == nil && st != incident.Resolved {
+			if err := s.setStatus(ctx, id, sub.UserID, st); err != nil {
+				s.Log.Warn().Err(err).Msg("update modal: status")
+			}
+		}
+		if text == "" {
+			return
+		}
+		if err := s.postUpdate(ctx, id, sub.UserID, text); err != nil {
+			s.Log.Warn().Err(err).Msg("update modal: post")
+		}
+	})
+}
