@@ -32,9 +32,13 @@ func (s *Service) ReminderTick() time.Duration {
 // RunReminders posts due reminders until Shutdown begins. Every replica may
 // run it: a reminder is claimed by moving the incident's due time with a
 // versioned update, which only one replica's update can win.
+//
+// Once a minute it also retries unfinished work (Recover): an incident
+// message or a postmortem Slack did not accept is tried again until it does.
 func (s *Service) RunReminders() {
 	t := time.NewTicker(s.ReminderTick())
 	defer t.Stop()
+	lastRecover := s.Now()
 	for {
 		select {
 		case <-s.stopping:
@@ -42,6 +46,10 @@ func (s *Service) RunReminders() {
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(s.base, s.Config.BackgroundTimeout)
 			s.remindDue(ctx)
+			if s.Now().Sub(lastRecover) >= recoverAfter {
+				s.Recover(ctx)
+				lastRecover = s.Now()
+			}
 			cancel()
 		}
 	}
