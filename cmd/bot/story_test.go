@@ -132,3 +132,55 @@ func TestShutdownFinishesWorkInFlight(t *testing.T) {
 		t.Fatalf("the triage in flight was not finished and posted: %d messages", len(msgs))
 	}
 }
+
+// TestReopenAndCatchUp: replies the events missed are read from the thread
+// before the postmortem; a reopened incident gets its buttons back, and the
+// next resolve writes a new postmortem.
+func TestReopenAndCatchUp(t *testing.T) {
+	b := startBot(t, nil)
+	fake := b.slack
+	b.command("U0ALICE", "declare Login emails bounce")
+	fake.MustWait(t, "chat.postMessage", 1)
+	inc := fake.Messages(channel)[0]
+	eventually(t, "incident ts stored", func() bool {
+		return strings.Contains(b.command("U0ALICE", "list"), strings.ReplaceAll(inc.TS, ".", ""))
+	})
+	// Said while the bot was away: no event ever arrives for these.
+	if _, err := fake.AddReply(channel, inc.TS, "U0BOB", "SPF record lost in the DNS migration"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake.AddReply(channel, inc.TS, "U0CAROL", "todo: add SPF to the DNS checklist"); err != nil {
+		t.Fatal(err)
+	}
+	b.command("U0ALICE", "resolve")
+	fake.MustWaitFor(t, "first postmortem", func() bool { return len(fake.Files()) == 1 })
+	doc := string(fake.Files()[0].Content)
+	for _, want := range []string{"SPF record lost in the DNS migration", "- [ ] add SPF to the DNS checklist — @carol"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("postmortem lacks the missed reply %q", want)
+		}
+	}
+
+	if got := b.command("U0ALICE", "reopen"); !strings.Contains(got, "Say which incident") {
+		t.Errorf("reopen without INC-n = %q", got)
+	}
+	if got := b.command("U0ALICE", "reopen INC-1"); !strings.Contains(got, "Reopening INC-1") {
+		t.Errorf("reopen = %q", got)
+	}
+	fake.MustWaitFor(t, "buttons back", func() bool {
+		return strings.Contains(string(fake.Messages(channel)[0].Blocks), "severity_P1")
+	})
+	if got := b.command("U0ALICE", "reopen INC-1"); !strings.Contains(got, "is not resolved") {
+		t.Errorf("second reopen = %q", got)
+	}
+	b.command("U0ALICE", "resolve INC-1 Bounces stopped after the SPF fix")
+	fake.MustWaitFor(t, "second postmortem", func() bool { return len(fake.Files()) == 2 })
+	b.shutdown()
+	second := string(fake.Files()[1].Content)
+	if !strings.Contains(second, "**Reopened**") || !strings.Contains(second, "Bounces stopped after the SPF fix") {
+		t.Errorf("second postmortem lacks the reopen or the summary:\n%s", second)
+	}
+	if n := strings.Count(second, "SPF record lost in the DNS migration"); n != 1 {
+		t.Errorf("the caught-up reply appears %d times after a second catch-up", n)
+	}
+}

@@ -305,6 +305,8 @@ func (s *Service) reopen(ctx context.Context, cmd Command, rest string) messages
 			inc.Status = incident.Investigating
 			inc.ResolvedAt = timeZero
 			inc.NextUpdateAt = s.nextUpdate(inc.Severity)
+			// The next resolve writes a new postmortem; the old file stays in the thread.
+			inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink = "", "", ""
 			return true, nil
 		})
 		if err != nil {

@@ -67,3 +67,22 @@ func TestSlackTime(t *testing.T) {
 		}
 	}
 }
+
+func TestNextBusinessDay(t *testing.T) {
+	fri := time.Date(2026, 11, 20, 17, 0, 0, 0, time.UTC)
+	tests := []struct {
+		at   time.Time
+		d    time.Duration
+		want time.Time
+	}{
+		{fri.Add(24 * time.Hour), 24 * time.Hour, fri.Add(3 * 24 * time.Hour)}, // Saturday → Monday
+		{fri.Add(48 * time.Hour), 24 * time.Hour, fri.Add(3 * 24 * time.Hour)}, // Sunday → Monday
+		{fri, 24 * time.Hour, fri},
+		{fri.Add(24 * time.Hour), time.Hour, fri.Add(24 * time.Hour)}, // short intervals run on weekends
+	}
+	for _, tt := range tests {
+		if got := nextBusinessDay(tt.at, tt.d); !got.Equal(tt.want) {
+			t.Errorf("nextBusinessDay(%v, %v) = %v, want %v", tt.at.Weekday(), tt.d, got.Weekday(), tt.want.Weekday())
+		}
+	}
+}

@@ -196,7 +196,19 @@ func (s *Service) nextUpdate(sev incident.Severity) time.Time {
 	if d <= 0 {
 		d = DefaultIntervals[sev]
 	}
-	return s.Now().Add(d)
+	return nextBusinessDay(s.Now().Add(d), d)
+}
+
+// nextBusinessDay moves a due time of a day or more off the weekend: the
+// runbooks' P4 update is due the next business day, not on a Sunday.
+func nextBusinessDay(t time.Time, d time.Duration) time.Time {
+	if d < 24*time.Hour {
+		return t
+	}
+	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
+		t = t.Add(24 * time.Hour)
+	}
+	return t
 }
 
 // userError is the text a user sees for err: the domain message, or a
