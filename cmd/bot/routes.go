@@ -12,13 +12,14 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// routes is every route the bot serves.
-func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, log zerolog.Logger) http.Handler {
+// routes is every route the bot serves. sock is the Socket Mode edge,
+// nil in HTTP mode.
+func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, log zerolog.Logger, sock *slackapp.Socket) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, m.instrument, logRequests(log), recoverer(log))
 
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	r.Get("/readyz", ready(store))
+	r.Get("/readyz", ready(store, sock))
 	r.Method(http.MethodGet, "/metrics", m.handler())
 
 	v := &slackapp.Verifier{Secret: cfg.SigningSecret, Rejected: func(r *http.Request, why slackapp.Rejection) {
@@ -27,6 +28,9 @@ func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, 
 			Str("reason", string(why)).Msg("refused a request to /slack")
 	}}
 	r.Group(func(r chi.Router) {
+		if cfg.SigningSecret == "" {
+			return // Socket Mode alone: nothing could verify a request
+		}
 		r.Use(v.Middleware)
 		r.Method(http.MethodPost, "/slack/commands", slackapp.Commands(svc))
 		r.Method(http.MethodPost, "/slack/interactions", slackapp.Interactions(svc))
@@ -35,13 +39,18 @@ func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, 
 	return r
 }
 
-// ready answers 200 while the database answers.
-func ready(store incident.Store) http.HandlerFunc {
+// ready answers 200 while the database answers and, in Socket Mode, the
+// socket is connected.
+func ready(store incident.Store, sock *slackapp.Socket) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := store.Ping(ctx); err != nil {
 			http.Error(w, "database not answering", http.StatusServiceUnavailable)
+			return
+		}
+		if sock != nil && !sock.Connected() {
+			http.Error(w, "not connected to Slack (Socket Mode)", http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ready\n"))

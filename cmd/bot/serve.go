@@ -29,7 +29,10 @@ const serveUsage = `Usage: bot serve
 
 Runs the bot: the Slack routes (/slack/commands, /slack/interactions,
 /slack/events) and /healthz, /readyz, /metrics on BOT_ADDR. Needs
-SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md).
+SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md). With
+SLACK_APP_TOKEN (xapp-…) it also connects to Slack over Socket Mode, and
+needs no signing secret and no public URL; the Slack routes are then served
+only when SLACK_SIGNING_SECRET is set too.
 SIGTERM or SIGINT: stop taking requests, finish work in flight, exit 0.
 `
 
@@ -59,6 +62,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("database", storeKind(cfg.DatabaseURL)).
 		Str("reminder_intervals", formatIntervals(cfg.Intervals)).Msg("serving")
+	a.socketStopped = a.startSocket(ctx)
 	return a.serve(ctx, ln)
 }
 
@@ -73,6 +77,9 @@ type app struct {
 	svc     *commands.Service
 	metrics *metrics
 	handler http.Handler
+	socket  *slackapp.Socket // Socket Mode; nil in HTTP mode
+
+	socketStopped func(context.Context) // set by startSocket; serve waits on it first
 }
 
 // newApp opens the store and wires the bot. close releases it.
@@ -97,7 +104,8 @@ func newApp(ctx context.Context, cfg config, getenv func(string) string, log zer
 	svc.Go("recover", svc.Recover)
 	svc.Go("reminders", func(context.Context) { svc.RunReminders() })
 	a := &app{cfg: cfg, log: log, store: store, slack: slack, svc: svc, metrics: m}
-	a.handler = routes(cfg, svc, store, m, log)
+	a.socket = newSocket(cfg, svc, log)
+	a.handler = routes(cfg, svc, store, m, log, a.socket)
 	return a, nil
 }
 
@@ -122,6 +130,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.log.Info().Msg("shutting down: no new requests, finishing work in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	if a.socketStopped != nil {
+		a.socketStopped(sctx) // Socket Mode first: no new envelopes, those in flight acknowledged
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		a.log.Warn().Err(err).Msg("requests still open at the deadline")
 	}

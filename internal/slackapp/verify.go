@@ -1,7 +1,9 @@
 // Package slackapp is the bot's Slack edge. Inbound: the HTTP handlers for
 // slash commands, interactions and events, each request verified against
 // the signing secret while its body is read, acknowledged within Slack's
-// three seconds, and handed to the command layer. Outbound: the Web API
+// three seconds, and handed to the command layer; or, with an app-level
+// token, Socket Mode (Socket): the same payloads as envelopes on a websocket
+// the bot dials out, acknowledged on it. Outbound: the Web API
 // client (one shared slack-go client, retries honouring Retry-After), which
 // implements the command layer's Poster, ThreadReader and Uploader and maps
 // Slack's errors onto the domain's error kinds.

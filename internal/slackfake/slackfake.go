@@ -20,6 +20,16 @@
 // of a method answer HTTP 429 or 5xx or an {"ok":false} error, for tests of
 // retries and error paths.
 //
+// It also stands in for Socket Mode (socketmode.go): apps.connections.open
+// answers a ws:// URL on the fake's own host, where a websocket speaks the
+// envelope protocol (hello, envelopes a test pushes, acks recorded with
+// their payloads, disconnect with a reason), so that a slack-go socketmode
+// client can be driven end to end:
+//
+//	api := slack.New("", slack.OptionAppLevelToken("xapp-test"), slack.OptionAPIURL(srv.URL()+"/api/"))
+//	id := srv.MustPush(t, slackfake.EnvelopeSlashCommands, form)
+//	ack := srv.MustWaitAck(t, id)
+//
 // It was written because slack-go's slacktest lacks chat.update,
 // conversations.replies, the v2 file upload and views.open, and hands out
 // timestamps that collide within a second. Timestamps here are unique and
@@ -73,11 +83,14 @@ const maxBody = 64 << 20
 
 // Server is a running fake. All of its methods are safe for concurrent use.
 type Server struct {
-	srv *httptest.Server
-	now func() time.Time
+	srv  *httptest.Server // nil when mounted in another server (NewMounted)
+	base string           // URL(): where the fake's routes are reached
+	now  func() time.Time
 
 	token  string // required bot token; "" accepts any non-empty token
 	strict bool   // unknown channels are channel_not_found
+	// scopes are sent in X-OAuth-Scopes (WithScopes, scopes.go); nil: none.
+	scopes []string
 
 	mu       sync.Mutex
 	changed  chan struct{} // closed and replaced on every change
@@ -95,6 +108,7 @@ type Server struct {
 	views    map[string]*View // by view ID
 	viewIDs  []string
 	triggers map[string]bool // trigger IDs already exchanged
+	sock     socketState     // Socket Mode: connections, envelopes, acks
 }
 
 // Option configures a Server.
@@ -135,6 +149,14 @@ func WithClock(now func() time.Time) Option {
 
 // New starts a fake on a loopback port. Close it when done.
 func New(opts ...Option) *Server {
+	s := newServer(opts)
+	s.srv = httptest.NewServer(s.routes())
+	s.base = s.srv.URL
+	return s
+}
+
+// newServer is a fake with its state and options, serving nothing yet.
+func newServer(opts []Option) *Server {
 	s := &Server{
 		now:      time.Now,
 		changed:  make(chan struct{}),
@@ -150,13 +172,12 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(s.routes())
 	return s
 }
 
 // URL is the base URL of the fake, without a trailing slash. The Slack API
 // URL for slack.OptionAPIURL is URL()+"/api/".
-func (s *Server) URL() string { return s.srv.URL }
+func (s *Server) URL() string { return s.base }
 
 // Close shuts the fake down and wakes anything waiting on it.
 func (s *Server) Close() {
@@ -167,7 +188,9 @@ func (s *Server) Close() {
 		close(s.closed)
 	}
 	s.mu.Unlock()
-	s.srv.Close()
+	if s.srv != nil {
+		s.srv.Close()
+	}
 }
 
 func (s *Server) routes() http.Handler {
@@ -175,6 +198,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("POST /upload/v1/{id}", s.serveUpload)
 	mux.HandleFunc("POST /response/{channel}/{user}", s.serveResponse)
+	mux.HandleFunc("GET /link/", s.serveSocket)
 	return mux
 }
 
@@ -425,6 +449,7 @@ var methods = map[string]handler{
 	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
 	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
 	"files.upload":                 (*Server).filesUpload,
+	ConnectionsOpenMethod:          (*Server).appsConnectionsOpen,
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
@@ -440,7 +465,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 		rep = fail(perr.code, perr.Error())
 	case req.token == "":
 		rep = fail("not_authed", "no token in the Authorization header or the token parameter")
-	case s.token != "" && req.token != s.token:
+	case s.token != "" && req.token != s.token && method != ConnectionsOpenMethod: // it checks its app token
 		rep = fail("invalid_auth", "the token is not the one the fake was told to accept")
 	default:
 		if q := s.faults[method]; len(q) > 0 {
@@ -456,6 +481,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 		rep = h(s, req)
 	}
 	status, header, body := finish(f, rep)
+	s.scopeHeaderLocked(header, rep)
 	call.Status, call.Error, call.Detail = status, rep.err, rep.detail
 	if f != nil {
 		call.Error, call.Detail = body["error"].(string), "injected by FailNext"
@@ -598,7 +624,7 @@ func (e *parseError) Error() string { return e.err.Error() }
 // values as their JSON text.
 func flattenJSON(r io.Reader, params url.Values) error {
 	var obj map[string]json.RawMessage
-	if err := json.NewDecoder(r).Decode(&obj); err != nil {
+	if err := json.NewDecoder(r).Decode(&obj); err != nil && !errors.Is(err, io.EOF) { // an empty body has no parameters
 		return fmt.Errorf("body is not a JSON object: %w", err)
 	}
 	for k, v := range obj {
