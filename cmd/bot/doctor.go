@@ -2,19 +2,31 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/slackapp"
 )
 
 const doctorUsage = `Usage: bot doctor
 
-Checks the configuration, the bot token against Slack (auth.test), the
-database, and which vendors have a token, and prints what to fix.
+Checks what bot serve needs and prints one line per check:
+  configuration  the settings (see README.md)
+  slack token    the bot token against Slack (auth.test)
+  slack scopes   the scopes Slack granted the token against those the bot needs
+  socket mode    with SLACK_APP_TOKEN: the app-level token (apps.connections.open)
+  database       DATABASE_URL answers
+  VENDOR         which vendors have a token (a missing one is not a failure)
+Each failing line says what to fix. No token is ever printed.
 Exit 0 when everything needed to serve is in order, 1 otherwise.
 `
+
+// doctorTimeout bounds each of the doctor's calls to Slack.
+const doctorTimeout = 10 * time.Second
 
 // cmdDoctor checks what serve needs, one line per check.
 func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -22,49 +34,41 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprint(stdout, doctorUsage)
 		return nil
 	}
-	failed := false
-	say := func(ok bool, what, detail string) {
-		mark := "ok  "
-		if !ok {
-			mark, failed = "FAIL", true
-		}
-		fmt.Fprintf(stdout, "%s %-14s %s\n", mark, what, detail)
+	if len(args) > 0 {
+		return usageError("doctor takes no arguments (got %q): it reads the same environment as serve", args[0])
 	}
+	failed := false
+	line := func(mark, what, detail string) { fmt.Fprintf(stdout, "%-4s %-14s %s\n", mark, what, detail) }
+	pass := func(what, detail string) { line("ok", what, detail) }
+	skip := func(what, detail string) { line("--", what, detail) }
+	fail := func(what, detail string) {
+		failed = true
+		line("FAIL", what, detail)
+	}
+
 	cfg, err := loadConfig(getenv)
 	if err != nil {
-		say(false, "configuration", err.Error())
+		fail("configuration", err.Error())
 	} else {
-		say(true, "configuration", "Slack settings present")
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		c := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
-		if who, err := c.API().AuthTestContext(ctx); err != nil {
-			say(false, "slack", "auth.test failed ("+outcomeText(err)+"): check SLACK_BOT_TOKEN and SLACK_API_URL")
-		} else {
-			say(true, "slack", fmt.Sprintf("bot %s in workspace %s", who.User, who.Team))
+		mode := "HTTP mode (Slack calls /slack/* on BOT_ADDR " + cfg.Addr + ")"
+		if cfg.AppToken != "" {
+			mode = "Socket Mode (SLACK_APP_TOKEN set: no public URL needed)"
 		}
-		store, err := openStore(ctx, cfg.DatabaseURL)
-		if err != nil {
-			say(false, "database", err.Error())
-		} else {
-			if err := store.Ping(ctx); err != nil {
-				say(false, "database", err.Error())
-			} else {
-				say(true, "database", storeKind(cfg.DatabaseURL)+" answers")
-			}
-			store.Close()
-		}
+		pass("configuration", mode)
+		doctorSlack(ctx, cfg, pass, skip, fail)
+		doctorDatabase(ctx, cfg, pass, fail)
 	}
+
 	t, err := newTriager(getenv)
 	if err != nil {
-		say(false, "vendors", err.Error())
+		fail("vendors", err.Error())
 	} else {
 		for _, k := range t.Catalog.Keys() {
 			v, _ := t.Catalog.Lookup(k)
 			if getenv(v.TokenEnv) == "" {
-				fmt.Fprintf(stdout, "--   %-14s %s not set: triage will report misconfigured\n", k, v.TokenEnv)
+				skip(k, v.TokenEnv+" not set: triage will report misconfigured")
 			} else {
-				fmt.Fprintf(stdout, "ok   %-14s %s set\n", k, v.TokenEnv)
+				pass(k, v.TokenEnv+" set")
 			}
 		}
 	}
@@ -74,10 +78,98 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
+// doctorSlack checks the bot token, its scopes and, in Socket Mode, the
+// app-level token.
+func doctorSlack(ctx context.Context, cfg config, pass, skip, fail func(what, detail string)) {
+	c := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
+	c.CallTimeout = doctorTimeout
+	id, err := c.Identify(ctx)
+	switch {
+	case err != nil:
+		fail("slack token", slackProblem("auth.test", err))
+	default:
+		pass("slack token", fmt.Sprintf("bot %s in workspace %s", id.User, id.Team))
+		manifest := "slack/manifest.yaml"
+		if cfg.AppToken != "" {
+			manifest = "slack/manifest.socket.yaml"
+		}
+		doctorScopes(id, manifest, pass, skip, fail)
+	}
+
+	if cfg.AppToken == "" {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, doctorTimeout)
+	defer cancel()
+	if err := slackapp.CheckAppToken(sctx, cfg.AppToken, cfg.APIURL, nil); err != nil {
+		fail("socket mode", err.Error())
+		return
+	}
+	pass("socket mode", "the app-level token opens connections (apps.connections.open)")
+}
+
+// doctorScopes compares the scopes Slack granted with those the bot needs.
+// manifest is the app manifest for the mode the bot runs in.
+func doctorScopes(id slackapp.Identity, manifest string, pass, skip, fail func(what, detail string)) {
+	if !id.ScopesKnown {
+		skip("slack scopes", "Slack did not say which scopes the token has (no X-OAuth-Scopes header): not checked")
+		return
+	}
+	missing, extra := slackapp.MissingScopes(id.Scopes)
+	if len(missing) > 0 {
+		var parts []string
+		for _, s := range missing {
+			parts = append(parts, s.Name+" ("+s.For+")")
+		}
+		fail("slack scopes", "missing "+strings.Join(parts, "; ")+
+			". Add them at api.slack.com/apps → your app → OAuth & Permissions → Scopes → Bot Token Scopes "+
+			"(or paste "+manifest+" again under App Manifest), then reinstall the app to the workspace")
+		return
+	}
+	detail := fmt.Sprintf("all %d scopes the bot needs are granted", len(slackapp.BotScopes()))
+	if len(extra) > 0 {
+		detail += " (also granted, not needed: " + strings.Join(extra, ", ") + ")"
+	}
+	pass("slack scopes", detail)
+}
+
+// slackProblem is the one-line reason a Slack call failed: the domain
+// message, which says what to do, or the cause for internal errors.
+func slackProblem(method string, err error) string {
+	var ie *incident.Error
+	if errors.As(err, &ie) && ie.Kind != incident.Internal {
+		return ie.Message
+	}
+	if errors.As(err, &ie) && ie.Err != nil {
+		err = ie.Err // "slack METHOD: cause"
+		if cause := errors.Unwrap(err); cause != nil {
+			err = cause
+		}
+	}
+	return method + " failed (" + outcomeText(err) + "): check SLACK_API_URL and that Slack is reachable"
+}
+
+// doctorDatabase checks that DATABASE_URL opens and answers.
+func doctorDatabase(ctx context.Context, cfg config, pass, fail func(what, detail string)) {
+	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
+	defer cancel()
+	store, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		fail("database", err.Error())
+		return
+	}
+	defer store.Close()
+	if err := store.Ping(ctx); err != nil {
+		fail("database", err.Error())
+		return
+	}
+	pass("database", storeKind(cfg.DatabaseURL)+" answers")
+}
+
 func outcomeText(err error) string {
 	s := err.Error()
 	if len(s) > 120 {
-		s = s[:120]
+		s = strings.ToValidUTF8(s[:120], "")
 	}
 	return s
 }
