@@ -79,12 +79,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	logs := &syncBuffer{}
 	proc := startProcess(t, bin, env, logs)
 	b := &bot{t: t, slack: fake, url: "http://" + env["BOT_ADDR"]}
-	b.command("U0ALICE", "declare Shipping labels fail")
-	fake.MustWait(t, "chat.postMessage", 1)
-	inc := fake.Messages(channel)[0]
-	eventually(t, "incident ts stored", func() bool {
-		return strings.Contains(b.command("U0ALICE", "list"), strings.ReplaceAll(inc.TS, ".", ""))
-	})
+	inc := b.open("U0ALICE", "declare Shipping labels fail")
 	b.click("U0ALICE", "severity_P1", incidentID(t, inc.Blocks), inc.TS)
 	fake.MustWait(t, "chat.update", 1)
 	const n = 30

@@ -234,6 +234,21 @@ func (b *bot) event(eventID string, event map[string]any, header ...string) {
 	}
 }
 
+// open runs /incident TEXT (declare or triage) and returns the incident
+// message once the bot has stored its ts, so that thread events find it.
+func (b *bot) open(user, text string) slackfake.Message {
+	b.t.Helper()
+	posted := len(b.slack.Calls("chat.postMessage"))
+	b.command(user, text)
+	b.slack.MustWait(b.t, "chat.postMessage", posted+1)
+	msgs := b.slack.Messages(channel)
+	m := msgs[len(msgs)-1]
+	eventually(b.t, "the incident's ts stored", func() bool {
+		return strings.Contains(b.command(user, "list"), strings.ReplaceAll(m.TS, ".", ""))
+	})
+	return m
+}
+
 // incidentID reads the incident id from the buttons of the incident message.
 func incidentID(t *testing.T, blocks json.RawMessage) string {
 	t.Helper()
