@@ -26,11 +26,13 @@ lint: ## gofmt check and go vet
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-fuzz: ## fuzz each target for FUZZTIME (default 30s)
+fuzz: ## fuzz each target for FUZZTIME (default 30s); a crasher is saved under testdata/fuzz and fails the run
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || echo "   (stopped early; see above)"; \
 	  done; done
+	@new=$$(git status --porcelain --untracked-files=all -- '*/testdata/fuzz/*'); \
+	  if [ -n "$$new" ]; then echo "new failing inputs:"; echo "$$new"; exit 1; fi
 
 clean: ## remove the binary
 	rm -f bot

@@ -18,10 +18,10 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// hostileSeeds are strings that have broken chat bots and markdown
+// fzHostile are strings that have broken chat bots and markdown
 // renderers before: mass mentions, impersonation, entities, markdown
 // structure, control characters, invalid UTF-8 and sheer length.
-var hostileSeeds = []string{
+var fzHostile = []string{
 	"",
 	"Checkout emails are not sent",
 	"<!channel> everyone look",
@@ -49,8 +49,8 @@ var hostileSeeds = []string{
 	strings.Repeat("é&", 1600),
 }
 
-// hostileNames are display names: people choose their own.
-var hostileNames = []string{
+// fzNames are display names: people choose their own.
+var fzNames = []string{
 	"alice",
 	"",
 	"eve | mallory",
@@ -59,9 +59,9 @@ var hostileNames = []string{
 	"`code` \\| [link](x)",
 }
 
-// hostileRequestIDs are vendor request ids: whatever a hostile or broken
+// fzRequestIDs are vendor request ids: whatever a hostile or broken
 // vendor puts in a header or an error body.
-var hostileRequestIDs = []string{
+var fzRequestIDs = []string{
 	"b7e2c1d0-5f1e-4a43-9d3e-0c8b8e1f2a11",
 	"id`with`ticks",
 	"a|b",
@@ -90,54 +90,54 @@ func fzIncident(title string, number int, sev, status uint8) *incident.Incident 
 	return inc
 }
 
-// botMarkup is every "<…>" the bot itself writes into mrkdwn: mentions of
+// fzBotMarkup is every "<…>" the bot itself writes into mrkdwn: mentions of
 // the user ids it was given, dates and its own links. Anything else that
 // starts with "<" in mrkdwn came from user text that was not escaped.
-var botMarkup = regexp.MustCompile(`^<(@U0(ALICE|BOB)>|!date\^-?\d+\^\{date_short_pretty\} \{time\}\|[^<>]*>|https://files\.example/F0PM\|Postmortem>)`)
+var fzBotMarkup = regexp.MustCompile(`^<(@U0(ALICE|BOB)>|!date\^-?\d+\^\{date_short_pretty\} \{time\}\|[^<>]*>|https://files\.example/F0PM\|Postmortem>)`)
 
-// checkMrkdwn asserts the escape invariants of one piece of mrkdwn: every
+// fzCheckMrkdwn asserts the escape invariants of one piece of mrkdwn: every
 // "<" opens the bot's own markup, no ">" stands alone outside it, and every
 // "&" starts a whole entity (so truncation never cut one in half).
-func checkMrkdwn(t *testing.T, where, s string) {
+func fzCheckMrkdwn(t *testing.T, where, s string) {
 	t.Helper()
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '<':
-			m := botMarkup.FindString(s[i:])
+			m := fzBotMarkup.FindString(s[i:])
 			if m == "" {
-				t.Errorf("%s: user text reached mrkdwn unescaped at %q", where, excerpt(s, i))
+				t.Errorf("%s: user text reached mrkdwn unescaped at %q", where, fzExcerpt(s, i))
 				continue
 			}
 			i += len(m) - 1
 		case '>':
-			t.Errorf("%s: bare > at %q", where, excerpt(s, i))
+			t.Errorf("%s: bare > at %q", where, fzExcerpt(s, i))
 		case '&':
 			if !strings.HasPrefix(s[i:], "&amp;") && !strings.HasPrefix(s[i:], "&lt;") && !strings.HasPrefix(s[i:], "&gt;") {
-				t.Errorf("%s: & that starts no entity (half an entity left by truncation?) at %q", where, excerpt(s, i))
+				t.Errorf("%s: & that starts no entity (half an entity left by truncation?) at %q", where, fzExcerpt(s, i))
 			}
 		}
 	}
 }
 
-func excerpt(s string, i int) string {
+func fzExcerpt(s string, i int) string {
 	lo, hi := max(i-20, 0), min(i+40, len(s))
 	return s[lo:hi]
 }
 
-// blockTexts is what checkBlocks found: the mrkdwn a person reads and the
+// fzBlockTexts is what fzCheckBlocks found: the mrkdwn a person reads and the
 // plain_text headers.
-type blockTexts struct {
+type fzBlockTexts struct {
 	mrkdwn  []string
 	headers []string
 }
 
-// checkBlocks asserts that m is a message Slack accepts: the blocks are
+// fzCheckBlocks asserts that m is a message Slack accepts: the blocks are
 // valid UTF-8 JSON that slack-go decodes, within Block Kit's limits, every
 // text object 1 to its limit in characters; the fallback is valid UTF-8 and
 // at most maxFallback characters.
-func checkBlocks(t *testing.T, m Message) blockTexts {
+func fzCheckBlocks(t *testing.T, m Message) fzBlockTexts {
 	t.Helper()
-	var out blockTexts
+	var out fzBlockTexts
 	if !utf8.ValidString(m.Text) || utf8.RuneCountInString(m.Text) > maxFallback {
 		t.Errorf("fallback text: valid UTF-8 %v, %d characters", utf8.ValidString(m.Text), utf8.RuneCountInString(m.Text))
 	}
@@ -230,8 +230,8 @@ func checkBlocks(t *testing.T, m Message) blockTexts {
 }
 
 func FuzzIncident(f *testing.F) {
-	for i, s := range hostileSeeds {
-		f.Add(s, hostileSeeds[(i+7)%len(hostileSeeds)], hostileSeeds[(i+3)%len(hostileSeeds)], 42, uint8(i), uint8(i), i%2 == 0)
+	for i, s := range fzHostile {
+		f.Add(s, fzHostile[(i+7)%len(fzHostile)], fzHostile[(i+3)%len(fzHostile)], 42, uint8(i), uint8(i), i%2 == 0)
 	}
 	f.Add("x", "y", "z", -1, uint8(0), uint8(3), true)
 	f.Add("x", "y", "z", 1<<62, uint8(0), uint8(0), false)
@@ -248,11 +248,11 @@ func FuzzIncident(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Incident: %v", err)
 		}
-		got := checkBlocks(t, m)
+		got := fzCheckBlocks(t, m)
 		for i, s := range got.mrkdwn {
-			checkMrkdwn(t, fmt.Sprintf("mrkdwn %d", i), s)
+			fzCheckMrkdwn(t, fmt.Sprintf("mrkdwn %d", i), s)
 		}
-		checkMrkdwn(t, "fallback", m.Text)
+		fzCheckMrkdwn(t, "fallback", m.Text)
 		if len(got.headers) != 1 {
 			t.Fatalf("%d headers", len(got.headers))
 		}
@@ -274,8 +274,8 @@ func FuzzIncident(f *testing.F) {
 }
 
 func FuzzUpdate(f *testing.F) {
-	for i, s := range hostileSeeds {
-		f.Add(hostileSeeds[(i+5)%len(hostileSeeds)], s, uint8(i), uint8(i))
+	for i, s := range fzHostile {
+		f.Add(fzHostile[(i+5)%len(fzHostile)], s, uint8(i), uint8(i))
 	}
 	f.Fuzz(func(t *testing.T, title, text string, sev, status uint8) {
 		inc := fzIncident(title, 7, sev, status)
@@ -283,11 +283,11 @@ func FuzzUpdate(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Update: %v", err)
 		}
-		got := checkBlocks(t, m)
+		got := fzCheckBlocks(t, m)
 		for i, s := range got.mrkdwn {
-			checkMrkdwn(t, fmt.Sprintf("mrkdwn %d", i), s)
+			fzCheckMrkdwn(t, fmt.Sprintf("mrkdwn %d", i), s)
 		}
-		checkMrkdwn(t, "fallback", m.Text)
+		fzCheckMrkdwn(t, "fallback", m.Text)
 		if !strings.HasPrefix(m.Text, "["+string(inc.Severity)+"] INC-7 update:") {
 			t.Errorf("fallback %q", m.Text)
 		}
@@ -295,8 +295,8 @@ func FuzzUpdate(f *testing.F) {
 }
 
 func FuzzNotice(f *testing.F) {
-	for i, s := range hostileSeeds {
-		f.Add(s, hostileSeeds[(i+1)%len(hostileSeeds)])
+	for i, s := range fzHostile {
+		f.Add(s, fzHostile[(i+1)%len(fzHostile)])
 	}
 	f.Fuzz(func(t *testing.T, text, context string) {
 		if text == "" {
@@ -304,11 +304,11 @@ func FuzzNotice(f *testing.F) {
 		}
 		// Callers escape user text before it becomes a notice.
 		m := Notice(Escape(text), Escape(context))
-		got := checkBlocks(t, m)
+		got := fzCheckBlocks(t, m)
 		for i, s := range got.mrkdwn {
-			checkMrkdwn(t, fmt.Sprintf("mrkdwn %d", i), s)
+			fzCheckMrkdwn(t, fmt.Sprintf("mrkdwn %d", i), s)
 		}
-		checkMrkdwn(t, "fallback", m.Text)
+		fzCheckMrkdwn(t, "fallback", m.Text)
 		if want := Truncate(maxSectionText, Escape(text)); got.mrkdwn[0] != want {
 			t.Errorf("section text %q, want %q", got.mrkdwn[0], want)
 		}
@@ -322,7 +322,7 @@ func FuzzNotice(f *testing.F) {
 }
 
 func FuzzTruncate(f *testing.F) {
-	for i, s := range hostileSeeds {
+	for i, s := range fzHostile {
 		f.Add(1+i*37, s)
 	}
 	f.Add(1, "ab")
@@ -348,12 +348,12 @@ func FuzzTruncate(f *testing.F) {
 			t.Fatalf("Truncate(%d, %q) = %q: not a prefix plus an ellipsis", n, s, got)
 		}
 		// Escaped text stays whole: every & still starts an entity.
-		checkMrkdwn(t, "truncated escaped text", Truncate(n, Escape(s)))
+		fzCheckMrkdwn(t, "truncated escaped text", Truncate(n, Escape(s)))
 	})
 }
 
 func FuzzEscape(f *testing.F) {
-	for _, s := range hostileSeeds {
+	for _, s := range fzHostile {
 		f.Add(s)
 	}
 	unescape := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
@@ -362,7 +362,7 @@ func FuzzEscape(f *testing.F) {
 		if strings.ContainsAny(e, "<>") {
 			t.Fatalf("Escape(%q) = %q", s, e)
 		}
-		checkMrkdwn(t, "escaped", e)
+		fzCheckMrkdwn(t, "escaped", e)
 		if back := unescape.Replace(e); back != s {
 			t.Fatalf("Escape does not round-trip: %q → %q → %q", s, e, back)
 		}
@@ -384,17 +384,17 @@ func FuzzDuration(f *testing.F) {
 // ---------------------------------------------------------------------------
 // The postmortem (markdown)
 
-// pmHeading is every heading the template writes; anything else that
+// fzPMHeading is every heading the template writes; anything else that
 // starts a line with # came from user text.
-var pmHeading = regexp.MustCompile(`^(# Incident INC-\d+:( .*)?|## Summary|## Timeline \(UTC\)|### \d{4}-\d{2}-\d{2} \([A-Z][a-z]+day\)|## Root Cause|## Impact|## Action Items|## Resources)$`)
+var fzPMHeading = regexp.MustCompile(`^(# Incident INC-\d+:( .*)?|## Summary|## Timeline \(UTC\)|### \d{4}-\d{2}-\d{2} \([A-Z][a-z]+day\)|## Root Cause|## Impact|## Action Items|## Resources)$`)
 
-var pmHeadingOrder = []string{"# Incident", "## Summary", "## Timeline (UTC)", "## Root Cause", "## Impact", "## Action Items", "## Resources"}
+var fzPMHeadingOrder = []string{"# Incident", "## Summary", "## Timeline (UTC)", "## Root Cause", "## Impact", "## Action Items", "## Resources"}
 
-// unescapedPipes counts the pipes a GFM table parser splits a row on: those
+// fzUnescapedPipes counts the pipes a GFM table parser splits a row on: those
 // not right after a backslash. (cmark-gfm scans a cell as
 // (escaped_char|[^|])+ with the longest match, so even in "\\\\|" the pipe
 // is absorbed; markdown-it and goldmark look at the previous byte only.)
-func unescapedPipes(line string) int {
+func fzUnescapedPipes(line string) int {
 	n := 0
 	for i := 0; i < len(line); i++ {
 		if line[i] == '|' && (i == 0 || line[i-1] != '\\') {
@@ -404,21 +404,21 @@ func unescapedPipes(line string) int {
 	return n
 }
 
-// autolink is the only raw "<" the document may hold: the runbook's links.
-var autolink = regexp.MustCompile(`<https?://[^\s<>]+>`)
+// fzAutolink is the only raw "<" the document may hold: the runbook's links.
+var fzAutolink = regexp.MustCompile(`<https?://[^\s<>]+>`)
 
-// pmExpect is what the timeline says the document must contain.
-type pmExpect struct {
+// fzPMExpect is what the timeline says the document must contain.
+type fzPMExpect struct {
 	rows, actions int
 	codeSpans     []string // text the template puts in code spans, where < is literal
 }
 
-// checkPostmortem asserts the document's structure against what the input
+// fzCheckPostmortem asserts the document's structure against what the input
 // allows: the template's headings only, in order; every table row with as
 // many cells as its header; one timeline row per visible entry; the Action
 // Items section holding exactly the items the action:/todo:/follow-up: rule
 // and the runbook produced; no raw HTML.
-func checkPostmortem(t *testing.T, doc string, want pmExpect) {
+func fzCheckPostmortem(t *testing.T, doc string, want fzPMExpect) {
 	t.Helper()
 	if !utf8.ValidString(doc) {
 		t.Error("the document is not valid UTF-8")
@@ -430,7 +430,7 @@ func checkPostmortem(t *testing.T, doc string, want pmExpect) {
 		if !strings.HasPrefix(strings.TrimLeft(l, " "), "#") {
 			continue
 		}
-		if !pmHeading.MatchString(l) {
+		if !fzPMHeading.MatchString(l) {
 			t.Errorf("line %d: a heading the template does not write: %q", i+1, l)
 			continue
 		}
@@ -438,12 +438,12 @@ func checkPostmortem(t *testing.T, doc string, want pmExpect) {
 			headings = append(headings, l)
 		}
 	}
-	if len(headings) != len(pmHeadingOrder) {
-		t.Errorf("headings %q, want %q", headings, pmHeadingOrder)
+	if len(headings) != len(fzPMHeadingOrder) {
+		t.Errorf("headings %q, want %q", headings, fzPMHeadingOrder)
 	} else {
 		for i, h := range headings {
-			if !strings.HasPrefix(h, pmHeadingOrder[i]) {
-				t.Errorf("heading %d is %q, want %q", i, h, pmHeadingOrder[i])
+			if !strings.HasPrefix(h, fzPMHeadingOrder[i]) {
+				t.Errorf("heading %d is %q, want %q", i, h, fzPMHeadingOrder[i])
 			}
 		}
 	}
@@ -454,13 +454,13 @@ func checkPostmortem(t *testing.T, doc string, want pmExpect) {
 			continue
 		}
 		header := lines[i]
-		cells := unescapedPipes(header)
+		cells := fzUnescapedPipes(header)
 		timeline := header == "| Time | Who | What |"
 		if timeline && cells != 4 {
 			t.Errorf("timeline header %q", header)
 		}
 		for i++; i < len(lines) && strings.HasPrefix(lines[i], "|"); i++ {
-			if got := unescapedPipes(lines[i]); got != cells {
+			if got := fzUnescapedPipes(lines[i]); got != cells {
 				t.Errorf("line %d: table row with %d cells, its table has %d: %q", i+1, got-1, cells-1, lines[i])
 			}
 			if timeline && !strings.HasPrefix(lines[i], "|---") {
@@ -472,7 +472,7 @@ func checkPostmortem(t *testing.T, doc string, want pmExpect) {
 		t.Errorf("%d timeline rows, want %d", rows, want.rows)
 	}
 
-	section := sectionLines(lines, "## Action Items", "## Resources")
+	section := fzSectionLines(lines, "## Action Items", "## Resources")
 	items := 0
 	for _, l := range section {
 		switch {
@@ -495,16 +495,16 @@ func checkPostmortem(t *testing.T, doc string, want pmExpect) {
 	for _, c := range want.codeSpans {
 		rest = strings.ReplaceAll(rest, c, "")
 	}
-	rest = autolink.ReplaceAllString(rest, "")
+	rest = fzAutolink.ReplaceAllString(rest, "")
 	if strings.Contains(strings.ToLower(rest), "<script") {
 		t.Error("<script> appears raw in the postmortem")
 	}
 	if i := strings.IndexByte(rest, '<'); i >= 0 {
-		t.Errorf("raw < (HTML) in the postmortem at %q", excerpt(rest, i))
+		t.Errorf("raw < (HTML) in the postmortem at %q", fzExcerpt(rest, i))
 	}
 }
 
-func sectionLines(lines []string, from, to string) []string {
+func fzSectionLines(lines []string, from, to string) []string {
 	var out []string
 	in := false
 	for _, l := range lines {
@@ -525,12 +525,12 @@ func sectionLines(lines []string, from, to string) []string {
 // something after it.
 var fzAction = regexp.MustCompile(`(?i)^\s*(action|todo|to-do|follow-up|followup|follow up)\s*:`)
 
-func isActionItem(text string) bool {
+func fzIsActionItem(text string) bool {
 	loc := fzAction.FindStringIndex(text)
 	return loc != nil && strings.TrimSpace(text[loc[1]:]) != ""
 }
 
-var pmKinds = []incident.EntryKind{
+var fzPMKinds = []incident.EntryKind{
 	incident.KindDeclared, incident.KindTriage, incident.KindMessage, incident.KindEdit, incident.KindDeletion,
 	incident.KindSeverity, incident.KindStatus, incident.KindCommander, incident.KindUpdate, incident.KindResolved,
 	incident.KindReopened, incident.KindRefused, incident.KindReminder,
@@ -539,7 +539,7 @@ var pmKinds = []incident.EntryKind{
 // fzPostmortem builds the document's input from fuzzed text: a vendor
 // incident whose title, summary, diagnosis and request id are hostile, and
 // a timeline of replies and typed entries, over one or two days.
-func fzPostmortem(title, summary, reply1, reply2, name, requestID string, kind, flags uint8) (PostmortemData, pmExpect) {
+func fzPostmortem(title, summary, reply1, reply2, name, requestID string, kind, flags uint8) (PostmortemData, fzPMExpect) {
 	inc := fzIncident(title, 42, flags, 3) // resolved
 	inc.Summary = summary
 	inc.AcknowledgedAt, inc.MitigatedAt = t0.Add(time.Minute), t0.Add(30*time.Minute)
@@ -561,14 +561,14 @@ func fzPostmortem(title, summary, reply1, reply2, name, requestID string, kind, 
 		{Kind: incident.KindMessage, Author: "U0BOB", Text: reply1, At: t0.Add(2 * time.Minute), SlackTS: "1"},
 		edited,
 		deleted,
-		{Kind: pmKinds[int(kind)%len(pmKinds)], Author: "U0ALICE", Text: reply2, At: t0.Add(day + 5*time.Minute)},
+		{Kind: fzPMKinds[int(kind)%len(fzPMKinds)], Author: "U0ALICE", Text: reply2, At: t0.Add(day + 5*time.Minute)},
 		{Kind: incident.KindMessage, Author: "U0ALICE", Text: "<@U0EVIL> said " + reply1, At: t0.Add(day + 6*time.Minute), SlackTS: "4"},
 		{Kind: incident.KindResolved, Author: "U0ALICE", Text: summary, At: t0.Add(day + time.Hour)},
 	}
 	d := PostmortemData{Incident: inc, Timeline: tl, Note: reply2,
 		Names: map[string]string{"U0ALICE": name, "U0BOB": "bob", "U0EVIL": name}}
 
-	var want pmExpect
+	var want fzPMExpect
 	for _, e := range tl {
 		switch {
 		case e.Kind == incident.KindEdit, e.Kind == incident.KindDeletion:
@@ -577,7 +577,7 @@ func fzPostmortem(title, summary, reply1, reply2, name, requestID string, kind, 
 			continue
 		}
 		want.rows++
-		if e.Kind == incident.KindMessage && !e.Deleted && isActionItem(e.Text) {
+		if e.Kind == incident.KindMessage && !e.Deleted && fzIsActionItem(e.Text) {
 			want.actions++
 		}
 	}
@@ -589,16 +589,14 @@ func fzPostmortem(title, summary, reply1, reply2, name, requestID string, kind, 
 }
 
 func FuzzPostmortem(f *testing.F) {
-	for i, s := range hostileSeeds {
-		f.Add(hostileSeeds[(i+1)%len(hostileSeeds)], hostileSeeds[(i+2)%len(hostileSeeds)], s,
-			hostileSeeds[(i+9)%len(hostileSeeds)], "alice", hostileRequestIDs[0], uint8(i), uint8(i))
+	for i, s := range fzHostile {
+		f.Add(fzHostile[(i+1)%len(fzHostile)], fzHostile[(i+2)%len(fzHostile)], s,
+			fzHostile[(i+9)%len(fzHostile)], "alice", fzRequestIDs[0], uint8(i), uint8(i))
 	}
-	// The hostile display names are TestPostmortemEscapesDisplayNames's
-	// cases; here the fuzzer mutates a plain one.
-	for i, n := range hostileNames[:2] {
-		f.Add("Checkout", "fixed", "action: alert on 401s", "looks fine", n, hostileRequestIDs[0], uint8(2), uint8(i))
+	for i, n := range fzNames {
+		f.Add("Checkout", "fixed", "action: alert on 401s", "looks fine", n, fzRequestIDs[0], uint8(2), uint8(i))
 	}
-	for i, id := range hostileRequestIDs {
+	for i, id := range fzRequestIDs {
 		f.Add("HubSpot", "fixed", "todo: x", "y", "alice", id, uint8(0), uint8(2*i+1))
 	}
 	f.Fuzz(func(t *testing.T, title, summary, reply1, reply2, name, requestID string, kind, flags uint8) {
@@ -607,7 +605,7 @@ func FuzzPostmortem(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Postmortem: %v", err)
 		}
-		checkPostmortem(t, doc, want)
+		fzCheckPostmortem(t, doc, want)
 		if t.Failed() {
 			t.Logf("document:\n%s", doc)
 		}
@@ -653,7 +651,7 @@ func TestPostmortemHostileReplies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkPostmortem(t, doc, pmExpect{rows: 3, actions: tt.actions})
+			fzCheckPostmortem(t, doc, fzPMExpect{rows: 3, actions: tt.actions})
 			if t.Failed() {
 				t.Logf("document:\n%s", doc)
 			}
@@ -665,7 +663,7 @@ func TestPostmortemHostileReplies(t *testing.T) {
 // they name, so they are user text like any reply. They reach the document
 // through the Commander and Participants rows and after each action item.
 func TestPostmortemEscapesDisplayNames(t *testing.T) {
-	for _, name := range hostileNames[2:] {
+	for _, name := range fzNames[2:] {
 		t.Run(name, func(t *testing.T) {
 			inc := fzIncident("Checkout emails", 9, 1, 3)
 			d := PostmortemData{Incident: inc, Names: map[string]string{"U0ALICE": name}, Timeline: []incident.Entry{
@@ -675,7 +673,7 @@ func TestPostmortemEscapesDisplayNames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkPostmortem(t, doc, pmExpect{rows: 1, actions: 1})
+			fzCheckPostmortem(t, doc, fzPMExpect{rows: 1, actions: 1})
 			if t.Failed() {
 				t.Logf("document:\n%s", doc)
 			}
@@ -685,7 +683,7 @@ func TestPostmortemEscapesDisplayNames(t *testing.T) {
 
 // TestPostmortemHostileRequestIDs: request ids come from the vendor's answer.
 func TestPostmortemHostileRequestIDs(t *testing.T) {
-	for _, id := range hostileRequestIDs {
+	for _, id := range fzRequestIDs {
 		t.Run(id, func(t *testing.T) {
 			inc := fzIncident("HubSpot Integration", 9, 1, 3)
 			inc.Vendor, inc.VendorName = "hubspot", "HubSpot"
@@ -694,7 +692,7 @@ func TestPostmortemHostileRequestIDs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkPostmortem(t, doc, pmExpect{codeSpans: []string{codeMD("auth_invalid"), codeMD(id)}})
+			fzCheckPostmortem(t, doc, fzPMExpect{codeSpans: []string{codeMD("auth_invalid"), codeMD(id)}})
 			if t.Failed() {
 				t.Logf("document:\n%s", doc)
 			}

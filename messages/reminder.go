@@ -27,7 +27,7 @@ func Reminder(inc *incident.Incident, overdue string) (Message, error) {
 
 type updateModalView struct {
 	ID, Ref, Status, StatusLabel, Impact, Cause, Interval string
-	Statuses                                             []button
+	Statuses                                              []button
 }
 
 // UpdateModal renders the "Post update" modal, prefilled from the incident.

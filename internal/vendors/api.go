@@ -294,7 +294,22 @@ func resetText(v string, now time.Time) string {
 		}
 		return fmt.Sprintf("at %s (in %s)", at.Format("15:04:05 MST"), wait)
 	}
-	return fmt.Sprintf("in %s", (time.Duration(n * float64(time.Second))).Round(time.Second))
+	return fmt.Sprintf("in %s", seconds(n).Round(time.Second))
+}
+
+// maxWait bounds waits read from headers: a vendor's figure beyond a year
+// is nonsense, and beyond ~292 years it would overflow a Duration.
+const maxWait = 365 * 24 * time.Hour
+
+// seconds converts a header's count of seconds, clamped to [0, maxWait].
+func seconds(n float64) time.Duration {
+	switch {
+	case n != n || n <= 0: // NaN or nothing to wait
+		return 0
+	case n >= maxWait.Seconds():
+		return maxWait
+	}
+	return time.Duration(n * float64(time.Second))
 }
 
 // retryAfter reads Retry-After in seconds or as an HTTP date.
@@ -304,7 +319,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-		return time.Duration(n * float64(time.Second))
+		return seconds(n)
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
 		return t.Sub(now).Round(time.Second)

@@ -174,9 +174,9 @@ func parseSlackStatus(raw []byte, s *runbook.StatusFinding) error {
 	case st == "ok" && len(doc.Incidents) == 0:
 		s.Indicator, s.Description = runbook.IndicatorNone, "ok"
 	case len(doc.Incidents) > 0:
-		s.Indicator, s.Description = worst, *doc.Status
+		s.Indicator, s.Description = worst, shorten(*doc.Status, 120)
 	case st == "active" || st == "broken":
-		s.Indicator, s.Description = runbook.IndicatorMinor, *doc.Status
+		s.Indicator, s.Description = runbook.IndicatorMinor, shorten(*doc.Status, 120)
 	default:
 		return fmt.Errorf("unrecognised Slack status %q", shorten(*doc.Status, 40))
 	}
