@@ -4,7 +4,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GO      ?= go
 FUZZTIME ?= 30s
 
-.PHONY: help build run test bench lint fuzz clean
+.PHONY: help build run test bench load lint fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -19,7 +19,10 @@ test: ## run every test, with the race detector
 	GO=$(GO) ./scripts/test.sh
 
 bench: ## run the benchmarks and print the table
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	GO=$(GO) ./scripts/bench.sh
+
+load: build ## load a running bot (BOT_ADDR) with signed requests; ARGS="-kind event -c 64 -floor"
+	./bot loadtest $(ARGS)
 
 lint: ## gofmt check and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -19,6 +19,8 @@ Usage:
                                  print an incident's postmortem (INC-n or its id) from the database
   bot vendors                    list the vendor catalog
   bot doctor                     check the configuration, Slack, the database and vendor tokens
+  bot loadtest [-c N] [-n N] [-kind command|interaction|event]
+                                 load a running bot with signed requests; prints latency percentiles
   bot play                       a local playground channel in the browser, no Slack needed
   bot version                    print the version
   bot help                       this text; bot CMD --help describes one command
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdDoctor(ctx, rest, env, stdout, stderr)
 	case "play":
 		return cmdPlay(ctx, rest, env, stdout, stderr)
+	case "loadtest":
+		return cmdLoadtest(ctx, rest, env, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "bot", version)
 		return nil
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	return usageError("unknown command %q: run `bot help` for the list (%s)", cmd,
-		strings.Join([]string{"serve", "triage", "postmortem", "vendors", "doctor", "play", "version", "help"}, ", "))
+		strings.Join([]string{"serve", "triage", "postmortem", "vendors", "doctor", "play", "loadtest", "version", "help"}, ", "))
 }
 
 // wantsHelp reports whether args ask for a command's help.
