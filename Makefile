@@ -12,8 +12,8 @@ help: ## list the targets
 build: ## build the static binary ./bot, version stamped
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bot ./cmd/bot
 
-run: build ## run the bot (bot serve) with the settings from the environment and .env
-	./bot serve
+run: build ## bot serve when SLACK_BOT_TOKEN is set (environment or .env), else the local playground (bot play)
+	./scripts/run.sh
 
 test: ## run every test, with the race detector
 	GO=$(GO) ./scripts/test.sh

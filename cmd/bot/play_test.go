@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/incident-bot/bot/internal/playground"
+	"github.com/incident-bot/bot/internal/vendors"
+)
+
+// lockedBuffer collects a process's output while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// played is a running `bot play`.
+type played struct {
+	url            string
+	stdout, stderr *lockedBuffer
+	stop           func() error
+}
+
+// startPlay runs `bot play` as main would, on a free loopback port, with
+// real-looking settings in the environment that it must not use.
+func startPlay(t *testing.T) *played {
+	t.Helper()
+	env := map[string]string{
+		"BOT_ADDR":             "127.0.0.1:0",
+		"LOG_LEVEL":            "warn",
+		"SLACK_BOT_TOKEN":      "xoxb-REAL-TOKEN-MUST-NOT-BE-USED",
+		"SLACK_SIGNING_SECRET": "REAL-SECRET-MUST-NOT-BE-USED",
+		"SLACK_API_URL":        "http://127.0.0.1:9/api/",
+		"HUBSPOT_ACCESS_TOKEN": "pat-REAL-HUBSPOT-TOKEN",
+		"DATABASE_URL":         "sqlite:" + filepath.Join(t.TempDir(), "real.db"),
+		"RESOLVE_ALLOWED":      "U0SOMEONEELSE",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &played{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"bot", "play"}, func(k string) string { return env[k] }, p.stdout, p.stderr)
+	}()
+	stopped := false
+	p.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			return errors.New("bot play did not stop within 15 s of the signal")
+		}
+	}
+	t.Cleanup(func() { _ = p.stop() })
+	line := regexp.MustCompile(`^playground: (http://localhost:\d+) \(no Slack needed; Ctrl-C to stop\)\n$`)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := line.FindStringSubmatch(p.stdout.String()); m != nil {
+			p.url = m[1]
+			return p
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("bot play exited: %v\nstdout: %s\nstderr: %s", err, p.stdout, p.stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bot play printed no URL line; stdout %q stderr %s", p.stdout, p.stderr)
+		}
+	}
+}
+
+func (p *played) post(t *testing.T, path string, body any) map[string]any {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	resp, err := http.Post(p.url+path, "application/json", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s %s: %d %v", path, raw, resp.StatusCode, out)
+	}
+	return out
+}
+
+type playView struct {
+	Channel  string `json:"channel"`
+	Thread   string `json:"thread"`
+	ThreadTS string `json:"thread_ts"`
+}
+
+func (p *played) view(t *testing.T, thread string) playView {
+	t.Helper()
+	resp, err := http.Get(p.url + "/play/view?thread=" + thread)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v playView
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// waitView polls the page's view until ok says so.
+func (p *played) waitView(t *testing.T, what, thread string, ok func(v playView) bool) playView {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		v := p.view(t, thread)
+		if ok(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s; channel:\n%s\nthread:\n%s\nstderr:\n%s", what, v.Channel, v.Thread, p.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var buttonTS = regexp.MustCompile(`data-ts="([0-9.]+)" data-block-id="severity" data-action-id="severity_P2"`)
+
+// TestPlayStory drives the whole story through the page's own API, without
+// a browser: break HubSpot, triage, P2, two replies, resolve, postmortem.
+func TestPlayStory(t *testing.T) {
+	p := startPlay(t)
+
+	page, err := http.Get(p.url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != 200 || !bytes.Contains(html, []byte(`/play/static/app.js`)) ||
+		!strings.Contains(page.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("GET / = %d, CSP %q", page.StatusCode, page.Header.Get("Content-Security-Policy"))
+	}
+
+	// The bot's own routes are served too, and its edge still checks
+	// signatures: only the page's signed deliveries get through.
+	resp, err := http.Post(p.url+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("text=help"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned POST /slack/commands = %d, want 401", resp.StatusCode)
+	}
+
+	p.post(t, "/play/mode", map[string]string{"vendor": "hubspot", "mode": "revoked"})
+	p.post(t, "/play/send", map[string]string{"text": "/incident triage hubspot"})
+	v := p.waitView(t, "the incident message", "", func(v playView) bool { return buttonTS.MatchString(v.Channel) })
+	for _, want := range []string{"Triaging HubSpot", "Only visible to you", "INC-1", "401 INVALID_AUTHENTICATION", "bk-btn-danger"} {
+		if !strings.Contains(v.Channel, want) {
+			t.Errorf("the channel lacks %q", want)
+		}
+	}
+	ts := buttonTS.FindStringSubmatch(v.Channel)[1]
+
+	p.post(t, "/play/action", map[string]string{"ts": ts, "block_id": "severity", "action_id": "severity_P2"})
+	p.waitView(t, "P2 on the incident", "", func(v playView) bool {
+		return strings.Contains(v.Channel, `class="bk-btn bk-btn-primary" data-ts="`+ts+`" data-block-id="severity" data-action-id="severity_P2"`)
+	})
+
+	p.post(t, "/play/send", map[string]string{"text": "the token was revoked by the <offboarding> script & nobody noticed", "thread_ts": ts})
+	p.post(t, "/play/send", map[string]string{"text": "action: alert on 401s from HubSpot", "thread_ts": ts})
+	v = p.waitView(t, "two replies", ts, func(v playView) bool { return strings.Contains(v.Thread, "alert on 401s") })
+	if !strings.Contains(v.Thread, "the &lt;offboarding&gt; script &amp; nobody noticed") || strings.Contains(v.Thread, "<offboarding>") {
+		t.Errorf("the reply was not shown escaped:\n%s", v.Thread)
+	}
+
+	p.post(t, "/play/action", map[string]string{"ts": ts, "block_id": "status", "action_id": "resolve"})
+	fileRE := regexp.MustCompile(`data-file="(F[0-9A-Z]+)" data-name="([^"]+)"`)
+	v = p.waitView(t, "the postmortem file in the thread", ts, func(v playView) bool { return fileRE.MatchString(v.Thread) })
+	m := fileRE.FindStringSubmatch(v.Thread)
+
+	preview := get(t, p.url+"/play/files/"+m[1]+"/preview")
+	for _, want := range []string{"<h1>Incident INC-1", "<table>", "alert on 401s from HubSpot", "the &lt;offboarding&gt; script"} {
+		if !strings.Contains(preview, want) {
+			t.Errorf("the preview lacks %q:\n%s", want, preview)
+		}
+	}
+	resp, err = http.Get(p.url + "/play/files/" + m[1] + "/" + m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") || !bytes.HasPrefix(md, []byte("# Incident INC-1")) {
+		t.Errorf("download: %q %q", cd, md[:min(40, len(md))])
+	}
+
+	if err := p.stop(); err != nil {
+		t.Fatalf("bot play after the signal: %v", err)
+	}
+	out := p.stdout.String() + p.stderr.String()
+	for _, secret := range []string{"xoxb-playground-", "REAL-TOKEN", "REAL-SECRET", "REAL-HUBSPOT"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the output shows %q:\n%s", secret, out)
+		}
+	}
+	if n := strings.Count(p.stdout.String(), "\n"); n != 1 {
+		t.Errorf("stdout has %d lines, want the one URL line: %q", n, p.stdout)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s = %d %s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// TestPlayEnvKeepsEverythingLocal: whatever the environment says, the bot
+// in the playground reaches Slack, every vendor and the health endpoint
+// only through the playground, with made-up tokens, its own database, and
+// no one's permissions.
+func TestPlayEnvKeepsEverythingLocal(t *testing.T) {
+	base := "http://127.0.0.1:18089"
+	p, err := playground.New(playground.Config{BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	userFile := filepath.Join(t.TempDir(), "vendors.yaml")
+	if err := os.WriteFile(userFile, []byte("acme:\n  name: Acme\n  api_url: https://api.acme.example\n  token_env: ACME_TOKEN\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	real := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-real", "SLACK_SIGNING_SECRET": "real", "SLACK_APP_TOKEN": "xapp-real",
+		"SLACK_API_URL": "https://slack.com/api/", "VENDORS_FILE": userFile, "HEALTH_URL": "https://app.example.com/healthz",
+		"HUBSPOT_ACCESS_TOKEN": "pat-real", "INTERCOM_ACCESS_TOKEN": "real", "DATABASE_URL": "postgres://prod/db",
+		"RESOLVE_ALLOWED": "U0BOSS", "REMINDER_INTERVALS": "P1=5m",
+	}
+	dir := t.TempDir()
+	env, err := playEnv(func(k string) string { return real[k] }, p, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range real {
+		got := env(k)
+		switch k {
+		case "REMINDER_INTERVALS":
+			if got != v {
+				t.Errorf("%s = %q, want the environment's %q", k, got, v)
+			}
+		case "SLACK_APP_TOKEN", "RESOLVE_ALLOWED":
+			if got != "" {
+				t.Errorf("%s = %q, want it unset", k, got)
+			}
+		default:
+			if got == v {
+				t.Errorf("%s kept the environment's value %q", k, v)
+			}
+		}
+	}
+	if got := env("DATABASE_URL"); got != "sqlite:"+filepath.Join(dir, "playground.db") {
+		t.Errorf("DATABASE_URL = %q", got)
+	}
+	if !strings.HasPrefix(env("SLACK_API_URL"), base+"/") || !strings.HasPrefix(env("HEALTH_URL"), base+"/") {
+		t.Errorf("SLACK_API_URL %q, HEALTH_URL %q", env("SLACK_API_URL"), env("HEALTH_URL"))
+	}
+	cat, err := vendors.LoadCatalog(env("VENDORS_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cat.Lookup("acme"); ok {
+		t.Error("the operator's VENDORS_FILE was used")
+	}
+	for _, k := range cat.Keys() {
+		v, _ := cat.Lookup(k)
+		if !strings.HasPrefix(v.APIURL, base+"/") {
+			t.Errorf("%s api_url %s is not the playground's", k, v.APIURL)
+		}
+		if v.StatusKind != vendors.StatusNone && !strings.HasPrefix(v.StatusURL, base+"/") {
+			t.Errorf("%s status_url %s is not the playground's", k, v.StatusURL)
+		}
+		if env(v.TokenEnv) == "" {
+			t.Errorf("%s: %s is not set: its triage would say misconfigured", k, v.TokenEnv)
+		}
+	}
+	if _, err := loadConfig(env); err != nil {
+		t.Errorf("the playground's configuration does not load: %v", err)
+	}
+}
+
+func TestPlayUsage(t *testing.T) {
+	var out lockedBuffer
+	if err := run(context.Background(), []string{"bot", "play", "--help"}, func(string) string { return "" }, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Usage: bot play") {
+		t.Errorf("help: %s", out.String())
+	}
+	err := run(context.Background(), []string{"bot", "play", "now"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if exitCode(err) != 2 {
+		t.Errorf("bot play now: %v (exit %d), want a usage error", err, exitCode(err))
+	}
+	// Serve never turns into the playground.
+	err = run(context.Background(), []string{"bot", "serve"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "SLACK_BOT_TOKEN") {
+		t.Errorf("bot serve without Slack settings: %v, want exit 2 naming SLACK_BOT_TOKEN", err)
+	}
+}
