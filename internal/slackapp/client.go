@@ -55,9 +55,6 @@ func NewClient(token, apiURL string, httpClient *http.Client) *Client {
 	return &Client{api: api, http: httpClient, CallTimeout: 90 * time.Second, names: map[string]string{}}
 }
 
-// API returns the slack-go client, for the checks of bot doctor.
-func (c *Client) API() *slack.Client { return c.api }
-
 // call runs one Web API call with a timeout, observes it and maps its error.
 func (c *Client) call(ctx context.Context, method string, fn func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.CallTimeout)
