@@ -6,8 +6,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
 )
 
@@ -45,61 +47,142 @@ func (s *Service) Event(ctx context.Context, e Event) error {
 	case e.Subtype != "" && e.Subtype != "thread_broadcast" && e.Subtype != "file_share":
 		return nil // joins, topic changes and the like are not said in the incident
 	}
-	inc, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
-	if inc == nil || err != nil {
+	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	if !ok || err != nil {
 		return err
 	}
 	at := slackTime(e.TS, s.Now())
-	added, err := s.Store.AddEntry(ctx, &incident.Entry{IncidentID: inc.ID, Kind: incident.KindMessage,
+	added, err := s.Store.AddEntry(ctx, &incident.Entry{IncidentID: inc.id, Kind: incident.KindMessage,
 		Author: e.UserID, Text: clean(e.Text), At: at, SlackTS: e.TS, EventID: e.EventID})
 	if err != nil {
 		return err
 	}
-	if added && inc.AcknowledgedAt.IsZero() && e.UserID != "" {
-		if _, _, err := s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
+	if added && !inc.acknowledged && e.UserID != "" {
+		if _, _, err := s.modify(ctx, inc.id, func(i *incident.Incident) (bool, error) {
 			if !i.AcknowledgedAt.IsZero() {
 				return false, nil
 			}
 			i.AcknowledgedAt = at
 			return true, nil
 		}); err != nil {
-			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("record acknowledgement")
+			s.Log.Warn().Err(err).Str("incident", incident.Ref(inc.number)).Msg("record acknowledgement")
+		} else {
+			s.threads().acknowledged(e.ChannelID, e.ThreadTS)
 		}
 	}
 	return nil
 }
 
-// threadIncident returns the incident whose thread threadTS is, or nil for
-// messages outside every incident thread.
-func (s *Service) threadIncident(ctx context.Context, channelID, threadTS string) (*incident.Incident, error) {
+// threadRef is what the event handlers need of a thread's incident.
+type threadRef struct {
+	id     uuid.UUID
+	number int // for logs
+	// acknowledged: AcknowledgedAt was set when this was read. Nothing
+	// clears it once set, so true stays true; false may be stale, and the
+	// acknowledgement's own read-modify-write checks again.
+	acknowledged bool
+}
+
+// threadIncident returns the incident whose thread threadTS is, and false
+// for messages outside every incident thread.
+//
+// Threads found are remembered (threadCache): an incident's channel and
+// message ts never change once its message is posted, so the answer stays
+// right, and each reply saves a read of the whole incident. Threads not
+// found are always asked again: a reply can arrive in the milliseconds
+// between the incident's message being posted and its ts being stored, and
+// the replies after it must still find the incident.
+func (s *Service) threadIncident(ctx context.Context, channelID, threadTS string) (threadRef, bool, error) {
 	if threadTS == "" {
-		return nil, nil
+		return threadRef{}, false, nil
+	}
+	cache := s.threads()
+	if ref, ok := cache.get(channelID, threadTS); ok {
+		return ref, true, nil
 	}
 	inc, err := s.Store.IncidentByMessage(ctx, channelID, threadTS)
 	if errors.Is(err, incident.ErrNotFound) {
-		return nil, nil
+		return threadRef{}, false, nil
 	}
-	return inc, err
+	if err != nil {
+		return threadRef{}, false, err
+	}
+	ref := threadRef{id: inc.ID, number: inc.Number, acknowledged: !inc.AcknowledgedAt.IsZero()}
+	cache.put(channelID, threadTS, ref)
+	return ref, true, nil
 }
 
 func (s *Service) threadEdit(ctx context.Context, e Event) error {
-	inc, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
-	if inc == nil || err != nil {
+	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	if !ok || err != nil {
 		return err
 	}
 	at := slackTime(e.EditedTS, s.Now())
-	_, err = s.Store.EditMessage(ctx, inc.ID, e.TS, clean(e.Text), e.EventID, at)
+	_, err = s.Store.EditMessage(ctx, inc.id, e.TS, clean(e.Text), e.EventID, at)
 	return err
 }
 
 func (s *Service) threadDelete(ctx context.Context, e Event) error {
-	inc, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
-	if inc == nil || err != nil {
+	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	if !ok || err != nil {
 		return err
 	}
-	_, err = s.Store.DeleteMessage(ctx, inc.ID, e.DeletedTS, e.EventID, s.Now())
+	_, err = s.Store.DeleteMessage(ctx, inc.id, e.DeletedTS, e.EventID, s.Now())
 	return err
 }
+
+// threadCacheSize bounds the threads remembered: far more than the
+// incidents anyone has open at once, and about 150 bytes each.
+const threadCacheSize = 4096
+
+// threadCache maps incident threads (channel, message ts) to their
+// incident. Only threads that were found are in it.
+type threadCache struct {
+	mu sync.Mutex
+	m  map[threadKey]threadRef
+}
+
+type threadKey struct{ channel, ts string }
+
+func (c *threadCache) get(channel, ts string) (threadRef, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ref, ok := c.m[threadKey{channel, ts}]
+	return ref, ok
+}
+
+// put remembers a thread; when full, it forgets an arbitrary one (Go
+// starts each map iteration at a random place), which a later reply in
+// that thread reads again.
+func (c *threadCache) put(channel, ts string, ref threadRef) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[threadKey]threadRef)
+	}
+	k := threadKey{channel, ts}
+	if _, ok := c.m[k]; !ok && len(c.m) >= threadCacheSize {
+		for old := range c.m {
+			delete(c.m, old)
+			break
+		}
+	}
+	c.m[k] = ref
+}
+
+// acknowledged notes that the thread's incident is now acknowledged.
+func (c *threadCache) acknowledged(channel, ts string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := threadKey{channel, ts}
+	if ref, ok := c.m[k]; ok {
+		ref.acknowledged = true
+		c.m[k] = ref
+	}
+}
+
+// threads returns s's thread cache.
+func (s *Service) threads() *threadCache { return &s.threadCache }
 
 var mentionIDs = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|[^>]*)?>`)
 

@@ -77,6 +77,8 @@ type Service struct {
 	wg       sync.WaitGroup
 	stopping chan struct{} // closed when Shutdown begins: loops stop
 	stopOnce sync.Once
+
+	threadCache threadCache // incident threads found, for the event path
 }
 
 // GroupReader lists the members of a Slack user group.

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,9 +28,27 @@ import (
 var migrations embed.FS
 
 // DB is the SQLite implementation of incident.Store.
+//
+// Every method takes the gate before it uses the connection and holds it
+// until it is done with it (a transaction: until the commit or rollback).
+// Methods that hold the gate call only the unexported helpers below, which
+// never take it, so nothing waits for a gate it already holds.
 type DB struct {
 	db  *sql.DB
 	now func() time.Time
+
+	// gate is the one connection, first come, first served. database/sql
+	// hands a freed connection to a random waiter, so with 32 callers
+	// waiting one could be overtaken by a hundred later ones; goroutines
+	// blocked sending on a channel are woken in the order they came, and
+	// with the gate held database/sql never has a waiter to choose from.
+	gate chan struct{}
+
+	mu    sync.Mutex           // guards stmts
+	stmts map[string]*sql.Stmt // prepared once, keyed by the SQL text
+
+	addMu   sync.Mutex
+	pending []*addReq // AddEntry calls not yet taken into a group commit, in order
 }
 
 var _ incident.Store = (*DB)(nil)
@@ -60,7 +79,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// One connection: SQLite has one writer anyway, and a single connection
 	// never meets SQLITE_BUSY from itself.
 	db.SetMaxOpenConns(1)
-	s := &DB{db: db, now: time.Now}
+	s := &DB{db: db, now: time.Now, gate: make(chan struct{}, 1), stmts: make(map[string]*sql.Stmt)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -68,9 +87,66 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return s, nil
 }
 
+// acquire takes the gate, waiting behind the callers that came before, or
+// gives up when ctx ends.
+func (s *DB) acquire(ctx context.Context) error {
+	select {
+	case s.gate <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release lets the next caller in.
+func (s *DB) release() { <-s.gate }
+
+var errClosed = errors.New("sqlite: the store is closed")
+
+// stmt returns query prepared on the connection, preparing it on first
+// use. Call it with the gate held, and outside a transaction: a statement
+// not yet prepared needs the connection, which an open transaction holds.
+// Transactions take theirs before they begin and use them with
+// tx.StmtContext, which finds them already prepared on the connection.
+// With one connection the statements stay prepared on it; database/sql
+// prepares them again if the connection is ever replaced.
+func (s *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stmts == nil {
+		return nil, errClosed
+	}
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// prepare returns the queries prepared, in order, for a transaction to come.
+func (s *DB) prepare(ctx context.Context, queries ...string) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, len(queries))
+	for i, q := range queries {
+		st, err := s.stmt(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
 // Migrate applies the embedded migrations that are not yet recorded in
 // schema_migrations, each in its own transaction.
 func (s *DB) migrate(ctx context.Context) error {
+	if err := s.acquire(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	defer s.release()
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
@@ -122,15 +198,32 @@ func (s *DB) apply(ctx context.Context, version int, name, body string) error {
 
 // Ping reports whether the database answers a query.
 func (s *DB) Ping(ctx context.Context) error {
+	if err := s.acquire(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	defer s.release()
+	st, err := s.stmt(ctx, `SELECT 1`)
+	if err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
 	var one int
-	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+	if err := st.QueryRowContext(ctx).Scan(&one); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
 }
 
-// Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+// Close closes the database and its prepared statements. Calls still
+// waiting for the gate then fail, as database/sql fails them after Close.
+func (s *DB) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close() // one still in use closes when that use ends
+	}
+	s.stmts = nil
+	s.mu.Unlock()
+	return s.db.Close()
+}
 
 const incidentCols = `id, team_id, number, title, vendor, vendor_name, severity, status, commander,
 	created_by, channel_id, message_ts, diagnosis, summary, declared_at, acknowledged_at,
@@ -143,21 +236,29 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	if err != nil {
 		return err
 	}
+	if err := s.acquire(ctx); err != nil {
+		return fmt.Errorf("sqlite: create incident: %w", err)
+	}
+	defer s.release()
+	st, err := s.prepare(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
+		`INSERT INTO incidents (`+incidentCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: create incident: %w", err)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: create incident: %w", err)
 	}
-	defer tx.Rollback()
+	defer tx.Rollback() // before the release: the transaction holds the connection
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
-		inc.TeamID).Scan(&n); err != nil {
+	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, inc.TeamID).Scan(&n); err != nil {
 		return fmt.Errorf("sqlite: next incident number: %w", err)
 	}
 	if inc.UpdatedAt.IsZero() {
 		inc.UpdatedAt = inc.DeclaredAt
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO incidents (`+incidentCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+	_, err = tx.StmtContext(ctx, st[1]).ExecContext(ctx,
 		inc.ID.String(), inc.TeamID, n, inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity),
 		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
 		inc.DeclaredAt.UnixMicro(), micros(inc.AcknowledgedAt), micros(inc.MitigatedAt),
@@ -179,12 +280,20 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE incidents SET title = ?, vendor = ?, vendor_name = ?,
+	if err := s.acquire(ctx); err != nil {
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+	}
+	defer s.release()
+	update, err := s.stmt(ctx, `UPDATE incidents SET title = ?, vendor = ?, vendor_name = ?,
 		severity = ?, status = ?, commander = ?, channel_id = ?, message_ts = ?, diagnosis = ?,
 		summary = ?, acknowledged_at = ?, mitigated_at = ?, resolved_at = ?, next_update_at = ?,
 		updated_at = ?, postmortem = ?, postmortem_file_id = ?, postmortem_link = ?,
 		version = version + 1
-		WHERE id = ? AND version = ?`,
+		WHERE id = ? AND version = ?`)
+	if err != nil {
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+	}
+	res, err := update.ExecContext(ctx,
 		inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity), string(inc.Status), inc.Commander,
 		inc.ChannelID, inc.MessageTS, diag, inc.Summary, micros(inc.AcknowledgedAt),
 		micros(inc.MitigatedAt), micros(inc.ResolvedAt), micros(inc.NextUpdateAt),
@@ -198,7 +307,8 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
 	}
 	if n == 0 {
-		if _, err := s.Incident(ctx, inc.ID); err != nil {
+		// s.one, not s.Incident: the gate is held.
+		if _, err := s.one(ctx, `WHERE id = ?`, inc.ID.String()); err != nil {
 			return err
 		}
 		return incident.ErrConflict
@@ -209,12 +319,12 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 
 // Incident returns the incident with the id.
 func (s *DB) Incident(ctx context.Context, id uuid.UUID) (*incident.Incident, error) {
-	return s.one(ctx, `WHERE id = ?`, id.String())
+	return s.gatedOne(ctx, `WHERE id = ?`, id.String())
 }
 
 // IncidentByNumber returns INC-n of a workspace.
 func (s *DB) IncidentByNumber(ctx context.Context, teamID string, n int) (*incident.Incident, error) {
-	return s.one(ctx, `WHERE team_id = ? AND number = ?`, teamID, n)
+	return s.gatedOne(ctx, `WHERE team_id = ? AND number = ?`, teamID, n)
 }
 
 // IncidentByMessage returns the incident whose message is channel/ts.
@@ -222,7 +332,7 @@ func (s *DB) IncidentByMessage(ctx context.Context, channelID, ts string) (*inci
 	if ts == "" {
 		return nil, incident.ErrNotFound
 	}
-	return s.one(ctx, `WHERE channel_id = ? AND message_ts = ?`, channelID, ts)
+	return s.gatedOne(ctx, `WHERE channel_id = ? AND message_ts = ?`, channelID, ts)
 }
 
 // Incidents lists incidents, newest first.
@@ -256,7 +366,16 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err := s.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+	}
+	defer s.release() // after rows.Close: the rows hold the connection
+	// One prepared statement per combination of filters, 128 at most.
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
 	}
@@ -275,9 +394,22 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	return out, nil
 }
 
+// gatedOne is one with the gate taken.
+func (s *DB) gatedOne(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
+	if err := s.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: read incident: %w", err)
+	}
+	defer s.release()
+	return s.one(ctx, where, args...)
+}
+
+// one reads the incident the where clause selects. The gate must be held.
 func (s *DB) one(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents `+where, args...)
-	inc, err := scanIncident(row)
+	st, err := s.stmt(ctx, `SELECT `+incidentCols+` FROM incidents `+where)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read incident: %w", err)
+	}
+	inc, err := scanIncident(st.QueryRowContext(ctx, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, incident.ErrNotFound
 	}
@@ -320,19 +452,159 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 	return &inc, nil
 }
 
+// addReq is an AddEntry call waiting for its entry to be committed.
+type addReq struct {
+	ctx   context.Context
+	e     *incident.Entry
+	id    int64 // e.ID when the call began, put back when the entry is not stored
+	added bool
+	err   error
+	done  chan struct{} // closed when added and err are the call's answer
+}
+
+// maxGroup bounds the entries of one group commit.
+const maxGroup = 128
+
 // AddEntry appends e unless an entry with its dedup key or event id exists.
+//
+// Group commit: each commit appends about a dozen pages to the WAL, so
+// the entries of the calls waiting for the gate are inserted together,
+// in one transaction, by whichever of them gets the gate first. Every
+// call still gets its own answer, and only once its entry is committed.
 func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
-	return s.addEntry(ctx, s.db, e)
+	r := &addReq{ctx: ctx, e: e, id: e.ID, done: make(chan struct{})}
+	s.addMu.Lock()
+	s.pending = append(s.pending, r)
+	s.addMu.Unlock()
+	select {
+	case <-r.done: // another call's group commit took it
+		return r.added, r.err
+	case s.gate <- struct{}{}:
+	case <-ctx.Done():
+		if s.withdraw(r) {
+			return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, ctx.Err())
+		}
+		<-r.done // a group commit has it already: its answer stands
+		return r.added, r.err
+	}
+	defer s.release()
+	for {
+		select {
+		case <-r.done:
+			return r.added, r.err
+		default: // r is still pending: commit the calls up to it, r included
+			s.groupCommit(s.takeGroup())
+		}
+	}
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+// withdraw takes r out of the pending calls; false when a group commit
+// has taken it.
+func (s *DB) withdraw(r *addReq) bool {
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
+	for i, p := range s.pending {
+		if p == r {
+			s.pending = append(s.pending[:i], s.pending[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
-func (s *DB) addEntry(ctx context.Context, x execer, e *incident.Entry) (bool, error) {
-	res, err := x.ExecContext(ctx, `INSERT INTO entries (incident_id, kind, author, text, at, slack_ts,
+// takeGroup takes the oldest pending calls, maxGroup at most.
+func (s *DB) takeGroup() []*addReq {
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
+	n := min(len(s.pending), maxGroup)
+	g := make([]*addReq, n)
+	copy(g, s.pending)
+	s.pending = append(s.pending[:0], s.pending[n:]...)
+	return g
+}
+
+// groupCommit stores the entries of g and answers each call. Calls whose
+// context has ended are answered with its error and not stored. When an
+// insert fails, nothing of the group is kept and each entry is inserted
+// alone, so each caller gets exactly the answer it would have had without
+// grouping. The gate must be held.
+func (s *DB) groupCommit(g []*addReq) {
+	var live []*addReq
+	for _, r := range g {
+		if err := r.ctx.Err(); err != nil {
+			r.err = fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) < 2 || !s.insertTogether(live) {
+		for _, r := range live {
+			r.added, r.err = s.insertAlone(r.ctx, r.e)
+		}
+	}
+	for _, r := range g {
+		if !r.added {
+			r.e.ID = r.id
+		}
+		close(r.done)
+	}
+}
+
+// insertAlone inserts one entry in a transaction of its own. The gate must
+// be held.
+func (s *DB) insertAlone(ctx context.Context, e *incident.Entry) (bool, error) {
+	st, err := s.stmt(ctx, insertEntry)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
+	}
+	return addEntry(ctx, st, e)
+}
+
+// insertTogether inserts the entries of rs in one transaction and answers
+// each. It returns false, having stored nothing and answered no one, when
+// the transaction cannot begin or an insert fails: it stops at the first
+// failure (SQLite may have rolled the transaction back already, and a
+// statement after that would commit on its own) and rolls back. A failed
+// commit is every caller's answer. The gate must be held.
+//
+// The transaction runs under no caller's context: one caller giving up
+// must not interrupt the others' inserts. Callers that give up before the
+// transaction begins are not in rs.
+func (s *DB) insertTogether(rs []*addReq) bool {
+	ctx := context.Background()
+	st, err := s.stmt(ctx, insertEntry)
+	if err != nil {
+		return false
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false
+	}
+	insert := tx.StmtContext(ctx, st)
+	for _, r := range rs {
+		if r.added, r.err = addEntry(ctx, insert, r.e); r.err != nil {
+			tx.Rollback()
+			for _, r := range rs {
+				r.added, r.err, r.e.ID = false, nil, r.id
+			}
+			return false
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		for _, r := range rs {
+			r.added, r.err = false, fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
+		}
+	}
+	return true
+}
+
+const insertEntry = `INSERT INTO entries (incident_id, kind, author, text, at, slack_ts,
 		event_id, dedup_key, edited, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`,
+		ON CONFLICT DO NOTHING`
+
+// addEntry runs insertEntry, prepared as st (alone or inside a transaction).
+func addEntry(ctx context.Context, st *sql.Stmt, e *incident.Entry) (bool, error) {
+	res, err := st.ExecContext(ctx,
 		e.IncidentID.String(), string(e.Kind), e.Author, e.Text, e.At.UnixMicro(), e.SlackTS,
 		e.EventID, e.DedupKey(), e.Edited, e.Deleted)
 	if err != nil {
@@ -365,24 +637,33 @@ func (s *DB) DeleteMessage(ctx context.Context, id uuid.UUID, ts, eventID string
 // changeMessage applies update to a reply and appends the entry e that
 // records it, both or neither. A reply the timeline does not have is ignored.
 func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string, args ...any) (bool, error) {
+	if err := s.acquire(ctx); err != nil {
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+	}
+	defer s.release()
+	st, err := s.prepare(ctx,
+		`SELECT COUNT(*) FROM entries WHERE incident_id = ? AND kind = 'message' AND slack_ts = ?`,
+		insertEntry, update)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
 	}
-	defer tx.Rollback()
+	defer tx.Rollback() // before the release: the transaction holds the connection
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM entries WHERE incident_id = ? AND kind = 'message' AND slack_ts = ?`,
-		e.IncidentID.String(), e.SlackTS).Scan(&n); err != nil {
+	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, e.IncidentID.String(), e.SlackTS).Scan(&n); err != nil {
 		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
 	}
 	if n == 0 {
 		return false, nil
 	}
-	added, err := s.addEntry(ctx, tx, e)
+	added, err := addEntry(ctx, tx.StmtContext(ctx, st[1]), e)
 	if err != nil || !added {
 		return false, err
 	}
-	if _, err := tx.ExecContext(ctx, update, args...); err != nil {
+	if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, args...); err != nil {
 		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -393,8 +674,16 @@ func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string
 
 // Timeline returns the entries of an incident in the order they happened.
 func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, author, text, at, slack_ts, event_id, edited, deleted
-		FROM entries WHERE incident_id = ? ORDER BY at, id`, id.String())
+	if err := s.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+	}
+	defer s.release() // after rows.Close: the rows hold the connection
+	st, err := s.stmt(ctx, `SELECT id, kind, author, text, at, slack_ts, event_id, edited, deleted
+		FROM entries WHERE incident_id = ? ORDER BY at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+	}
+	rows, err := st.QueryContext(ctx, id.String())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
 	}
@@ -418,8 +707,15 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 
 // SeenEvent records a Slack event id; first is false when it was seen before.
 func (s *DB) SeenEvent(ctx context.Context, eventID string, at time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO slack_events (event_id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-		eventID, at.UnixMicro())
+	if err := s.acquire(ctx); err != nil {
+		return false, fmt.Errorf("sqlite: record event: %w", err)
+	}
+	defer s.release()
+	st, err := s.stmt(ctx, `INSERT INTO slack_events (event_id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: record event: %w", err)
+	}
+	res, err := st.ExecContext(ctx, eventID, at.UnixMicro())
 	if err != nil {
 		return false, fmt.Errorf("sqlite: record event: %w", err)
 	}

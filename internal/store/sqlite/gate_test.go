@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/storetest"
+)
+
+func TestGate(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := storetest.NewIncident("T1", "C1")
+	inc.MessageTS = "1.1"
+	if err := db.CreateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	// a waiter whose ctx ends gives up
+	db.gate <- struct{}{}
+	c, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err = db.AddEntry(c, &incident.Entry{IncidentID: inc.ID, Kind: incident.KindMessage, SlackTS: "2.1", At: time.Now()})
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v", err)
+	}
+	// FIFO: queue 20 waiters in order, release, check order
+	var mu sync.Mutex
+	var order []int
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := db.AddEntry(ctx, &incident.Entry{IncidentID: inc.ID, Kind: incident.KindMessage, SlackTS: fmt.Sprintf("3.%d", i), At: time.Now()}); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+		}()
+		time.Sleep(5 * time.Millisecond) // let it block
+	}
+	<-db.gate
+	wg.Wait()
+	t.Log("order", order, time.Now().Format("05.000")) // appends after release, so approximately ordered
+	// stress: every method at once
+	var errs sync.Map
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 30; i++ {
+				ts := fmt.Sprintf("4.%d%03d", g, i)
+				in := storetest.NewIncident("T2", "C2")
+				in.MessageTS = ts
+				if err := db.CreateIncident(ctx, in); err != nil {
+					errs.Store(err.Error(), 1)
+				}
+				stale := *inc
+				stale.Version = 0
+				if err := db.UpdateIncident(ctx, &stale); !errors.Is(err, incident.ErrConflict) {
+					errs.Store(fmt.Sprint("update ", err), 1)
+				}
+				db.AddEntry(ctx, &incident.Entry{IncidentID: in.ID, Kind: incident.KindMessage, SlackTS: ts, At: time.Now()})
+				if ok, err := db.EditMessage(ctx, in.ID, ts, "e", "ev"+ts, time.Now()); !ok || err != nil {
+					errs.Store(fmt.Sprint("edit ", ok, err), 1)
+				}
+				if _, err := db.Incidents(ctx, incident.Filter{TeamID: "T2", OpenOnly: i%2 == 0, Limit: i % 3}); err != nil {
+					errs.Store(err.Error(), 1)
+				}
+				if _, err := db.Timeline(ctx, in.ID); err != nil {
+					errs.Store(err.Error(), 1)
+				}
+				if _, err := db.IncidentByMessage(ctx, "C2", ts); err != nil {
+					errs.Store(err.Error(), 1)
+				}
+				db.SeenEvent(ctx, "x"+ts, time.Now())
+				db.Ping(ctx)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Log("stress done", time.Now().Format("05.000"))
+	errs.Range(func(k, _ any) bool { t.Error(k); return true })
+	db.mu.Lock()
+	t.Log("prepared statements:", len(db.stmts))
+	db.mu.Unlock()
+	// Close while others wait and run
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				db.Timeline(ctx, inc.ID)
+			}
+		}()
+	}
+	time.Sleep(2 * time.Millisecond)
+	if err := db.Close(); err != nil {
+		t.Error(err)
+	}
+	wg.Wait()
+	t.Log("close done", time.Now().Format("05.000"))
+	if _, err := db.Incident(ctx, inc.ID); err == nil {
+		t.Error("after Close: no error")
+	} else {
+		t.Log("after close:", err)
+	}
+}
