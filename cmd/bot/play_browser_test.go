@@ -29,7 +29,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if bin == "" {
 		t.Skip("no Chromium found (set CHROMIUM, or apt-get install -y chromium): the browser test is skipped")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 
 	p := startPlay(t)
@@ -52,7 +52,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	}
 	wait := func(what, expr string) {
 		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if err := b.WaitFor(wctx, expr); err != nil {
 			_ = os.WriteFile(filepath.Join(shots, "failed.txt"), []byte(p.stderr.String()), 0o644)

@@ -76,10 +76,11 @@ func (r *recorder) notify() {
 	r.changed = make(chan struct{})
 }
 
-// waitFor polls cond (under the recorder's lock) for up to 5 s.
+// waitFor polls cond (under the recorder's lock) for up to 15 s: generous, for
+// a race-instrumented run on a loaded 2-core machine.
 func (r *recorder) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		r.mu.Lock()
 		ok := cond()
@@ -324,7 +325,7 @@ func TestPageViewStreamAndFiles(t *testing.T) {
 		if line != "event: change\n" {
 			t.Fatalf("stream: %q", line)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(15 * time.Second):
 		t.Fatal("no change event after a post")
 	}
 
