@@ -38,6 +38,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/query"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -294,34 +295,8 @@ func (s *DB) IncidentByMessage(ctx context.Context, channelID, ts string) (*inci
 
 // Incidents lists incidents, newest first.
 func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Incident, error) {
-	q := `SELECT ` + incidentCols + ` FROM incidents WHERE true`
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if f.TeamID != "" {
-		q += ` AND team_id = ` + arg(f.TeamID)
-	}
-	if f.Number > 0 {
-		q += ` AND number = ` + arg(f.Number)
-	}
-	if f.ChannelID != "" {
-		q += ` AND channel_id = ` + arg(f.ChannelID)
-	}
-	if f.OpenOnly {
-		q += ` AND status <> 'resolved'`
-	}
-	if !f.DueBy.IsZero() {
-		q += ` AND next_update_at IS NOT NULL AND next_update_at <= ` + arg(f.DueBy)
-	}
-	if f.Unfinished {
-		q += ` AND (message_ts = '' OR (status = 'resolved' AND postmortem_file_id = ''))`
-	}
-	q += ` ORDER BY declared_at DESC, number DESC`
-	if f.Limit > 0 {
-		q += ` LIMIT ` + arg(f.Limit)
-	}
+	where, args := query.Incidents(f, func(n int) string { return "$" + strconv.Itoa(n) }, func(t time.Time) any { return t })
+	q := `SELECT ` + incidentCols + ` FROM incidents` + where
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list incidents: %w", err)

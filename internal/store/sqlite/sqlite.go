@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/query"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -396,35 +397,8 @@ func (s *DB) IncidentByMessage(ctx context.Context, channelID, ts string) (*inci
 
 // Incidents lists incidents, newest first.
 func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Incident, error) {
-	q := `SELECT ` + incidentCols + ` FROM incidents WHERE 1 = 1`
-	var args []any
-	if f.TeamID != "" {
-		q += ` AND team_id = ?`
-		args = append(args, f.TeamID)
-	}
-	if f.Number > 0 {
-		q += ` AND number = ?`
-		args = append(args, f.Number)
-	}
-	if f.ChannelID != "" {
-		q += ` AND channel_id = ?`
-		args = append(args, f.ChannelID)
-	}
-	if f.OpenOnly {
-		q += ` AND status <> 'resolved'`
-	}
-	if !f.DueBy.IsZero() {
-		q += ` AND next_update_at IS NOT NULL AND next_update_at <= ?`
-		args = append(args, f.DueBy.UnixMicro())
-	}
-	if f.Unfinished {
-		q += ` AND (message_ts = '' OR (status = 'resolved' AND postmortem_file_id = ''))`
-	}
-	q += ` ORDER BY declared_at DESC, number DESC`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
+	where, args := query.Incidents(f, func(int) string { return "?" }, func(t time.Time) any { return t.UnixMicro() })
+	q := `SELECT ` + incidentCols + ` FROM incidents` + where
 	if err := s.acquire(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
 	}
