@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -27,7 +26,7 @@ type Reply struct {
 
 // Uploader shares a file in a channel's thread.
 type Uploader interface {
-	Upload(ctx context.Context, f File) (fileID, permalink string, err error)
+	Upload(ctx context.Context, f File) (fileID string, err error)
 }
 
 // File is a file to share: the postmortem.
@@ -59,18 +58,11 @@ func (s *Service) resolveCommand(ctx context.Context, cmd Command, rest string) 
 
 func alreadyResolved(inc *incident.Incident) string {
 	t := inc.Ref() + " is already resolved."
-	link := inc.PostmortemLink
-	if link == "" {
-		link = permalink(inc)
-	}
-	if inc.PostmortemFileID != "" && link != "" {
-		t += " Its postmortem, `" + inc.Ref() + "-postmortem.md`, is in <" + link + "|the incident thread>."
+	if inc.PostmortemFileID != "" && inc.PostmortemLink != "" {
+		t += " Its postmortem, `" + inc.Ref() + "-postmortem.md`, is in <" + inc.PostmortemLink + "|the incident thread>."
 	}
 	return t
 }
-
-// errAlreadyResolved marks a resolve that lost to an earlier one.
-var errAlreadyResolved = errors.New("already resolved")
 
 // resolve marks the incident resolved, exactly once even when several
 // people (or replicas) resolve at the same time: the store's versioned
@@ -153,11 +145,13 @@ func (s *Service) sharePostmortem(ctx context.Context, inc *incident.Incident) e
 		Content: inc.Postmortem,
 		Comment: fmt.Sprintf("Postmortem draft for %s: timeline, root cause, impact and action items. Edit it before sharing.", inc.Ref()),
 	}
-	fileID, link, err := s.Files.Upload(ctx, f)
+	// The file is shared in the incident thread; its link is the thread's.
+	link := permalink(inc)
+	fileID, err := s.Files.Upload(ctx, f)
 	if incident.KindOf(err) == incident.NotFound && f.ThreadTS != "" {
 		// The incident message was deleted: share in the channel instead.
-		f.ThreadTS = ""
-		fileID, link, err = s.Files.Upload(ctx, f)
+		f.ThreadTS, link = "", ""
+		fileID, err = s.Files.Upload(ctx, f)
 	}
 	if err != nil {
 		return fmt.Errorf("upload the postmortem: %w", err)

@@ -263,7 +263,7 @@ func (c *Client) UserName(ctx context.Context, userID string) (string, error) {
 
 // Upload shares a file in a thread with Slack's current upload API:
 // files.getUploadURLExternal, the upload, files.completeUploadExternal.
-func (c *Client) Upload(ctx context.Context, f commands.File) (string, string, error) {
+func (c *Client) Upload(ctx context.Context, f commands.File) (string, error) {
 	var sum *slack.FileSummary
 	err := c.call(ctx, "files.upload_v2", func(ctx context.Context) error {
 		var err error
@@ -274,9 +274,9 @@ func (c *Client) Upload(ctx context.Context, f commands.File) (string, string, e
 		return err
 	})
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	return sum.ID, "", nil // a permalink would need files:read; the thread link serves
+	return sum.ID, nil // the file's own permalink would need files:read; the thread's serves
 }
 
 // GroupMembers lists a user group's members (RESOLVE_ALLOWED).
