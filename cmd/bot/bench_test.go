@@ -120,9 +120,13 @@ func startBenchBot(b *testing.B, incidents int) *benchBot {
 	if err != nil {
 		b.Fatal(err)
 	}
+	triager, err := newTriager(getenv)
+	if err != nil {
+		b.Fatal(err)
+	}
 	log := newLogger(io.Discard, cfg.LogLevel, cfg.LogFormat, cfg.secrets())
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, getenv, log)
+	a, err := newApp(ctx, cfg, triager, log)
 	if err != nil {
 		cancel()
 		b.Fatal(err)

@@ -88,12 +88,16 @@ func cmdPlay(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	cfg.Addr = ln.Addr().String()
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, append(cfg.secrets(), p.Secrets()...))
+	triager, err := newTriager(env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, append(append(cfg.secrets(), p.Secrets()...), vendorTokens(triager)...))
 	p.Log = log
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	a, err := newApp(ctx, cfg, env, log)
+	a, err := newApp(ctx, cfg, triager, log)
 	if err != nil {
 		return err
 	}

@@ -48,10 +48,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, cfg.secrets())
+	triager, err := newTriager(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, append(cfg.secrets(), vendorTokens(triager)...))
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	a, err := newApp(ctx, cfg, getenv, log)
+	a, err := newApp(ctx, cfg, triager, log)
 	if err != nil {
 		return err
 	}
@@ -83,11 +87,7 @@ type app struct {
 }
 
 // newApp opens the store and wires the bot. close releases it.
-func newApp(ctx context.Context, cfg config, getenv func(string) string, log zerolog.Logger) (*app, error) {
-	triager, err := newTriager(getenv)
-	if err != nil {
-		return nil, err
-	}
+func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerolog.Logger) (*app, error) {
 	store, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -170,6 +170,22 @@ func openStore(ctx context.Context, url string) (incident.Store, error) {
 		return nil, usageError("DATABASE_URL: cannot open the Postgres database: %v", err)
 	}
 	return db, nil
+}
+
+// vendorTokens returns the vendor tokens the triager will send, for the
+// log redactor: the probes never log them, and this makes sure.
+func vendorTokens(t *vendors.Triager) []string {
+	var out []string
+	if t.Getenv == nil {
+		return out
+	}
+	for _, k := range t.Catalog.Keys() {
+		v, _ := t.Catalog.Lookup(k)
+		if tok := t.Getenv(v.TokenEnv); len(tok) >= 8 {
+			out = append(out, tok)
+		}
+	}
+	return out
 }
 
 // catalogTriager adapts the vendor triage to the command layer.
