@@ -138,11 +138,19 @@ func Notice(text, context string) Message {
 	return Message{Text: Truncate(maxFallback, text), Blocks: blocks}
 }
 
-// Help is the answer to /incident help.
-func Help() Message {
-	t, err := renderText("help", nil)
+// HelpLine is one subcommand in /incident help: the words after /incident,
+// another way to say it (optional), and what it does.
+type HelpLine struct{ Usage, Also, Text string }
+
+// Help is the answer to /incident help, one line per subcommand.
+func Help(lines []HelpLine) Message {
+	t, err := renderText("help", lines)
 	if err != nil {
-		return Message{Text: "Try /incident triage VENDOR, declare, severity, status, commander, list, resolve, reopen."}
+		words := make([]string, len(lines))
+		for i, l := range lines {
+			words[i] = l.Usage
+		}
+		return Message{Text: "Try /incident " + strings.Join(words, ", ")}
 	}
 	return Notice(t, "")
 }

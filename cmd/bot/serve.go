@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/commands"
+	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/internal/slackapp"
@@ -24,6 +25,9 @@ import (
 // shutdownGrace bounds the drain on SIGTERM: requests in flight, then
 // background work (triage, posts, uploads).
 const shutdownGrace = 10 * time.Second
+
+// backgroundTimeout bounds one piece of work done after the ack.
+const backgroundTimeout = time.Minute
 
 const serveUsage = `Usage: bot serve
 
@@ -79,6 +83,7 @@ type app struct {
 	store   incident.Store
 	slack   *slackapp.Client
 	svc     *commands.Service
+	engine  *engine.Engine // timed work and the work handed off after the ack
 	metrics *metrics
 	handler http.Handler
 	socket  *slackapp.Socket // Socket Mode; nil in HTTP mode
@@ -95,15 +100,16 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 	m := newMetrics()
 	slack := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
 	slack.Observe = m.observeSlack
+	work := engine.NewWorker(log, backgroundTimeout)
 	svc := &commands.Service{
-		Store: store, Slack: slack, Thread: slack, Files: slack, Groups: slack, Modals: slack,
-		Triage: &catalogTriager{t: triager, m: m}, Log: log,
+		Store: store, Slack: slack, Triage: &catalogTriager{t: triager, m: m}, Work: work, Log: log,
 		Config: commands.Config{Intervals: cfg.Intervals, ResolveAllowed: cfg.ResolveAllowed},
 	}
 	svc.Start()
-	svc.Go("recover", svc.Recover)
-	svc.Go("reminders", func(context.Context) { svc.RunReminders() })
-	a := &app{cfg: cfg, log: log, store: store, slack: slack, svc: svc, metrics: m}
+	eng := engine.New(work)
+	eng.Add(svc.Modules()...)
+	eng.Start()
+	a := &app{cfg: cfg, log: log, store: store, slack: slack, svc: svc, engine: eng, metrics: m}
 	a.socket = newSocket(cfg, svc, log)
 	a.handler = routes(cfg, svc, store, m, log, a.socket)
 	return a, nil
@@ -136,7 +142,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		a.log.Warn().Err(err).Msg("requests still open at the deadline")
 	}
-	if !a.svc.Shutdown(sctx) {
+	if !a.engine.Shutdown(sctx) {
 		a.log.Warn().Msg("background work cut short at the shutdown deadline")
 	}
 	a.log.Info().Msg("stopped")

@@ -33,8 +33,8 @@ func (s *Service) permits(ctx context.Context, inc *incident.Incident, user stri
 			}
 		case r == user:
 			return true
-		case strings.HasPrefix(r, "S") && s.Groups != nil:
-			members, err := s.Groups.GroupMembers(ctx, r)
+		case strings.HasPrefix(r, "S"):
+			members, err := s.Slack.GroupMembers(ctx, r)
 			if err != nil {
 				s.Log.Warn().Err(err).Str("group", r).Msg("read user group for RESOLVE_ALLOWED")
 				continue

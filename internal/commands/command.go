@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,34 +21,6 @@ type Command struct {
 
 // maxTitle bounds what is stored of a title; messages cut further to fit Block Kit.
 const maxTitle = 200
-
-// Command handles cmd and returns the immediate, ephemeral answer. Slow work
-// (triage, posting, uploads) continues in the background after it returns.
-func (s *Service) Command(ctx context.Context, cmd Command) messages.Message {
-	verb, rest := splitVerb(cmd.Text)
-	switch verb {
-	case "", "help":
-		return messages.Help()
-	case "triage":
-		return s.triage(ctx, cmd, rest)
-	case "declare":
-		return s.declare(ctx, cmd, rest)
-	case "severity", "sev":
-		return s.severityCommand(ctx, cmd, rest)
-	case "status", "update":
-		return s.statusUpdate(ctx, cmd, rest)
-	case "commander", "lead":
-		return s.commander(ctx, cmd, rest)
-	case "list", "ls":
-		return s.list(ctx, cmd)
-	case "resolve":
-		return s.resolveCommand(ctx, cmd, rest)
-	case "reopen":
-		return s.reopen(ctx, cmd, rest)
-	}
-	return notice(fmt.Sprintf("I don't know `%s`. Try `/incident help` for the list of subcommands.",
-		messages.Escape(messages.Truncate(40, verb))))
-}
 
 func notice(text string) messages.Message { return messages.Notice(text, "") }
 

@@ -21,6 +21,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/internal/store/sqlite"
@@ -258,9 +259,10 @@ type fzSent struct {
 type fzSlack struct {
 	mu     sync.Mutex
 	fzSent []fzSent
+	files  []File
 }
 
-var _ Poster = (*fzSlack)(nil)
+var _ Slack = (*fzSlack)(nil)
 
 func (f *fzSlack) record(method, channel, ts string, m messages.Message) int {
 	f.mu.Lock()
@@ -281,6 +283,26 @@ func (f *fzSlack) Update(_ context.Context, channelID, ts string, m messages.Mes
 
 func (f *fzSlack) Ephemeral(_ context.Context, channelID, _, threadTS, _ string, m messages.Message) error {
 	f.record("chat.postEphemeral", channelID, threadTS, m)
+	return nil
+}
+
+func (f *fzSlack) Replies(context.Context, string, string) ([]Reply, error) { return nil, nil }
+
+func (f *fzSlack) UserName(_ context.Context, userID string) (string, error) { return userID, nil }
+
+// Upload keeps the file apart from the messages: a postmortem is Markdown,
+// not mrkdwn, and the messages' checks do not apply to it.
+func (f *fzSlack) Upload(_ context.Context, file File) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files = append(f.files, file)
+	return fmt.Sprintf("F%06d", len(f.files)), nil
+}
+
+func (f *fzSlack) GroupMembers(context.Context, string) ([]string, error) { return nil, nil }
+
+func (f *fzSlack) OpenModal(_ context.Context, _ string, view json.RawMessage) error {
+	f.record("views.open", "", "", messages.Message{Blocks: view})
 	return nil
 }
 
@@ -365,7 +387,7 @@ func newFzHarness(t *testing.T, db *sqlite.DB, withIncident bool) *fzHarness {
 	t.Helper()
 	h := &fzHarness{db: db, slack: &fzSlack{}, triage: &fzTriage{}, team: fmt.Sprintf("T%d", fzTeams.Add(1))}
 	h.svc = &Service{Store: db, Slack: h.slack, Triage: h.triage, Log: zerolog.Nop(),
-		Now: func() time.Time { return fzT0 }}
+		Work: engine.NewWorker(zerolog.Nop(), time.Minute), Now: func() time.Time { return fzT0 }}
 	h.svc.Start()
 	if withIncident {
 		h.open = &incident.Incident{
@@ -387,7 +409,7 @@ func (h *fzHarness) run(t *testing.T, text string) messages.Message {
 	ctx := context.Background()
 	reply := h.svc.Command(ctx, Command{TeamID: h.team, ChannelID: "C0INC", UserID: "U0ALICE", Text: text,
 		ResponseURL: "https://hooks.slack.example/commands/1"})
-	if !h.svc.Shutdown(ctx) {
+	if !h.svc.Work.Shutdown(ctx) {
 		t.Fatal("background work did not finish")
 	}
 	return reply
@@ -617,7 +639,7 @@ func FuzzSubmit(f *testing.F) {
 		h.svc.Submit(ctx, Submission{TeamID: h.team, UserID: "U0ALICE", CallbackID: "post_update",
 			PrivateMetadata: h.open.ID.String(),
 			Values:          map[string]string{"impact": impact, "cause": cause, "action": action, "status": status}})
-		if !h.svc.Shutdown(ctx) {
+		if !h.svc.Work.Shutdown(ctx) {
 			t.Fatal("background work did not finish")
 		}
 		for i, s := range h.slack.all() {
@@ -762,7 +784,7 @@ func TestHostileMention(t *testing.T) {
 		UserID: "U0ALICE", Text: text, TS: "1773480415.000001", ThreadTS: h.open.MessageTS}); err != nil {
 		t.Fatal(err)
 	}
-	if !h.svc.Shutdown(ctx) {
+	if !h.svc.Work.Shutdown(ctx) {
 		t.Fatal("background work did not finish")
 	}
 	people := map[string]bool{"U0ALICE": true}

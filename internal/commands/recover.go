@@ -11,9 +11,13 @@ import (
 // takes it over: younger work may still be in the hands of another replica.
 const recoverAfter = time.Minute
 
+// recoverEvery is how often unfinished work is looked for.
+const recoverEvery = time.Minute
+
 // Recover finishes what a stopped process left half-done: incidents whose
 // message was never posted, and resolved incidents whose postmortem was not
-// written or not shared. Serve runs it once at start, in the background.
+// written or not shared. The engine runs it at start and then every
+// recoverEvery (Modules).
 func (s *Service) Recover(ctx context.Context) {
 	todo, err := s.Store.Incidents(ctx, incident.Filter{Unfinished: true, Limit: 100})
 	if err != nil {

@@ -2,24 +2,31 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/messages"
 )
 
-// Modals opens Slack modals.
-type Modals interface {
-	OpenModal(ctx context.Context, triggerID string, view json.RawMessage) error
+// Modules is the service's timed work, for the engine: update reminders,
+// every reminderTick, and the retry of unfinished work, once at start and
+// then every recoverEvery. Every replica may run both: a reminder is claimed
+// by moving the incident's due time with a versioned update, which only one
+// replica's update can win, and unfinished work is claimed the same way.
+func (s *Service) Modules() []engine.Module {
+	return []engine.Module{
+		{Name: "reminders", Interval: s.reminderTick(), Tick: s.remindDue},
+		{Name: "recovery", Interval: recoverEvery, AtStart: true, Tick: s.Recover},
+	}
 }
 
-// ReminderTick is how often due reminders are looked for: a quarter of the
+// reminderTick is how often due reminders are looked for: a quarter of the
 // shortest interval, between 100 ms and 15 s.
-func (s *Service) ReminderTick() time.Duration {
+func (s *Service) reminderTick() time.Duration {
 	tick := 15 * time.Second
 	for _, d := range s.Config.Intervals {
 		if d/4 < tick {
@@ -27,32 +34,6 @@ func (s *Service) ReminderTick() time.Duration {
 		}
 	}
 	return max(tick, 100*time.Millisecond)
-}
-
-// RunReminders posts due reminders until Shutdown begins. Every replica may
-// run it: a reminder is claimed by moving the incident's due time with a
-// versioned update, which only one replica's update can win.
-//
-// Once a minute it also retries unfinished work (Recover): an incident
-// message or a postmortem Slack did not accept is tried again until it does.
-func (s *Service) RunReminders() {
-	t := time.NewTicker(s.ReminderTick())
-	defer t.Stop()
-	lastRecover := s.Now()
-	for {
-		select {
-		case <-s.stopping:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(s.base, s.Config.BackgroundTimeout)
-			s.remindDue(ctx)
-			if s.Now().Sub(lastRecover) >= recoverAfter {
-				s.Recover(ctx)
-				lastRecover = s.Now()
-			}
-			cancel()
-		}
-	}
 }
 
 // remindDue posts one reminder for each incident whose update is overdue,
@@ -142,7 +123,7 @@ func (s *Service) reminderAction(ctx context.Context, a Action, id uuid.UUID, wh
 }
 
 func (s *Service) openUpdateModal(ctx context.Context, a Action, id uuid.UUID) error {
-	if s.Modals == nil || a.TriggerID == "" {
+	if a.TriggerID == "" {
 		return incident.Errorf(incident.Invalid, "Post the update with `/incident status TEXT`.")
 	}
 	inc, err := s.Store.Incident(ctx, id)
@@ -153,7 +134,7 @@ func (s *Service) openUpdateModal(ctx context.Context, a Action, id uuid.UUID) e
 	if err != nil {
 		return err
 	}
-	return s.Modals.OpenModal(ctx, a.TriggerID, view)
+	return s.Slack.OpenModal(ctx, a.TriggerID, view)
 }
 
 // Submission is a submitted modal.

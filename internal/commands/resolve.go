@@ -10,30 +10,6 @@ import (
 	"github.com/incident-bot/bot/messages"
 )
 
-// ThreadReader reads what was said in Slack, to catch up before writing.
-type ThreadReader interface {
-	// Replies returns every message of the thread channelID/ts, the parent
-	// first, following Slack's cursor pagination.
-	Replies(ctx context.Context, channelID, ts string) ([]Reply, error)
-	// UserName returns the name to show for a user id.
-	UserName(ctx context.Context, userID string) (string, error)
-}
-
-// Reply is one message of a thread as Slack returns it.
-type Reply struct {
-	TS, ThreadTS, UserID, BotID, Text string
-}
-
-// Uploader shares a file in a channel's thread.
-type Uploader interface {
-	Upload(ctx context.Context, f File) (fileID string, err error)
-}
-
-// File is a file to share: the postmortem.
-type File struct {
-	ChannelID, ThreadTS, Name, Title, Content, Comment string
-}
-
 // resolveCommand: /incident resolve [INC-n] [summary]
 func (s *Service) resolveCommand(ctx context.Context, cmd Command, rest string) messages.Message {
 	n, summary := takeRef(rest)
@@ -136,9 +112,6 @@ func (s *Service) writePostmortem(ctx context.Context, inc *incident.Incident) e
 // sharePostmortem uploads the stored document to the incident thread and
 // remembers the file.
 func (s *Service) sharePostmortem(ctx context.Context, inc *incident.Incident) error {
-	if s.Files == nil {
-		return nil
-	}
 	f := File{
 		ChannelID: inc.ChannelID, ThreadTS: inc.MessageTS, Name: inc.Ref() + "-postmortem.md",
 		Title:   "Postmortem " + inc.Ref() + ": " + messages.Truncate(100, inc.Title),
@@ -147,11 +120,11 @@ func (s *Service) sharePostmortem(ctx context.Context, inc *incident.Incident) e
 	}
 	// The file is shared in the incident thread; its link is the thread's.
 	link := permalink(inc)
-	fileID, err := s.Files.Upload(ctx, f)
+	fileID, err := s.Slack.Upload(ctx, f)
 	if incident.KindOf(err) == incident.NotFound && f.ThreadTS != "" {
 		// The incident message was deleted: share in the channel instead.
 		f.ThreadTS, link = "", ""
-		fileID, err = s.Files.Upload(ctx, f)
+		fileID, err = s.Slack.Upload(ctx, f)
 	}
 	if err != nil {
 		return fmt.Errorf("upload the postmortem: %w", err)
@@ -172,10 +145,10 @@ func (s *Service) sharePostmortem(ctx context.Context, inc *incident.Incident) e
 // (the bot was down, an event was lost). It returns a note for the document
 // when the thread could not be read.
 func (s *Service) catchUp(ctx context.Context, inc *incident.Incident) string {
-	if s.Thread == nil || inc.MessageTS == "" {
+	if inc.MessageTS == "" {
 		return ""
 	}
-	replies, err := s.Thread.Replies(ctx, inc.ChannelID, inc.MessageTS)
+	replies, err := s.Slack.Replies(ctx, inc.ChannelID, inc.MessageTS)
 	if err != nil {
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("read thread for the postmortem")
 		return "Slack did not return the thread when this was written (" + incident.Message(err) +
@@ -227,10 +200,7 @@ func (s *Service) names(ctx context.Context, inc *incident.Incident, tl []incide
 			continue
 		}
 		names[id] = id
-		if s.Thread == nil {
-			continue
-		}
-		if n, err := s.Thread.UserName(ctx, id); err == nil && strings.TrimSpace(n) != "" {
+		if n, err := s.Slack.UserName(ctx, id); err == nil && strings.TrimSpace(n) != "" {
 			names[id] = n
 		}
 	}

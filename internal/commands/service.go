@@ -10,27 +10,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/messages"
 	"github.com/rs/zerolog"
 )
-
-// Poster is the part of Slack the service writes to.
-type Poster interface {
-	// Post posts a message in a channel, or in a thread when threadTS is set,
-	// and returns its ts.
-	Post(ctx context.Context, channelID, threadTS string, m messages.Message) (ts string, err error)
-	// Update replaces the message channelID/ts.
-	Update(ctx context.Context, channelID, ts string, m messages.Message) error
-	// Ephemeral shows m to one user only; responseURL, when set, is used
-	// instead of chat.postEphemeral (it works where the bot is not a member).
-	Ephemeral(ctx context.Context, channelID, userID, threadTS, responseURL string, m messages.Message) error
-}
 
 // Triager runs a vendor triage.
 type Triager interface {
@@ -49,8 +37,6 @@ type Config struct {
 	// anyone in the channel; "commander" the incident commander; otherwise
 	// Slack user ids (and user-group ids, when Groups is set).
 	ResolveAllowed []string
-	// BackgroundTimeout bounds one piece of work done after the ack.
-	BackgroundTimeout time.Duration
 }
 
 // DefaultIntervals are the runbooks' update cadences.
@@ -58,35 +44,23 @@ var DefaultIntervals = map[incident.Severity]time.Duration{
 	incident.P1: 15 * time.Minute, incident.P2: time.Hour, incident.P3: 4 * time.Hour, incident.P4: 24 * time.Hour,
 }
 
-// Service handles commands, actions and events.
+// Service handles commands, actions and events: the request side of the
+// application layer. What it hands off after the ack runs on Work; its timed
+// work (reminders, recovery) is offered to the engine as Modules.
 type Service struct {
 	Store  incident.Store
-	Slack  Poster
+	Slack  Slack
 	Triage Triager
-	Thread ThreadReader // optional: catches up with the thread before the postmortem
-	Files  Uploader     // optional: shares the postmortem
-	Groups GroupReader  // optional: resolves user-group ids in ResolveAllowed
-	Modals Modals       // optional: the reminder's "Post update" form
+	Work   *engine.Worker // runs what is handed off after the ack
 	Log    zerolog.Logger
 	Now    func() time.Time
 	NewID  func() uuid.UUID
 	Config Config
 
-	base     context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	stopping chan struct{} // closed when Shutdown begins: loops stop
-	stopOnce sync.Once
-
 	threadCache threadCache // incident threads found, for the event path
 }
 
-// GroupReader lists the members of a Slack user group.
-type GroupReader interface {
-	GroupMembers(ctx context.Context, groupID string) ([]string, error)
-}
-
-// Start prepares the service's background work; Shutdown ends it.
+// Start fills in the defaults; call it once, before the first request.
 func (s *Service) Start() {
 	if s.Now == nil {
 		s.Now = time.Now
@@ -97,48 +71,11 @@ func (s *Service) Start() {
 	if s.Config.Intervals == nil {
 		s.Config.Intervals = DefaultIntervals
 	}
-	if s.Config.BackgroundTimeout == 0 {
-		s.Config.BackgroundTimeout = time.Minute
-	}
-	s.base, s.cancel = context.WithCancel(context.Background())
-	s.stopping = make(chan struct{})
 }
 
-// Go runs fn in the background, tracked so that Shutdown waits for it.
-func (s *Service) Go(name string, fn func(ctx context.Context)) { s.goBackground(name, fn) }
-
-// goBackground runs fn after the ack, tracked so that Shutdown waits for it.
-func (s *Service) goBackground(name string, fn func(ctx context.Context)) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		ctx, cancel := context.WithTimeout(s.base, s.Config.BackgroundTimeout)
-		defer cancel()
-		defer func() {
-			if r := recover(); r != nil {
-				s.Log.Error().Str("job", name).Interface("panic", r).Msg("background work failed")
-			}
-		}()
-		fn(ctx)
-	}()
-}
-
-// Shutdown waits for background work until ctx ends, then cancels what is
-// left. It reports whether everything finished in time.
-func (s *Service) Shutdown(ctx context.Context) bool {
-	s.stopOnce.Do(func() { close(s.stopping) })
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		s.cancel()
-		return true
-	case <-ctx.Done():
-		s.cancel()
-		<-done
-		return false
-	}
-}
+// goBackground hands fn to the worker: it runs after the ack, and shutdown
+// waits for it.
+func (s *Service) goBackground(name string, fn func(ctx context.Context)) { s.Work.Go(name, fn) }
 
 // modify loads an incident, applies fn and writes it back, retrying when
 // another request changed it in between. fn returns false to change nothing.

@@ -31,13 +31,7 @@ type Client struct {
 	names map[string]string
 }
 
-var (
-	_ commands.Poster       = (*Client)(nil)
-	_ commands.ThreadReader = (*Client)(nil)
-	_ commands.Uploader     = (*Client)(nil)
-	_ commands.GroupReader  = (*Client)(nil)
-	_ commands.Modals       = (*Client)(nil)
-)
+var _ commands.Slack = (*Client)(nil)
 
 // NewClient returns a client for the Web API at apiURL (ending in /).
 // Calls answered 429 are retried after Retry-After; 5xx and connection

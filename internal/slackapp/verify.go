@@ -5,7 +5,7 @@
 // token, Socket Mode (Socket): the same payloads as envelopes on a websocket
 // the bot dials out, acknowledged on it. Outbound: the Web API
 // client (one shared slack-go client, retries honouring Retry-After), which
-// implements the command layer's Poster, ThreadReader and Uploader and maps
+// implements the command layer's Slack port and maps
 // Slack's errors onto the domain's error kinds.
 package slackapp
 

@@ -1,0 +1,44 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/incident-bot/bot/messages"
+)
+
+// Slack is everything the application layer asks of Slack, as one port:
+// slackapp.Client implements it against Slack's Web API (and so against the
+// playground's stand-in), and the tests' recording fake implements it in
+// memory. Every method is required; there are no optional parts to check.
+type Slack interface {
+	// Post posts a message in a channel, or in a thread when threadTS is set,
+	// and returns its ts.
+	Post(ctx context.Context, channelID, threadTS string, m messages.Message) (ts string, err error)
+	// Update replaces the message channelID/ts.
+	Update(ctx context.Context, channelID, ts string, m messages.Message) error
+	// Ephemeral shows m to one user only; responseURL, when set, is used
+	// instead of chat.postEphemeral (it works where the bot is not a member).
+	Ephemeral(ctx context.Context, channelID, userID, threadTS, responseURL string, m messages.Message) error
+	// Replies returns every message of the thread channelID/ts, the parent
+	// first, following Slack's cursor pagination.
+	Replies(ctx context.Context, channelID, ts string) ([]Reply, error)
+	// UserName returns the name to show for a user id.
+	UserName(ctx context.Context, userID string) (string, error)
+	// Upload shares a file in a channel or a thread and returns its id.
+	Upload(ctx context.Context, f File) (fileID string, err error)
+	// GroupMembers lists the members of a user group (RESOLVE_ALLOWED).
+	GroupMembers(ctx context.Context, groupID string) ([]string, error)
+	// OpenModal opens a modal view for the user whose click carried triggerID.
+	OpenModal(ctx context.Context, triggerID string, view json.RawMessage) error
+}
+
+// Reply is one message of a thread as Slack returns it.
+type Reply struct {
+	TS, ThreadTS, UserID, BotID, Text string
+}
+
+// File is a file to share: the postmortem.
+type File struct {
+	ChannelID, ThreadTS, Name, Title, Content, Comment string
+}
