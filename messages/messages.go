@@ -52,6 +52,19 @@ var tmpl = template.Must(template.New("messages").Option("missingkey=error").Fun
 	"maxField":  func() int { return maxField },
 	"maxButton": func() int { return maxButton },
 	"maxCtx":    func() int { return maxContext },
+	// The ids Slack sends back when a button is pressed or a modal submitted
+	// (ids.go): the templates name them only through these.
+	"severityAction": func(sev string) string { return ActionID(ActionSeverity, sev) },
+	"statusAction":   func(st string) string { return ActionID(ActionStatus, st) },
+	"resolveAction":  func() string { return ActionID(ActionResolve, "") },
+	"reminderAction": func(what string) (string, error) {
+		switch what {
+		case ReminderUpdate, ReminderSnooze15m, ReminderSnooze1h, ReminderStop:
+			return ActionID(ActionReminder, what), nil
+		}
+		return "", fmt.Errorf("no reminder button %q", what)
+	},
+	"postUpdateCallback": func() string { return CallbackPostUpdate },
 }).ParseFS(files, "templates/*.tmpl"))
 
 // render executes the named template and checks that it produced valid JSON.

@@ -2,10 +2,10 @@ package commands
 
 import (
 	"context"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/messages"
 )
 
 // Action is a click on one of the incident message's buttons.
@@ -25,27 +25,28 @@ func (s *Service) Action(ctx context.Context, a Action) {
 		return
 	}
 	cmd := Command{TeamID: a.TeamID, ChannelID: a.ChannelID, UserID: a.UserID, ResponseURL: a.ResponseURL}
-	verb, arg, _ := strings.Cut(a.ActionID, "_")
-	s.goBackground("action "+verb, func(ctx context.Context) {
+	kind, arg, ok := messages.ParseActionID(a.ActionID)
+	if !ok {
+		s.Log.Warn().Str("action", a.ActionID).Msg("unknown action")
+		return
+	}
+	s.goBackground("action "+string(kind), func(ctx context.Context) {
 		var err error
-		switch verb {
-		case "severity":
+		switch kind {
+		case messages.ActionSeverity:
 			var sev incident.Severity
 			if sev, err = incident.ParseSeverity(arg); err == nil {
 				err = s.clickSeverity(ctx, cmd, id, sev)
 			}
-		case "status":
+		case messages.ActionStatus:
 			var st incident.Status
 			if st, err = incident.ParseStatus(arg); err == nil {
 				err = s.setStatus(ctx, id, a.UserID, st)
 			}
-		case "resolve":
+		case messages.ActionResolve:
 			err = s.resolve(ctx, cmd, id, "")
-		case "reminder":
+		case messages.ActionReminder:
 			err = s.reminderAction(ctx, a, id, arg)
-		default:
-			s.Log.Warn().Str("action", a.ActionID).Msg("unknown action")
-			return
 		}
 		if err != nil {
 			s.tell(ctx, cmd, s.userError(err, "apply that"))

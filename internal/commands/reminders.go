@@ -85,16 +85,16 @@ func (s *Service) interval(sev incident.Severity) time.Duration {
 
 // reminderAction handles the reminder's buttons.
 func (s *Service) reminderAction(ctx context.Context, a Action, id uuid.UUID, what string) error {
-	if what == "update" {
+	if what == messages.ReminderUpdate {
 		return s.openUpdateModal(ctx, a, id)
 	}
 	var snooze time.Duration
 	switch what {
-	case "snooze15m":
+	case messages.ReminderSnooze15m:
 		snooze = 15 * time.Minute
-	case "snooze1h":
+	case messages.ReminderSnooze1h:
 		snooze = time.Hour
-	case "stop":
+	case messages.ReminderStop:
 	default:
 		return incident.Errorf(incident.Invalid, "unknown reminder button %q", what)
 	}
@@ -148,7 +148,7 @@ type Submission struct {
 // Submit applies a submitted modal: the "Post update" form moves the status
 // and posts the update in the thread. It returns at once.
 func (s *Service) Submit(ctx context.Context, sub Submission) {
-	if sub.CallbackID != "post_update" {
+	if sub.CallbackID != messages.CallbackPostUpdate {
 		return
 	}
 	id, err := uuid.Parse(sub.PrivateMetadata)

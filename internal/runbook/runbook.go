@@ -12,6 +12,8 @@ package runbook
 import (
 	"strings"
 	"time"
+
+	"github.com/incident-bot/bot/internal/incident"
 )
 
 // Cause is what the decision tree concluded.
@@ -33,16 +35,17 @@ const (
 // Causes lists every cause.
 var Causes = []Cause{Healthy, VendorIncident, AuthInvalid, AuthForbidden, RateLimited, VendorError, Unreachable, OurService, Misconfigured}
 
-// Severity is the suggested priority, P1 (all calls failing) to P4 (no user
-// impact). Empty for healthy and misconfigured.
-type Severity string
+// Severity is the incident's severity, the domain's one type: a report
+// suggests one, P1 (all calls failing) to P4 (no user impact), or none for
+// healthy and misconfigured.
+type Severity = incident.Severity
 
-// The severities.
+// The severities, as the domain names them.
 const (
-	P1 Severity = "P1"
-	P2 Severity = "P2"
-	P3 Severity = "P3"
-	P4 Severity = "P4"
+	P1 = incident.P1
+	P2 = incident.P2
+	P3 = incident.P3
+	P4 = incident.P4
 )
 
 // Class is how one API answer was classified, by the vendor's rules first and

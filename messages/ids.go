@@ -1,0 +1,55 @@
+package messages
+
+import "strings"
+
+// ActionKind names what a button does. Its action_id is the kind, or the
+// kind and an argument joined by "_" (severity_P2, status_monitoring,
+// reminder_snooze1h); the value carries the incident id. The templates make
+// them only through ActionID (the "action" template function) and the
+// command layer reads them only through ParseActionID, so the two cannot
+// drift apart.
+type ActionKind string
+
+// The buttons the bot posts.
+const (
+	ActionSeverity ActionKind = "severity" // argument: P1…P4
+	ActionStatus   ActionKind = "status"   // argument: investigating, identified, monitoring
+	ActionResolve  ActionKind = "resolve"  // no argument
+	ActionReminder ActionKind = "reminder" // argument: one of the Reminder* below
+)
+
+// The reminder buttons' arguments.
+const (
+	ReminderUpdate    = "update"
+	ReminderSnooze15m = "snooze15m"
+	ReminderSnooze1h  = "snooze1h"
+	ReminderStop      = "stop"
+)
+
+// Callback ids of the modals the bot opens.
+const (
+	CallbackPostUpdate = "post_update" // the reminder's "Post update" form
+)
+
+var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReminder}
+
+// ActionID returns the action_id of a button of kind k with argument arg
+// (empty for none).
+func ActionID(k ActionKind, arg string) string {
+	if arg == "" {
+		return string(k)
+	}
+	return string(k) + "_" + arg
+}
+
+// ParseActionID splits an action_id into its kind and argument; ok is false
+// for an action_id the bot does not make.
+func ParseActionID(id string) (k ActionKind, arg string, ok bool) {
+	kind, arg, _ := strings.Cut(id, "_")
+	for _, known := range actionKinds {
+		if string(known) == kind {
+			return known, arg, true
+		}
+	}
+	return "", "", false
+}
