@@ -48,4 +48,3 @@ func knownVendors(t Triager) string {
 	}
 	return strings.Join(keys, ", ")
 }
-
