@@ -178,7 +178,7 @@ func TestOverrideErrors(t *testing.T) {
 		{"unknown nested field", "hubspot:\n  probe:\n    pth: /x\n", []string{"line 3", "hubspot.probe.pth: unknown field"}},
 		{"unknown rule field", "hubspot:\n  rules:\n    - stauts: [403]\n", []string{"hubspot.rules[0].stauts: unknown field"}},
 		{"bad api_url", "hubspot:\n  api_url: not a url\n", []string{"hubspot.api_url", "not an http(s) URL"}},
-		{"bad status kind", "hubspot:\n  status_kind: rss\n", []string{"hubspot.status_kind", "statuspage, slack, stripe, zendesk, none"}},
+		{"bad status kind", "hubspot:\n  status_kind: semaphore\n", []string{"hubspot.status_kind", `"semaphore": use one of ` + strings.Join(StatusKinds(), ", ")}},
 		{"bad scheme", "hubspot:\n  auth: {scheme: digest}\n", []string{"hubspot.auth.scheme"}},
 		{"header without name", "acme:\n  api_url: https://a.test\n  auth: {scheme: header}\n", []string{"acme.auth.header"}},
 		{"bad class", "hubspot:\n  rules: [{status: [403], class: sad}]\n", []string{"hubspot.rules[0].class"}},

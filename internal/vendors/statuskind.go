@@ -40,7 +40,9 @@ type statusFormat struct {
 }
 
 // statusFormats is the registry of status-page formats, in the order
-// catalog errors list them. Adding a format is one entry here and its
+// catalog errors list them. Adding a format is one entry here, its parser,
+// and a fixture for each state it reports under testdata/status/<kind>/;
+// TestStatusRegistry says what is missing, FuzzStatusParsers fuzzes the
 // parser.
 var statusFormats = []statusFormat{
 	{kind: StatusStatuspage, path: "/api/v2/summary.json", parse: parseStatuspage, maintenance: true,
