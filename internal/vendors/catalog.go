@@ -1,13 +1,3 @@
-// Package vendors knows the SaaS vendors the bot can triage and talks to
-// them over HTTP. It holds the vendor catalog (embedded YAML, one file per
-// vendor, merged with the operator's VENDORS_FILE vendor by vendor and field
-// by field), the probes (status pages in their several formats, the
-// authenticated API call, rate-limit headers, our own HEALTH_URL), the
-// per-vendor classification rules, and the Triager that runs every check
-// concurrently within a deadline and hands the findings to the runbook.
-//
-// Tokens are read from the environment variable the catalog names and never
-// appear in any report, error or log line this package produces.
 package vendors
 
 import (
