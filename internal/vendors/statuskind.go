@@ -24,7 +24,7 @@ const (
 type statusFormat struct {
 	kind StatusKind
 	// path is appended to status_url, unless status_url already ends
-	// with it.
+	// with it. Empty: status_url is the document itself (a feed, say).
 	path string
 	// parse reads the document the page serves at path into s. It sets
 	// s.Indicator and what else the format says (description, open
