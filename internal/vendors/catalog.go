@@ -1,13 +1,3 @@
-// Package vendors knows the SaaS vendors the bot can triage and talks to
-// them over HTTP. It holds the vendor catalog (embedded YAML, one file per
-// vendor, merged with the operator's VENDORS_FILE vendor by vendor and field
-// by field), the probes (status pages in their several formats, the
-// authenticated API call, rate-limit headers, our own HEALTH_URL), the
-// per-vendor classification rules, and the Triager that runs every check
-// concurrently within a deadline and hands the findings to the runbook.
-//
-// Tokens are read from the environment variable the catalog names and never
-// appear in any report, error or log line this package produces.
 package vendors
 
 import (
@@ -44,12 +34,12 @@ type Vendor struct {
 	APIURLExample string        `yaml:"api_url_example"` // shown when api_url must be set
 	Probe         Probe         `yaml:"probe"`
 	Auth          Auth          `yaml:"auth"`
-	TokenEnv      string        `yaml:"token_env"`  // variable that holds the token
-	TokenHint     string        `yaml:"token_hint"` // what the token looks like
-	StatusKind    string        `yaml:"status_kind"`
-	StatusURL     string        `yaml:"status_url"` // base of the status page API
-	Timeout       Duration      `yaml:"timeout"`    // per check; the triage deadline still wins
-	SlowAfter     Duration      `yaml:"slow_after"` // a slower 2xx answer is flagged
+	TokenEnv      string        `yaml:"token_env"`   // variable that holds the token
+	TokenHint     string        `yaml:"token_hint"`  // what the token looks like
+	StatusKind    StatusKind    `yaml:"status_kind"` // a kind of statusFormats, or none
+	StatusURL     string        `yaml:"status_url"`  // base of the status page API
+	Timeout       Duration      `yaml:"timeout"`     // per check; the triage deadline still wins
+	SlowAfter     Duration      `yaml:"slow_after"`  // a slower 2xx answer is flagged
 	RequestID     Locations     `yaml:"request_id"`
 	Errors        ErrorPaths    `yaml:"errors"`
 	RateLimits    []RateSpec    `yaml:"rate_limits"`
@@ -146,17 +136,6 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // MarshalYAML writes the duration back as a string.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
-
-// The status page kinds.
-const (
-	StatusStatuspage = "statuspage" // Atlassian Statuspage v2, /api/v2/summary.json
-	StatusSlack      = "slack"      // slack-status.com, /api/v2.0.0/current
-	StatusStripe     = "stripe"     // status.stripe.com, /current
-	StatusZendesk    = "zendesk"    // status.zendesk.com, /api/incidents/active
-	StatusNone       = "none"       // no machine-readable page
-)
-
-var statusKinds = []string{StatusStatuspage, StatusSlack, StatusStripe, StatusZendesk, StatusNone}
 
 // Defaults for a vendor that does not say.
 const (
@@ -491,8 +470,8 @@ func (v *Vendor) validate() error {
 	default:
 		return field("auth.scheme", "%q: use bearer, basic or header", v.Auth.Scheme)
 	}
-	if !contains(statusKinds, v.StatusKind) {
-		return field("status_kind", "%q: use one of %s", v.StatusKind, strings.Join(statusKinds, ", "))
+	if _, ok := statusFormatOf(v.StatusKind); !ok && v.StatusKind != StatusNone {
+		return field("status_kind", "%q: use one of %s", v.StatusKind, strings.Join(StatusKinds(), ", "))
 	}
 	if v.StatusKind != StatusNone {
 		if v.StatusURL == "" {
@@ -538,15 +517,6 @@ func (v Vendor) NeedsAPIURL() bool { return v.APIURL == "" || hasPlaceholder(v.A
 // that VENDORS_FILE must fill, e.g. https://{subdomain}.zendesk.com.
 func hasPlaceholder(s string) bool {
 	return strings.Contains(s, "{") || strings.Contains(s, "}")
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // runbookVendor is the runbook's view of the vendor.

@@ -69,22 +69,28 @@ var fzBodies = []string{
 // ---------------------------------------------------------------------------
 // Status pages, parser by parser
 
-var fzStatusParsers = []struct {
-	kind  string
-	parse func([]byte, *runbook.StatusFinding) error
-}{
-	{StatusStatuspage, parseStatuspage},
-	{StatusSlack, parseSlackStatus},
-	{StatusStripe, parseStripeStatus},
-	{StatusZendesk, parseZendeskStatus},
-}
-
+// FuzzStatusParsers runs every parser of the statusFormats registry over
+// every body and every format's fixtures.
 func FuzzStatusParsers(f *testing.F) {
-	for i, b := range fzBodies {
-		f.Add(uint8(i), []byte(b))
+	seeds := make([][]byte, 0, len(fzBodies))
+	for _, b := range fzBodies {
+		seeds = append(seeds, []byte(b))
+	}
+	fixtures, _ := filepath.Glob(filepath.Join(statusFixtureDir, "*", "*.json"))
+	for _, name := range fixtures {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, raw)
+	}
+	for i := range statusFormats {
+		for _, raw := range seeds {
+			f.Add(uint8(i), raw)
+		}
 	}
 	f.Fuzz(func(t *testing.T, which uint8, raw []byte) {
-		p := fzStatusParsers[int(which)%len(fzStatusParsers)]
+		p := statusFormats[int(which)%len(statusFormats)]
 		s := runbook.StatusFinding{Checked: true, Indicator: runbook.IndicatorUnknown}
 		err := p.parse(raw, &s)
 		if err != nil {
@@ -118,7 +124,7 @@ func TestStatusDescriptionsAreShortened(t *testing.T) {
 		StatusSlack:      `{"status":"` + long + `","active_incidents":[{"title":"x","type":"incident"}]}`,
 		StatusStripe:     `{"largestatus":"degraded","message":"` + long + `"}`,
 	}
-	for _, p := range fzStatusParsers {
+	for _, p := range statusFormats {
 		body, ok := bodies[p.kind]
 		if !ok {
 			continue

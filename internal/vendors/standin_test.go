@@ -160,7 +160,7 @@ func refusedURL(t *testing.T) string {
 func catalogFor(t *testing.T, s *standIn, extra string) *Catalog {
 	t.Helper()
 	var b strings.Builder
-	for _, k := range []string{"hubspot", "intercom", "github", "stripe", "slack", "twilio", "sendgrid", "shopify", "zendesk", "salesforce", "jira", "datadog", "pagerduty"} {
+	for _, k := range catalogKeys(t) {
 		fmt.Fprintf(&b, "%s:\n  api_url: %s/api\n  status_url: %s/status\n", k, s.URL, s.URL)
 	}
 	b.WriteString(extra)
@@ -175,18 +175,38 @@ func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// testTokenShapes are the tokens whose shape a test checks. Every other
+// vendor gets testToken, as user:secret where its auth scheme is basic.
+var testTokenShapes = map[string]string{
+	"twilio":  "AC123:" + testToken,
+	"zendesk": "me@example.com/token:" + testToken,
+	"jira":    "me@example.com:" + testToken,
+}
+
+// testTokens sets each vendor's token variable, as the catalog names it.
+func testTokens(c *Catalog) map[string]string {
+	out := map[string]string{}
+	for _, k := range c.Keys() {
+		v, _ := c.Lookup(k)
+		tok := testToken
+		if v.Auth.Scheme == "basic" {
+			tok = "me@example.com:" + testToken
+		}
+		if shaped, ok := testTokenShapes[k]; ok {
+			tok = shaped
+		}
+		out[v.TokenEnv] = tok
+	}
+	return out
+}
+
 // triager is a Triager against the stand-in with every token set.
 func triager(t *testing.T, s *standIn) *Triager {
 	t.Helper()
+	c := catalogFor(t, s, "")
 	return &Triager{
-		Catalog: catalogFor(t, s, ""),
-		Getenv: env(map[string]string{
-			"HUBSPOT_ACCESS_TOKEN": testToken, "INTERCOM_ACCESS_TOKEN": testToken, "GITHUB_ACCESS_TOKEN": testToken,
-			"STRIPE_ACCESS_TOKEN": testToken, "SLACK_BOT_TOKEN": testToken, "TWILIO_ACCESS_TOKEN": "AC123:" + testToken,
-			"SENDGRID_ACCESS_TOKEN": testToken, "SHOPIFY_ACCESS_TOKEN": testToken, "ZENDESK_ACCESS_TOKEN": "me@example.com/token:" + testToken,
-			"SALESFORCE_ACCESS_TOKEN": testToken, "JIRA_ACCESS_TOKEN": "me@example.com:" + testToken,
-			"DATADOG_ACCESS_TOKEN": testToken, "PAGERDUTY_ACCESS_TOKEN": testToken,
-		}),
+		Catalog:   c,
+		Getenv:    env(testTokens(c)),
 		HealthURL: s.URL + "/health",
 		Deadline:  5 * time.Second,
 		Now:       func() time.Time { return time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC) },

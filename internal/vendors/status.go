@@ -12,18 +12,11 @@ import (
 	"github.com/incident-bot/bot/internal/runbook"
 )
 
-// statusPaths are appended to status_url for each kind of status page.
-var statusPaths = map[string]string{
-	StatusStatuspage: "/api/v2/summary.json",
-	StatusSlack:      "/api/v2.0.0/current",
-	StatusStripe:     "/current",
-	StatusZendesk:    "/api/incidents/active",
-}
-
 // statusEndpoint is the machine-readable status URL: status_url plus the
 // kind's path, unless status_url already ends with it.
 func (v Vendor) statusEndpoint() string {
-	p := statusPaths[v.StatusKind]
+	f, _ := statusFormatOf(v.StatusKind)
+	p := f.path
 	base := strings.TrimRight(v.StatusURL, "/")
 	if strings.HasSuffix(base, p) {
 		return base
@@ -76,20 +69,15 @@ func probeStatus(ctx context.Context, client *http.Client, v Vendor) runbook.Sta
 		s.Err = notJSON(resp.Header.Get("Content-Type"), raw)
 		return s
 	}
-	var perr error
-	switch v.StatusKind {
-	case StatusStatuspage:
-		perr = parseStatuspage(raw, &s)
-	case StatusSlack:
-		perr = parseSlackStatus(raw, &s)
-	case StatusStripe:
-		perr = parseStripeStatus(raw, &s)
-	case StatusZendesk:
-		perr = parseZendeskStatus(raw, &s)
+	// The catalog admits only registered kinds; a Vendor built by hand with
+	// another kind is fetched but not read, and its indicator stays unknown.
+	f, ok := statusFormatOf(v.StatusKind)
+	if !ok {
+		return s
 	}
-	if perr != nil {
+	if err := f.parse(raw, &s); err != nil {
 		s.Indicator = runbook.IndicatorUnknown
-		s.Err = perr.Error()
+		s.Err = err.Error()
 	}
 	return s
 }

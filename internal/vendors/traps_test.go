@@ -182,6 +182,15 @@ func TestProbeRequests(t *testing.T) {
 			return ""
 		}},
 	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.vendor] = true
+	}
+	for _, k := range catalogKeys(t) {
+		if !covered[k] {
+			t.Errorf("catalog/%s.yaml has no TestProbeRequests case: add one with the method, path and auth its probe must send", k)
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.vendor, func(t *testing.T) {
 			t.Parallel()

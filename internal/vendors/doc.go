@@ -1,0 +1,27 @@
+// Package vendors knows the SaaS vendors the bot can triage and talks to
+// them over HTTP. It owns:
+//
+//   - The vendor catalog: one embedded YAML file per vendor under catalog/,
+//     merged with the operator's VENDORS_FILE vendor by vendor and field by
+//     field, filled with defaults and validated (LoadCatalog, Catalog,
+//     Vendor). Errors name the file, the line where there is one, and the
+//     bad field.
+//   - The status-page formats: the registry statusFormats (statuskind.go)
+//     maps each StatusKind to the path appended to status_url, the parser
+//     of the document served there and a short description; status_kind is
+//     one of StatusKinds. Adding a format is one entry, its parser and its
+//     fixtures under testdata/status/<kind>/.
+//   - The probes: the status page, the one cheap authenticated API call,
+//     the rate-limit figures the answer carries, and our own HEALTH_URL.
+//   - The per-vendor classification rules (the catalog's rules), which
+//     read an API answer before its HTTP status does.
+//   - The Triager, which runs every check of a vendor concurrently within a
+//     deadline, hands the findings to the runbook package for the cause,
+//     severity and texts, and scrubs the token out of the report.
+//
+// It does not decide causes or write mitigation texts (package runbook),
+// and knows nothing of Slack, incidents or storage.
+//
+// Tokens are read from the environment variable the catalog names and never
+// appear in any report, error or log line this package produces.
+package vendors
