@@ -40,6 +40,9 @@ type Store interface {
 	// SeenEvent records a Slack event id and reports whether it was new.
 	SeenEvent(ctx context.Context, eventID string, at time.Time) (first bool, err error)
 
+	// JobStore keeps the work promised after an acknowledgement.
+	JobStore
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error

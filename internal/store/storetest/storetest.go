@@ -31,6 +31,10 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"TimelineDedup", testTimelineDedup},
 		{"EditsAndDeletions", testEditsAndDeletions},
 		{"SeenEvent", testSeenEvent},
+		{"JobsEnqueueOnceByKey", testJobsEnqueueOnceByKey},
+		{"JobsClaimLeaseFinish", testJobsClaimLeaseFinish},
+		{"JobsRelease", testJobsRelease},
+		{"JobsClaimedOnce", testJobsClaimedOnce},
 		{"Ping", func(t *testing.T, s incident.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
@@ -369,5 +373,188 @@ func testSeenEvent(t *testing.T, s incident.Store) {
 	}
 	if first, _ := s.SeenEvent(ctx, "Ev123", t0.Add(time.Second)); first {
 		t.Error("second SeenEvent reported first")
+	}
+}
+
+// --- jobs ----------------------------------------------------------------
+
+func testJobsEnqueueOnceByKey(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	j := &incident.Job{Kind: "triage", Key: "trigger:1", Payload: []byte(`{"vendor":"hubspot"}`), CreatedAt: t0}
+	added, err := s.EnqueueJob(ctx, j)
+	if err != nil || !added {
+		t.Fatalf("EnqueueJob = %v, %v; want added", added, err)
+	}
+	again := &incident.Job{Kind: "triage", Key: "trigger:1", Payload: []byte(`{"vendor":"other"}`), CreatedAt: t0}
+	if added, err := s.EnqueueJob(ctx, again); err != nil || added {
+		t.Fatalf("second EnqueueJob with the same key = %v, %v; want not added", added, err)
+	}
+	got, err := s.Job(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Kind != "triage" || got.Key != "trigger:1" || string(got.Payload) != `{"vendor":"hubspot"}` ||
+		got.State != incident.JobQueued || got.Attempts != 0 || !got.RunAt.Equal(t0) || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("stored job = %+v", got)
+	}
+	if _, err := s.Job(ctx, uuid.Must(uuid.NewV7())); !errors.Is(err, incident.ErrNotFound) {
+		t.Fatalf("Job(unknown) = %v, want ErrNotFound", err)
+	}
+	// No key: the id is the key, so two such jobs are two jobs.
+	a, b := &incident.Job{Kind: "x", CreatedAt: t0}, &incident.Job{Kind: "x", CreatedAt: t0}
+	for _, j := range []*incident.Job{a, b} {
+		if added, err := s.EnqueueJob(ctx, j); err != nil || !added {
+			t.Fatalf("EnqueueJob without a key = %v, %v", added, err)
+		}
+	}
+	st, err := s.JobStats(ctx)
+	if err != nil || st.Queued != 3 || !st.Oldest.Equal(t0) {
+		t.Fatalf("JobStats = %+v, %v; want 3 queued since t0", st, err)
+	}
+}
+
+func testJobsClaimLeaseFinish(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	now := t0
+	early := &incident.Job{Kind: "a", CreatedAt: now}
+	later := &incident.Job{Kind: "b", CreatedAt: now, RunAt: now.Add(time.Minute)}
+	for _, j := range []*incident.Job{early, later} {
+		if _, err := s.EnqueueJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ClaimJobs(ctx, "w1", 10, now, 30*time.Second)
+	if err != nil || len(got) != 1 || got[0].ID != early.ID {
+		t.Fatalf("ClaimJobs = %v, %v; want only the job whose time has come", got, err)
+	}
+	if j := got[0]; j.State != incident.JobRunning || j.Owner != "w1" || j.Attempts != 1 || !j.LeaseUntil.Equal(now.Add(30*time.Second)) {
+		t.Fatalf("claimed job = %+v", j)
+	}
+	if again, err := s.ClaimJobs(ctx, "w2", 10, now, 30*time.Second); err != nil || len(again) != 0 {
+		t.Fatalf("a leased job was claimed again: %v, %v", again, err)
+	}
+	// The lease passes: another owner takes the job over.
+	past := now.Add(31 * time.Second)
+	taken, err := s.ClaimJobs(ctx, "w2", 1, past, 30*time.Second)
+	if err != nil || len(taken) != 1 || taken[0].ID != early.ID || taken[0].Attempts != 2 {
+		t.Fatalf("after the lease, ClaimJobs = %+v, %v; want the job with attempt 2", taken, err)
+	}
+	// The first owner no longer holds it: its finish changes nothing.
+	if err := s.FinishJob(ctx, early.ID, "w1", "", time.Time{}, past); !errors.Is(err, incident.ErrConflict) {
+		t.Fatalf("FinishJob by a former owner = %v, want ErrConflict", err)
+	}
+	if err := s.ExtendJob(ctx, early.ID, "w1", past.Add(time.Hour)); !errors.Is(err, incident.ErrConflict) {
+		t.Fatalf("ExtendJob by a former owner = %v, want ErrConflict", err)
+	}
+	if err := s.ExtendJob(ctx, early.ID, "w2", past.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishJob(ctx, early.ID, "w2", "", time.Time{}, past); err != nil {
+		t.Fatal(err)
+	}
+	done, _ := s.Job(ctx, early.ID)
+	if done.State != incident.JobDone || done.Owner != "" {
+		t.Fatalf("finished job = %+v", done)
+	}
+	// Retry: queued again for later, attempt kept; then failure.
+	claimed, _ := s.ClaimJobs(ctx, "w1", 1, now.Add(time.Minute), time.Minute)
+	if len(claimed) != 1 || claimed[0].ID != later.ID {
+		t.Fatalf("ClaimJobs at its time = %+v", claimed)
+	}
+	retryAt := now.Add(2 * time.Minute)
+	if err := s.FinishJob(ctx, later.ID, "w1", "slack 500", retryAt, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := s.Job(ctx, later.ID)
+	if r.State != incident.JobQueued || !r.RunAt.Equal(retryAt) || r.LastError != "slack 500" || r.Attempts != 1 {
+		t.Fatalf("job to retry = %+v", r)
+	}
+	if c, _ := s.ClaimJobs(ctx, "w1", 1, retryAt.Add(-time.Second), time.Minute); len(c) != 0 {
+		t.Fatal("a job was claimed before its retry time")
+	}
+	c, _ := s.ClaimJobs(ctx, "w1", 1, retryAt, time.Minute)
+	if len(c) != 1 || c[0].Attempts != 2 {
+		t.Fatalf("retry claim = %+v", c)
+	}
+	if err := s.FinishJob(ctx, later.ID, "w1", "gave up", time.Time{}, retryAt); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.Job(ctx, later.ID); f.State != incident.JobFailed || f.LastError != "gave up" {
+		t.Fatalf("failed job = %+v", f)
+	}
+	st, err := s.JobStats(ctx)
+	if err != nil || st.Queued != 0 || st.Failed != 1 || !st.Oldest.IsZero() {
+		t.Fatalf("JobStats = %+v, %v", st, err)
+	}
+	// Done jobs are pruned; failed ones stay for operators.
+	if n, err := s.PruneJobs(ctx, retryAt.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("PruneJobs = %d, %v; want the done job", n, err)
+	}
+	if _, err := s.Job(ctx, later.ID); err != nil {
+		t.Fatalf("a failed job was pruned: %v", err)
+	}
+}
+
+func testJobsRelease(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	j := &incident.Job{Kind: "a", CreatedAt: t0}
+	if _, err := s.EnqueueJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.ClaimJobs(ctx, "w1", 1, t0, time.Minute); len(c) != 1 {
+		t.Fatal("not claimed")
+	}
+	if err := s.ReleaseJob(ctx, j.ID, "w1", t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Job(ctx, j.ID)
+	if got.State != incident.JobQueued || got.Attempts != 0 || got.Owner != "" {
+		t.Fatalf("released job = %+v; want queued, no attempt counted", got)
+	}
+	if err := s.ReleaseJob(ctx, j.ID, "w1", t0); !errors.Is(err, incident.ErrConflict) {
+		t.Fatalf("ReleaseJob of an unheld job = %v, want ErrConflict", err)
+	}
+}
+
+// testJobsClaimedOnce: many claimers at once, each job to exactly one.
+func testJobsClaimedOnce(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	const jobs, claimers = 60, 6
+	for i := 0; i < jobs; i++ {
+		if _, err := s.EnqueueJob(ctx, &incident.Job{Kind: "k", Key: fmt.Sprint("job-", i), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seen := map[uuid.UUID]string{}
+	var wg sync.WaitGroup
+	for c := 0; c < claimers; c++ {
+		owner := fmt.Sprint("w", c)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := s.ClaimJobs(ctx, owner, 3, t0, time.Hour)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, j := range got {
+					if prev, dup := seen[j.ID]; dup {
+						t.Errorf("job %s claimed by %s and %s", j.Key, prev, owner)
+					}
+					seen[j.ID] = owner
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != jobs {
+		t.Fatalf("%d jobs claimed, want %d", len(seen), jobs)
 	}
 }
