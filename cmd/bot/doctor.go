@@ -29,7 +29,7 @@ Exit 0 when everything needed to serve is in order, 1 otherwise.
 const doctorTimeout = 10 * time.Second
 
 // cmdDoctor checks what serve needs, one line per check.
-func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	if wantsHelp(args) {
 		fmt.Fprint(stdout, doctorUsage)
 		return nil
@@ -46,12 +46,11 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 		line("FAIL", what, detail)
 	}
 
-	cfg, err := loadConfig(getenv)
-	if err != nil {
+	if err := cfg.checkServe(); err != nil {
 		fail("configuration", err.Error())
 	} else {
 		mode := "HTTP mode (Slack calls /slack/* on BOT_ADDR " + cfg.Addr + ")"
-		if cfg.AppToken != "" {
+		if cfg.Slack.AppToken != "" {
 			mode = "Socket Mode (SLACK_APP_TOKEN set: no public URL needed)"
 		}
 		pass("configuration", mode)
@@ -59,13 +58,12 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 		doctorDatabase(ctx, cfg, pass, fail)
 	}
 
-	t, err := newTriager(getenv)
-	if err != nil {
+	if err := cfg.Triage.check(); err != nil {
 		fail("vendors", err.Error())
 	} else {
-		for _, k := range t.Catalog.Keys() {
-			v, _ := t.Catalog.Lookup(k)
-			if getenv(v.TokenEnv) == "" {
+		for _, k := range cfg.Triage.Catalog.Keys() {
+			v, _ := cfg.Triage.Catalog.Lookup(k)
+			if cfg.Triage.token(v.TokenEnv) == "" {
 				skip(k, v.TokenEnv+" not set: triage will report misconfigured")
 			} else {
 				pass(k, v.TokenEnv+" set")
@@ -81,7 +79,7 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 // doctorSlack checks the bot token, its scopes and, in Socket Mode, the
 // app-level token.
 func doctorSlack(ctx context.Context, cfg config, pass, skip, fail func(what, detail string)) {
-	c := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
+	c := slackapp.NewClient(cfg.Slack.BotToken, cfg.Slack.APIURL, nil)
 	c.CallTimeout = doctorTimeout
 	id, err := c.Identify(ctx)
 	switch {
@@ -90,18 +88,18 @@ func doctorSlack(ctx context.Context, cfg config, pass, skip, fail func(what, de
 	default:
 		pass("slack token", fmt.Sprintf("bot %s in workspace %s", id.User, id.Team))
 		manifest := "slack/manifest.yaml"
-		if cfg.AppToken != "" {
+		if cfg.Slack.AppToken != "" {
 			manifest = "slack/manifest.socket.yaml"
 		}
 		doctorScopes(id, manifest, pass, skip, fail)
 	}
 
-	if cfg.AppToken == "" {
+	if cfg.Slack.AppToken == "" {
 		return
 	}
 	sctx, cancel := context.WithTimeout(ctx, doctorTimeout)
 	defer cancel()
-	if err := slackapp.CheckAppToken(sctx, cfg.AppToken, cfg.APIURL, nil); err != nil {
+	if err := slackapp.CheckAppToken(sctx, cfg.Slack.AppToken, cfg.Slack.APIURL, nil); err != nil {
 		fail("socket mode", err.Error())
 		return
 	}
@@ -153,7 +151,7 @@ func slackProblem(method string, err error) string {
 func doctorDatabase(ctx context.Context, cfg config, pass, fail func(what, detail string)) {
 	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
 	defer cancel()
-	store, err := openStore(ctx, cfg.DatabaseURL)
+	store, err := openStore(ctx, cfg.Store.URL)
 	if err != nil {
 		fail("database", err.Error())
 		return
@@ -163,7 +161,7 @@ func doctorDatabase(ctx context.Context, cfg config, pass, fail func(what, detai
 		fail("database", err.Error())
 		return
 	}
-	pass("database", storeKind(cfg.DatabaseURL)+" answers")
+	pass("database", storeKind(cfg.Store.URL)+" answers")
 }
 
 func outcomeText(err error) string {

@@ -57,7 +57,7 @@ type doctorLine struct{ mark, what, detail string }
 func runDoctor(t *testing.T, env map[string]string) (map[string]doctorLine, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := cmdDoctor(context.Background(), nil, func(k string) string { return env[k] }, &out, &errOut)
+	err := cmdDoctor(context.Background(), nil, loadConfig(func(k string) string { return env[k] }), &out, &errOut)
 	all := out.String() + errOut.String()
 	if err != nil {
 		all += err.Error()
@@ -291,7 +291,7 @@ func TestDoctorSocketMode(t *testing.T) {
 
 func TestDoctorUsage(t *testing.T) {
 	var out bytes.Buffer
-	if err := cmdDoctor(context.Background(), []string{"--help"}, func(string) string { return "" }, &out, &out); err != nil {
+	if err := cmdDoctor(context.Background(), []string{"--help"}, loadConfig(func(string) string { return "" }), &out, &out); err != nil {
 		t.Fatalf("--help: %v", err)
 	}
 	for _, s := range []string{"Usage: bot doctor", "slack scopes", "socket mode", "Exit 0"} {
@@ -299,7 +299,7 @@ func TestDoctorUsage(t *testing.T) {
 			t.Errorf("help lacks %q:\n%s", s, out.String())
 		}
 	}
-	err := cmdDoctor(context.Background(), []string{"extra"}, func(string) string { return "" }, &out, &out)
+	err := cmdDoctor(context.Background(), []string{"extra"}, loadConfig(func(string) string { return "" }), &out, &out)
 	if exitCode(err) != 2 {
 		t.Errorf("doctor extra: exit %d (%v), want 2", exitCode(err), err)
 	}

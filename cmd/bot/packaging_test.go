@@ -378,19 +378,19 @@ func TestDockerfileFinalStage(t *testing.T) {
 	}
 
 	// The default configuration: BOT_ADDR and DATABASE_URL as serve sees them.
-	cfg, err := loadConfig(func(k string) string {
+	cfg := loadConfig(func(k string) string {
 		return map[string]string{"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s"}[k]
 	})
-	if err != nil {
+	if err := cfg.checkServe(); err != nil {
 		t.Fatal(err)
 	}
 	_, port, _ := strings.Cut(cfg.Addr, ":")
 	if !slices.Contains(strings.Fields(final.last("EXPOSE")), port) {
 		t.Errorf("EXPOSE %q does not include %s, the port bot serve listens on by default", final.last("EXPOSE"), port)
 	}
-	dataDir := dockerDataDir(t, final, cfg.DatabaseURL)
+	dataDir := dockerDataDir(t, final, cfg.Store.URL)
 	if !slices.ContainsFunc(final.all("VOLUME"), func(v string) bool { return strings.Contains(v, `"`+dataDir+`"`) || v == dataDir }) {
-		t.Errorf("no VOLUME for %s, where the default %s keeps the database", dataDir, cfg.DatabaseURL)
+		t.Errorf("no VOLUME for %s, where the default %s keeps the database", dataDir, cfg.Store.URL)
 	}
 	if !slices.ContainsFunc(final.all("COPY"), func(c string) bool {
 		return strings.Contains(c, "--chown=") && strings.HasSuffix(c, " "+dataDir)
@@ -866,7 +866,7 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 		return ""
 	}
-	cfg, err := loadConfig(func(k string) string {
+	cfg := loadConfig(func(k string) string {
 		switch k {
 		case "SLACK_BOT_TOKEN":
 			return "xoxb-x"
@@ -875,7 +875,7 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 		return literal(k)
 	})
-	if err != nil {
+	if err := cfg.checkServe(); err != nil {
 		t.Fatalf("the Deployment's literal settings do not load: %v", err)
 	}
 	if _, p, _ := strings.Cut(cfg.Addr, ":"); p != strconv.Itoa(port) {
@@ -906,7 +906,7 @@ func TestKubernetesManifests(t *testing.T) {
 
 	t.Run("environment", func(t *testing.T) {
 		documented := documentedVariables(t)
-		catalog, err := newTriager(func(string) string { return "" })
+		catalog, err := newTriager(loadConfig(func(string) string { return "" }).Triage)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -977,14 +977,14 @@ func TestKubernetesManifests(t *testing.T) {
 	t.Run("data volume", func(t *testing.T) {
 		// Where the image keeps the database, and so where it must be writable.
 		final := parseDockerfile(t, filepath.Join(repoRoot, "Dockerfile"))
-		dataDir := dockerDataDir(t, final[len(final)-1], cfg.DatabaseURL)
+		dataDir := dockerDataDir(t, final[len(final)-1], cfg.Store.URL)
 		mounts := map[string]string{} // path -> volume
 		for _, m := range c.VolumeMounts {
 			mounts[m.MountPath] = m.Name
 		}
 		vol, ok := mounts[dataDir]
 		if !ok {
-			t.Fatalf("nothing is mounted at %s, where %s lives: with readOnlyRootFilesystem SQLite cannot write", dataDir, cfg.DatabaseURL)
+			t.Fatalf("nothing is mounted at %s, where %s lives: with readOnlyRootFilesystem SQLite cannot write", dataDir, cfg.Store.URL)
 		}
 		if _, ok := mounts["/tmp"]; !ok {
 			t.Error("nothing is mounted at /tmp: SQLite's temporary files have nowhere to go on a read-only root")
