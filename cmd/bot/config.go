@@ -91,6 +91,12 @@ type slackConfig struct {
 	APIURL        string // SLACK_API_URL, ending in /; default defaultSlackAPIURL
 }
 
+// unset reports whether none of the Slack credentials is given: there is
+// nothing the bot could serve with.
+func (s slackConfig) unset() bool {
+	return s.BotToken == "" && s.AppToken == "" && s.SigningSecret == ""
+}
+
 // storeConfig is where incidents are kept.
 type storeConfig struct {
 	URL string // DATABASE_URL: sqlite:PATH or postgres://…; default defaultDatabaseURL

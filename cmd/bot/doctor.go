@@ -14,7 +14,10 @@ import (
 
 const doctorUsage = `Usage: bot doctor
 
-Checks what bot serve needs and prints one line per check:
+Checks what bot serve needs, from the same environment and .env: for
+Socket Mode, as in README.md's Quickstart, SLACK_APP_TOKEN (xapp-…) and
+SLACK_BOT_TOKEN (xoxb-…); for HTTP mode SLACK_BOT_TOKEN and
+SLACK_SIGNING_SECRET. It prints one line per check:
   configuration  the settings (see README.md)
   slack token    the bot token against Slack (auth.test)
   slack scopes   the scopes Slack granted the token against those the bot needs
@@ -22,8 +25,17 @@ Checks what bot serve needs and prints one line per check:
   database       DATABASE_URL answers
   VENDOR         which vendors have a token (a missing one is not a failure)
 Each failing line says what to fix. No token is ever printed.
-Exit 0 when everything needed to serve is in order, 1 otherwise.
+Exit 0 when everything needed to serve is in order, 1 otherwise; 2 when
+none of SLACK_APP_TOKEN, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET is set
+(nothing to check), with one line saying what to set.
 `
+
+// errNothingToCheck is bot doctor's answer when no Slack setting is given
+// at all: a configuration error, led by the README's quickstart (Socket
+// Mode).
+var errNothingToCheck = usageError("doctor: no Slack settings to check: for Socket Mode, as in README.md's Quickstart, " +
+	"set SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…) in .env or the environment; " +
+	"for HTTP mode, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
 
 // doctorTimeout bounds each of the doctor's calls to Slack.
 const doctorTimeout = 10 * time.Second
@@ -36,6 +48,9 @@ func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io
 	}
 	if len(args) > 0 {
 		return usageError("doctor takes no arguments (got %q): it reads the same environment as serve", args[0])
+	}
+	if cfg.Slack.unset() {
+		return errNothingToCheck
 	}
 	failed := false
 	line := func(mark, what, detail string) { fmt.Fprintf(stdout, "%-4s %-14s %s\n", mark, what, detail) }
