@@ -5,7 +5,7 @@
 #   docker build -t incident-bot --build-arg VERSION=$(git describe --tags --always --dirty) .
 #   docker run --rm -p 8080:8080 --env-file .env -v incident-bot-data:/app/data incident-bot
 #
-# cmd/bot/packaging_test.go builds the binary with this file's go build line
+# deploy/packaging_test.go builds the binary with this file's go build line
 # and checks it against the Makefile's build target; change them together.
 
 # The build runs on the builder's own platform and cross-compiles: the bot is

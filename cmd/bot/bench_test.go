@@ -116,15 +116,15 @@ func startBenchBot(b *testing.B, incidents int) *benchBot {
 	b.Helper()
 	env := benchEnv(benchSlack(b), b.TempDir())
 	getenv := func(k string) string { return env[k] }
-	cfg, err := loadConfig(getenv)
+	cfg := loadConfig(getenv)
+	if err := cfg.checkServe(); err != nil {
+		b.Fatal(err)
+	}
+	triager, err := newTriager(cfg.Triage)
 	if err != nil {
 		b.Fatal(err)
 	}
-	triager, err := newTriager(getenv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	log := newLogger(io.Discard, cfg.LogLevel, cfg.LogFormat, cfg.secrets())
+	log := newLogger(io.Discard, cfg.Log, cfg.secrets())
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := newApp(ctx, cfg, triager, log)
 	if err != nil {

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/incident-bot/bot/internal/commands"
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/vendors"
 )
 
 // withDotEnv returns a getenv that falls back to the KEY=VALUE lines of the
@@ -57,91 +61,220 @@ func withDotEnv(getenv func(string) string, path string) (func(string) string, e
 	}, nil
 }
 
-// config is what `bot serve` runs with.
+// Defaults of the settings that have one.
+const (
+	defaultAddr        = ":8080"
+	defaultDatabaseURL = "sqlite:data/bot.db"
+	defaultSlackAPIURL = "https://slack.com/api/"
+)
+
+// config is every setting the bot has, read once by loadConfig from the
+// environment (and .env). Reading never fails: a value that does not parse
+// is kept as a problem, and each command checks the part it needs (serve
+// the Slack settings with checkServe, triage the vendor settings with
+// Triage.check), so that a setting one command needs does not stop another.
 type config struct {
-	BotToken, SigningSecret, AppToken string
-	APIURL, Addr, DatabaseURL         string
-	Intervals                         map[incident.Severity]time.Duration
-	ResolveAllowed                    []string
-	LogLevel, LogFormat               string
+	Slack          slackConfig
+	Addr           string // BOT_ADDR; :$PORT when only PORT is set; else defaultAddr
+	Store          storeConfig
+	Triage         triageConfig
+	Reminders      reminderConfig
+	ResolveAllowed []string // RESOLVE_ALLOWED: user ids, user-group ids or "commander"; empty: anyone in the channel
+	Log            logConfig
 }
 
-// secrets returns the values that must never be written anywhere.
-func (c config) secrets() []string {
-	var out []string
-	for _, s := range []string{c.BotToken, c.SigningSecret, c.AppToken} {
-		if len(s) >= 8 {
-			out = append(out, s)
+// slackConfig is how the bot reaches Slack and how Slack reaches it.
+type slackConfig struct {
+	BotToken      string // SLACK_BOT_TOKEN, xoxb-…
+	SigningSecret string // SLACK_SIGNING_SECRET: verifies HTTP requests from Slack
+	AppToken      string // SLACK_APP_TOKEN, xapp-…: Socket Mode when set
+	APIURL        string // SLACK_API_URL, ending in /; default defaultSlackAPIURL
+}
+
+// unset reports whether none of the Slack credentials is given: there is
+// nothing the bot could serve with.
+func (s slackConfig) unset() bool {
+	return s.BotToken == "" && s.AppToken == "" && s.SigningSecret == ""
+}
+
+// storeConfig is where incidents are kept.
+type storeConfig struct {
+	URL string // DATABASE_URL: sqlite:PATH or postgres://…; default defaultDatabaseURL
+}
+
+// triageConfig is what a vendor triage needs: the catalog, the vendors'
+// tokens, our own health endpoint and the deadline.
+type triageConfig struct {
+	VendorsFile string            // VENDORS_FILE, merged over the built-in catalog; may be empty
+	Catalog     *vendors.Catalog  // nil when VENDORS_FILE does not load
+	Tokens      map[string]string // each catalog vendor's token_env → its value, as given
+	HealthURL   string            // HEALTH_URL; empty: that check is skipped
+	Deadline    time.Duration     // TRIAGE_DEADLINE; default vendors.DefaultDeadline
+
+	// The problems found while reading, as usage errors.
+	catalogErr, deadlineErr, healthErr error
+}
+
+// token is the value of a vendor's token variable: the triager's getenv.
+func (t triageConfig) token(name string) string { return t.Tokens[name] }
+
+// check returns the first problem with the triage settings, in the order
+// VENDORS_FILE, TRIAGE_DEADLINE, HEALTH_URL.
+func (t triageConfig) check() error {
+	for _, err := range []error{t.catalogErr, t.deadlineErr, t.healthErr} {
+		if err != nil {
+			return err
 		}
 	}
-	return out
+	return nil
 }
 
-// loadConfig reads and checks the serve configuration. Every problem is
-// named in one line, with what the value should look like.
-func loadConfig(getenv func(string) string) (config, error) {
+// catalog is the vendor catalog, or the reason VENDORS_FILE did not load.
+func (t triageConfig) catalog() (*vendors.Catalog, error) {
+	return t.Catalog, t.catalogErr
+}
+
+// reminderConfig is when an open incident's next update is due.
+type reminderConfig struct {
+	Intervals map[incident.Severity]time.Duration // REMINDER_INTERVALS over commands.DefaultIntervals
+
+	given bool  // REMINDER_INTERVALS was set (bot play keeps it, else uses its own)
+	err   error // REMINDER_INTERVALS does not parse
+}
+
+// logConfig is how the bot logs.
+type logConfig struct {
+	Level  string // LOG_LEVEL: debug, info, warn, error; default info
+	Format string // LOG_FORMAT: json or console; default json
+
+	formatGiven bool // LOG_FORMAT was set (bot play keeps it, else logs for a terminal)
+}
+
+// loadConfig reads every setting once through getenv. It never fails:
+// problems are kept for the commands that need the settings to report.
+func loadConfig(getenv func(string) string) config {
 	c := config{
-		BotToken: getenv("SLACK_BOT_TOKEN"), SigningSecret: getenv("SLACK_SIGNING_SECRET"),
-		AppToken: getenv("SLACK_APP_TOKEN"), APIURL: getenv("SLACK_API_URL"), Addr: getenv("BOT_ADDR"),
-		DatabaseURL: getenv("DATABASE_URL"), LogLevel: getenv("LOG_LEVEL"), LogFormat: getenv("LOG_FORMAT"),
+		Slack: slackConfig{
+			BotToken: getenv("SLACK_BOT_TOKEN"), SigningSecret: getenv("SLACK_SIGNING_SECRET"),
+			AppToken: getenv("SLACK_APP_TOKEN"), APIURL: getenv("SLACK_API_URL"),
+		},
+		Addr:  strings.TrimSpace(getenv("BOT_ADDR")),
+		Store: storeConfig{URL: getenv("DATABASE_URL")},
+		Log:   logConfig{Level: getenv("LOG_LEVEL"), Format: getenv("LOG_FORMAT")},
 	}
-	var problems []string
-	switch {
-	case c.BotToken == "":
-		problems = append(problems, "SLACK_BOT_TOKEN is not set: set it to the app's bot token (xoxb-…), see \"Create the Slack app\" in README.md")
-	case !strings.HasPrefix(c.BotToken, "xoxb-"):
-		problems = append(problems, "SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
-	}
-	switch {
-	case c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-"):
-		problems = append(problems, "SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)")
-	case c.AppToken == "" && c.SigningSecret == "":
-		problems = append(problems, "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from the app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)")
-	}
-	if c.APIURL == "" {
-		c.APIURL = "https://slack.com/api/"
-	} else if !strings.HasSuffix(c.APIURL, "/") || !(strings.HasPrefix(c.APIURL, "http://") || strings.HasPrefix(c.APIURL, "https://")) {
-		problems = append(problems, "SLACK_API_URL must be an http(s) URL ending in /, like https://slack.com/api/")
+	if c.Slack.APIURL == "" {
+		c.Slack.APIURL = defaultSlackAPIURL
 	}
 	if c.Addr == "" {
-		c.Addr = ":8080"
-		if p := getenv("PORT"); p != "" {
+		c.Addr = defaultAddr
+		if p := strings.TrimSpace(getenv("PORT")); p != "" {
 			c.Addr = ":" + p
 		}
 	}
-	if c.DatabaseURL == "" {
-		c.DatabaseURL = "sqlite:data/bot.db"
+	if c.Store.URL == "" {
+		c.Store.URL = defaultDatabaseURL
 	}
-	if _, _, err := parseDatabaseURL(c.DatabaseURL); err != nil {
-		problems = append(problems, err.Error())
-	}
-	var err error
-	if c.Intervals, err = parseIntervals(getenv("REMINDER_INTERVALS")); err != nil {
-		problems = append(problems, err.Error())
-	}
+	c.Triage = loadTriage(getenv)
+	v := getenv("REMINDER_INTERVALS")
+	c.Reminders.given = v != ""
+	c.Reminders.Intervals, c.Reminders.err = parseIntervals(v)
 	if v := strings.TrimSpace(getenv("RESOLVE_ALLOWED")); v != "" {
-		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
-			c.ResolveAllowed = append(c.ResolveAllowed, f)
+		c.ResolveAllowed = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	c.Log.formatGiven = c.Log.Format != ""
+	if c.Log.Format == "" {
+		c.Log.Format = "json"
+	}
+	return c
+}
+
+// loadTriage reads VENDORS_FILE, the tokens its catalog names,
+// TRIAGE_DEADLINE and HEALTH_URL.
+func loadTriage(getenv func(string) string) triageConfig {
+	t := triageConfig{VendorsFile: strings.TrimSpace(getenv("VENDORS_FILE")), Tokens: map[string]string{}}
+	cat, err := vendors.LoadCatalog(t.VendorsFile)
+	if err != nil {
+		t.catalogErr = usageError("VENDORS_FILE: %v", err)
+	} else {
+		t.Catalog = cat
+		for _, k := range cat.Keys() {
+			v, _ := cat.Lookup(k)
+			t.Tokens[v.TokenEnv] = getenv(v.TokenEnv)
 		}
 	}
-	if c.LogLevel == "" {
-		c.LogLevel = "info"
+	t.Deadline, t.deadlineErr = parseDeadline(getenv("TRIAGE_DEADLINE"))
+	t.HealthURL = strings.TrimSpace(getenv("HEALTH_URL"))
+	if t.HealthURL != "" {
+		u, err := url.Parse(t.HealthURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			t.healthErr = usageError("HEALTH_URL=%q: want an http(s) URL like https://app.example.com/healthz, or leave it unset", t.HealthURL)
+		}
 	}
-	switch c.LogLevel {
+	return t
+}
+
+// checkServe checks what serving Slack needs (bot serve, bot play and bot
+// doctor): every problem is named in one line, with what the value should
+// look like. The vendor settings are Triage.check's.
+func (c config) checkServe() error {
+	var problems []string
+	switch {
+	case c.Slack.BotToken == "":
+		problems = append(problems, "SLACK_BOT_TOKEN is not set: set it to the app's bot token (xoxb-…), see \"Create the Slack app\" in README.md")
+	case !strings.HasPrefix(c.Slack.BotToken, "xoxb-"):
+		problems = append(problems, "SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
+	}
+	switch {
+	case c.Slack.AppToken != "" && !strings.HasPrefix(c.Slack.AppToken, "xapp-"):
+		problems = append(problems, "SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)")
+	case c.Slack.AppToken == "" && c.Slack.SigningSecret == "":
+		problems = append(problems, "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from the app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)")
+	}
+	if u := c.Slack.APIURL; !strings.HasSuffix(u, "/") || !(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
+		problems = append(problems, "SLACK_API_URL must be an http(s) URL ending in /, like https://slack.com/api/")
+	}
+	if _, _, err := parseDatabaseURL(c.Store.URL); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if c.Reminders.err != nil {
+		problems = append(problems, c.Reminders.err.Error())
+	}
+	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
 		problems = append(problems, "LOG_LEVEL must be one of debug, info, warn, error")
 	}
-	if c.LogFormat == "" {
-		c.LogFormat = "json"
-	}
-	if c.LogFormat != "json" && c.LogFormat != "console" {
+	if c.Log.Format != "json" && c.Log.Format != "console" {
 		problems = append(problems, "LOG_FORMAT must be json or console")
 	}
 	if len(problems) > 0 {
-		return c, usageError("configuration: %s", strings.Join(problems, "; "))
+		return usageError("configuration: %s", strings.Join(problems, "; "))
 	}
-	return c, nil
+	return nil
+}
+
+// secrets returns the values that must never be written anywhere: the
+// Slack credentials and the vendors' tokens.
+func (c config) secrets() []string {
+	var out []string
+	add := func(s string) {
+		if len(s) >= 8 && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range []string{c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken} {
+		add(s)
+	}
+	if c.Triage.Catalog != nil {
+		for _, k := range c.Triage.Catalog.Keys() {
+			v, _ := c.Triage.Catalog.Lookup(k)
+			add(c.Triage.token(v.TokenEnv))
+		}
+	}
+	return out
 }
 
 // parseDatabaseURL splits DATABASE_URL into a driver and its address.
@@ -157,6 +290,33 @@ func parseDatabaseURL(u string) (driver, addr string, err error) {
 		return "postgres", u, nil
 	}
 	return "", "", errors.New("DATABASE_URL must be sqlite:PATH (like sqlite:data/bot.db) or postgres://user:password@host/db")
+}
+
+// Bounds of TRIAGE_DEADLINE.
+const (
+	minDeadline = 100 * time.Millisecond
+	maxDeadline = 10 * time.Minute
+)
+
+// parseDeadline reads TRIAGE_DEADLINE: a Go duration ("8s", "1500ms"), or
+// a plain number of seconds.
+func parseDeadline(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return vendors.DefaultDeadline, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		secs, nerr := strconv.ParseFloat(v, 64)
+		if nerr != nil {
+			return 0, usageError("TRIAGE_DEADLINE=%q: want a duration like 8s or 1500ms", v)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d < minDeadline || d > maxDeadline {
+		return 0, usageError("TRIAGE_DEADLINE=%q: want a duration between %s and %s, like 8s", v, minDeadline, maxDeadline)
+	}
+	return d, nil
 }
 
 // parseIntervals reads REMINDER_INTERVALS, e.g. "P1=15m,P2=1h"; severities

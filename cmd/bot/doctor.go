@@ -14,7 +14,10 @@ import (
 
 const doctorUsage = `Usage: bot doctor
 
-Checks what bot serve needs and prints one line per check:
+Checks what bot serve needs, from the same environment and .env: for
+Socket Mode, as in README.md's Quickstart, SLACK_APP_TOKEN (xapp-…) and
+SLACK_BOT_TOKEN (xoxb-…); for HTTP mode SLACK_BOT_TOKEN and
+SLACK_SIGNING_SECRET. It prints one line per check:
   configuration  the settings (see README.md)
   slack token    the bot token against Slack (auth.test)
   slack scopes   the scopes Slack granted the token against those the bot needs
@@ -22,20 +25,32 @@ Checks what bot serve needs and prints one line per check:
   database       DATABASE_URL answers
   VENDOR         which vendors have a token (a missing one is not a failure)
 Each failing line says what to fix. No token is ever printed.
-Exit 0 when everything needed to serve is in order, 1 otherwise.
+Exit 0 when everything needed to serve is in order, 1 otherwise; 2 when
+none of SLACK_APP_TOKEN, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET is set
+(nothing to check), with one line saying what to set.
 `
+
+// errNothingToCheck is bot doctor's answer when no Slack setting is given
+// at all: a configuration error, led by the README's quickstart (Socket
+// Mode).
+var errNothingToCheck = usageError("doctor: no Slack settings to check: for Socket Mode, as in README.md's Quickstart, " +
+	"set SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…) in .env or the environment; " +
+	"for HTTP mode, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
 
 // doctorTimeout bounds each of the doctor's calls to Slack.
 const doctorTimeout = 10 * time.Second
 
 // cmdDoctor checks what serve needs, one line per check.
-func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	if wantsHelp(args) {
 		fmt.Fprint(stdout, doctorUsage)
 		return nil
 	}
 	if len(args) > 0 {
 		return usageError("doctor takes no arguments (got %q): it reads the same environment as serve", args[0])
+	}
+	if cfg.Slack.unset() {
+		return errNothingToCheck
 	}
 	failed := false
 	line := func(mark, what, detail string) { fmt.Fprintf(stdout, "%-4s %-14s %s\n", mark, what, detail) }
@@ -46,12 +61,11 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 		line("FAIL", what, detail)
 	}
 
-	cfg, err := loadConfig(getenv)
-	if err != nil {
+	if err := cfg.checkServe(); err != nil {
 		fail("configuration", err.Error())
 	} else {
 		mode := "HTTP mode (Slack calls /slack/* on BOT_ADDR " + cfg.Addr + ")"
-		if cfg.AppToken != "" {
+		if cfg.Slack.AppToken != "" {
 			mode = "Socket Mode (SLACK_APP_TOKEN set: no public URL needed)"
 		}
 		pass("configuration", mode)
@@ -59,13 +73,12 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 		doctorDatabase(ctx, cfg, pass, fail)
 	}
 
-	t, err := newTriager(getenv)
-	if err != nil {
+	if err := cfg.Triage.check(); err != nil {
 		fail("vendors", err.Error())
 	} else {
-		for _, k := range t.Catalog.Keys() {
-			v, _ := t.Catalog.Lookup(k)
-			if getenv(v.TokenEnv) == "" {
+		for _, k := range cfg.Triage.Catalog.Keys() {
+			v, _ := cfg.Triage.Catalog.Lookup(k)
+			if cfg.Triage.token(v.TokenEnv) == "" {
 				skip(k, v.TokenEnv+" not set: triage will report misconfigured")
 			} else {
 				pass(k, v.TokenEnv+" set")
@@ -81,7 +94,7 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 // doctorSlack checks the bot token, its scopes and, in Socket Mode, the
 // app-level token.
 func doctorSlack(ctx context.Context, cfg config, pass, skip, fail func(what, detail string)) {
-	c := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
+	c := slackapp.NewClient(cfg.Slack.BotToken, cfg.Slack.APIURL, nil)
 	c.CallTimeout = doctorTimeout
 	id, err := c.Identify(ctx)
 	switch {
@@ -90,18 +103,18 @@ func doctorSlack(ctx context.Context, cfg config, pass, skip, fail func(what, de
 	default:
 		pass("slack token", fmt.Sprintf("bot %s in workspace %s", id.User, id.Team))
 		manifest := "slack/manifest.yaml"
-		if cfg.AppToken != "" {
+		if cfg.Slack.AppToken != "" {
 			manifest = "slack/manifest.socket.yaml"
 		}
 		doctorScopes(id, manifest, pass, skip, fail)
 	}
 
-	if cfg.AppToken == "" {
+	if cfg.Slack.AppToken == "" {
 		return
 	}
 	sctx, cancel := context.WithTimeout(ctx, doctorTimeout)
 	defer cancel()
-	if err := slackapp.CheckAppToken(sctx, cfg.AppToken, cfg.APIURL, nil); err != nil {
+	if err := slackapp.CheckAppToken(sctx, cfg.Slack.AppToken, cfg.Slack.APIURL, nil); err != nil {
 		fail("socket mode", err.Error())
 		return
 	}
@@ -153,7 +166,7 @@ func slackProblem(method string, err error) string {
 func doctorDatabase(ctx context.Context, cfg config, pass, fail func(what, detail string)) {
 	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
 	defer cancel()
-	store, err := openStore(ctx, cfg.DatabaseURL)
+	store, err := openStore(ctx, cfg.Store.URL)
 	if err != nil {
 		fail("database", err.Error())
 		return
@@ -163,7 +176,7 @@ func doctorDatabase(ctx context.Context, cfg config, pass, fail func(what, detai
 		fail("database", err.Error())
 		return
 	}
-	pass("database", storeKind(cfg.DatabaseURL)+" answers")
+	pass("database", storeKind(cfg.Store.URL)+" answers")
 }
 
 func outcomeText(err error) string {

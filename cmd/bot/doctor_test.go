@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -57,7 +58,7 @@ type doctorLine struct{ mark, what, detail string }
 func runDoctor(t *testing.T, env map[string]string) (map[string]doctorLine, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := cmdDoctor(context.Background(), nil, func(k string) string { return env[k] }, &out, &errOut)
+	err := cmdDoctor(context.Background(), nil, loadConfig(func(k string) string { return env[k] }), &out, &errOut)
 	all := out.String() + errOut.String()
 	if err != nil {
 		all += err.Error()
@@ -291,16 +292,79 @@ func TestDoctorSocketMode(t *testing.T) {
 
 func TestDoctorUsage(t *testing.T) {
 	var out bytes.Buffer
-	if err := cmdDoctor(context.Background(), []string{"--help"}, func(string) string { return "" }, &out, &out); err != nil {
+	if err := cmdDoctor(context.Background(), []string{"--help"}, loadConfig(func(string) string { return "" }), &out, &out); err != nil {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, s := range []string{"Usage: bot doctor", "slack scopes", "socket mode", "Exit 0"} {
+	for _, s := range []string{"Usage: bot doctor", "SLACK_APP_TOKEN", "slack scopes", "socket mode", "Exit 0", "2 when"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("help lacks %q:\n%s", s, out.String())
 		}
 	}
-	err := cmdDoctor(context.Background(), []string{"extra"}, func(string) string { return "" }, &out, &out)
+	err := cmdDoctor(context.Background(), []string{"extra"}, loadConfig(func(string) string { return "" }), &out, &out)
 	if exitCode(err) != 2 {
 		t.Errorf("doctor extra: exit %d (%v), want 2", exitCode(err), err)
+	}
+}
+
+// TestDoctorWithoutConfiguration: with no Slack setting at all there is
+// nothing to check: exit 2 and one line that leads with what README.md's
+// Quickstart sets (Socket Mode's two tokens).
+func TestDoctorWithoutConfiguration(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, quick, _ := strings.Cut(string(readme), "\n## Quickstart\n")
+	quick, _, _ = strings.Cut(quick, "\n## ")
+	var quickVars []string
+	for _, m := range regexp.MustCompile(`(?m)^\s*(SLACK_[A-Z_]+)=`).FindAllStringSubmatch(quick, -1) {
+		quickVars = append(quickVars, m[1])
+	}
+	if len(quickVars) == 0 {
+		t.Fatal("README.md's Quickstart sets no SLACK_ variable")
+	}
+
+	for name, env := range map[string]map[string]string{
+		"nothing":           {},
+		"vendor token only": {"HUBSPOT_ACCESS_TOKEN": doctorHubSpotKey, "DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "bot.db")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), []string{"bot", "doctor"}, func(k string) string { return env[k] }, &out, &errOut)
+			if exitCode(err) != 2 {
+				t.Fatalf("err = %v (exit %d), want exit 2\n%s", err, exitCode(err), out.String())
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || out.Len() > 0 || errOut.Len() > 0 {
+				t.Errorf("want one line and nothing else; err %q, stdout %q, stderr %q", msg, out.String(), errOut.String())
+			}
+			lead, _, _ := strings.Cut(msg, "HTTP mode")
+			if !strings.Contains(lead, "Socket Mode") || !strings.Contains(lead, "Quickstart") {
+				t.Errorf("%q does not lead with Socket Mode and the Quickstart", msg)
+			}
+			for _, v := range quickVars {
+				if !strings.Contains(lead, v) {
+					t.Errorf("%q does not lead with %s, which README.md's Quickstart sets", msg, v)
+				}
+			}
+			if strings.Contains(msg, doctorHubSpotKey) {
+				t.Error("the message shows a token")
+			}
+		})
+	}
+
+	// A partial configuration gets the per-line report.
+	fake := slackfake.New(slackfake.WithToken(doctorBotToken), slackfake.WithScopes(neededScopes()...))
+	t.Cleanup(fake.Close)
+	env := doctorEnv(t, fake.URL()+"/api/")
+	delete(env, "SLACK_BOT_TOKEN")
+	delete(env, "SLACK_SIGNING_SECRET")
+	env["SLACK_APP_TOKEN"] = doctorAppToken
+	lines, out, err := runDoctor(t, env)
+	if !errors.Is(err, errProblemFound) {
+		t.Errorf("app token alone: err = %v, want errProblemFound\n%s", err, out)
+	}
+	if l := lines["configuration"]; l.mark != "FAIL" || !strings.Contains(l.detail, "SLACK_BOT_TOKEN is not set") {
+		t.Errorf("app token alone: configuration line %+v", l)
 	}
 }

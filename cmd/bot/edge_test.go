@@ -144,12 +144,9 @@ func TestConfigErrorsExit2WithOneLine(t *testing.T) {
 // accident is replaced, like the Slack tokens.
 func TestLogRedactsVendorTokens(t *testing.T) {
 	env := map[string]string{"HUBSPOT_ACCESS_TOKEN": testHubSpotKey}
-	triager, err := newTriager(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadConfig(func(k string) string { return env[k] })
 	var out syncBuffer
-	log := newLogger(&out, "info", "json", vendorTokens(triager))
+	log := newLogger(&out, cfg.Log, cfg.secrets())
 	log.Info().Str("header", "Authorization: Bearer "+testHubSpotKey).Msg("an accident")
 	if strings.Contains(out.String(), testHubSpotKey) || !strings.Contains(out.String(), "[REDACTED]") {
 		t.Errorf("log line = %s", out.String())

@@ -65,7 +65,7 @@ const slackAckLimit = 3 * time.Second
 
 // cmdLoadtest is bot loadtest: signed requests against a running bot, and
 // the latency percentiles of their acknowledgements.
-func cmdLoadtest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdLoadtest(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	if wantsHelp(args) {
 		fmt.Fprint(stdout, loadtestUsage)
 		return nil
@@ -106,12 +106,12 @@ func cmdLoadtest(ctx context.Context, args []string, getenv func(string) string,
 		return usageError("loadtest: -kind must be command, interaction or event, not %q", *kind)
 	}
 	spec.Kind, spec.ThreadTS = *kind, []string{*thread}
-	spec.Secret = getenv("SLACK_SIGNING_SECRET")
+	spec.Secret = cfg.Slack.SigningSecret
 	if spec.Secret == "" {
 		return usageError("loadtest: SLACK_SIGNING_SECRET is not set: set it to the running bot's signing secret")
 	}
 	if *base == "" {
-		*base = defaultLoadURL(getenv)
+		*base = defaultLoadURL(cfg.Addr)
 	}
 	u, err := url.Parse(*base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -149,14 +149,11 @@ func cmdLoadtest(ctx context.Context, args []string, getenv func(string) string,
 	return nil
 }
 
-// defaultLoadURL is the bot on this machine, on the port BOT_ADDR (or PORT) names.
-func defaultLoadURL(getenv func(string) string) string {
-	port := "8080"
-	if addr := getenv("BOT_ADDR"); addr != "" {
-		if _, p, err := net.SplitHostPort(addr); err == nil && p != "" && p != "0" {
-			port = p
-		}
-	} else if p := getenv("PORT"); p != "" {
+// defaultLoadURL is the bot on this machine, on the port of addr (the
+// configuration's BOT_ADDR), or of defaultAddr when addr names none.
+func defaultLoadURL(addr string) string {
+	_, port, _ := net.SplitHostPort(defaultAddr)
+	if _, p, err := net.SplitHostPort(addr); err == nil && p != "" && p != "0" {
 		port = p
 	}
 	return "http://127.0.0.1:" + port

@@ -67,7 +67,7 @@ func runLoadtest(t *testing.T, env map[string]string, args ...string) (string, e
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := cmdLoadtest(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr)
+	err := cmdLoadtest(ctx, args, loadConfig(func(k string) string { return env[k] }), &stdout, &stderr)
 	out := stdout.String() + stderr.String()
 	if strings.Contains(out, loadtestSecret) {
 		t.Errorf("the output shows the signing secret:\n%s", out)
@@ -174,7 +174,7 @@ func TestDefaultLoadURL(t *testing.T) {
 		{map[string]string{"BOT_ADDR": "0.0.0.0:7000", "PORT": "1"}, "http://127.0.0.1:7000"},
 		{map[string]string{"PORT": "5000"}, "http://127.0.0.1:5000"},
 	} {
-		if got := defaultLoadURL(func(k string) string { return tc.env[k] }); got != tc.want {
+		if got := defaultLoadURL(loadConfig(func(k string) string { return tc.env[k] }).Addr); got != tc.want {
 			t.Errorf("defaultLoadURL(%v) = %s, want %s", tc.env, got, tc.want)
 		}
 	}

@@ -8,14 +8,14 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// newLogger writes JSON (or console) lines to w, with every secret
-// replaced before the line leaves the process.
-func newLogger(w io.Writer, level, format string, secrets []string) zerolog.Logger {
+// newLogger writes JSON (or console) lines to w, as c says, with every
+// secret replaced before the line leaves the process.
+func newLogger(w io.Writer, c logConfig, secrets []string) zerolog.Logger {
 	w = &redactor{w: w, secrets: secrets}
-	if format == "console" {
+	if c.Format == "console" {
 		w = zerolog.ConsoleWriter{Out: w, NoColor: true}
 	}
-	lvl, err := zerolog.ParseLevel(level)
+	lvl, err := zerolog.ParseLevel(c.Level)
 	if err != nil {
 		lvl = zerolog.InfoLevel
 	}

@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -47,7 +46,7 @@ const playReminders = "P1=2m,P2=3m,P3=5m,P4=10m"
 const playGrace = 5 * time.Second
 
 // cmdPlay runs the bot against the playground's in-process workspace.
-func cmdPlay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdPlay(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	if wantsHelp(args) {
 		fmt.Fprint(stdout, playUsage)
 		return nil
@@ -55,16 +54,9 @@ func cmdPlay(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) > 0 {
 		return usageError("play takes no arguments (got %q): set BOT_ADDR to choose the address", args[0])
 	}
-	addr := strings.TrimSpace(getenv("BOT_ADDR"))
-	if addr == "" {
-		addr = ":8080"
-		if p := strings.TrimSpace(getenv("PORT")); p != "" {
-			addr = ":" + p
-		}
-	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return usageError("BOT_ADDR %s: cannot listen: %v (another process on that port? set BOT_ADDR=:8081)", addr, err)
+		return usageError("BOT_ADDR %s: cannot listen: %v (another process on that port? set BOT_ADDR=:8081)", cfg.Addr, err)
 	}
 	defer ln.Close()
 	inside, outside := playURLs(ln.Addr().(*net.TCPAddr))
@@ -79,20 +71,19 @@ func cmdPlay(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("play: %w", err)
 	}
-	env, err := playEnv(getenv, p, dir)
+	cfg, err = playConfig(cfg, p, dir)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env)
-	if err != nil {
+	if err := cfg.checkServe(); err != nil {
 		return err
 	}
 	cfg.Addr = ln.Addr().String()
-	triager, err := newTriager(env)
+	triager, err := newTriager(cfg.Triage)
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, append(append(cfg.secrets(), p.Secrets()...), vendorTokens(triager)...))
+	log := newLogger(stderr, cfg.Log, append(cfg.secrets(), p.Secrets()...))
 	p.Log = log
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
@@ -131,46 +122,51 @@ func playURLs(a *net.TCPAddr) (inside, outside string) {
 	return "http://" + host, "http://" + host
 }
 
-// playEnv is the configuration the bot runs with in the playground: the
-// environment, with everything that could reach Slack, a real vendor, a
-// real database or a real person's permissions replaced.
-func playEnv(getenv func(string) string, p *playground.Playground, dir string) (func(string) string, error) {
-	over := p.SlackEnv()
+// playConfig is the configuration the bot runs with in the playground:
+// cfg, with everything that could reach Slack, a real vendor, a real
+// database or a real person's permissions replaced. dir holds the
+// playground's database.
+func playConfig(cfg config, p *playground.Playground, dir string) (config, error) {
+	slack := p.SlackEnv()
+	cfg.Slack = slackConfig{
+		BotToken: slack["SLACK_BOT_TOKEN"], SigningSecret: slack["SLACK_SIGNING_SECRET"],
+		AppToken: slack["SLACK_APP_TOKEN"], APIURL: slack["SLACK_API_URL"],
+	}
+	// The built-in catalog (VENDORS_FILE is not used), every vendor pointed
+	// at its stand-in, with the token the stand-ins take.
 	cat, err := vendors.LoadCatalog("")
 	if err != nil {
-		return nil, fmt.Errorf("play: the vendor catalog: %w", err)
+		return cfg, fmt.Errorf("play: the vendor catalog: %w", err)
 	}
-	var yaml strings.Builder
-	yaml.WriteString("# Written by bot play: every vendor points at the playground's stand-ins.\n")
+	tokens := map[string]string{}
 	for _, key := range cat.Keys() {
 		v, _ := cat.Lookup(key)
 		api, status := p.VendorURLs(key)
-		fmt.Fprintf(&yaml, "%s:\n  api_url: %s\n", key, strconv.Quote(api))
-		if v.StatusKind != vendors.StatusNone {
-			fmt.Fprintf(&yaml, "  status_kind: %s\n  status_url: %s\n", vendors.StatusStatuspage, strconv.Quote(status))
+		kind := vendors.StatusStatuspage
+		if v.StatusKind == vendors.StatusNone {
+			kind, status = "", ""
 		}
-		if _, set := over[v.TokenEnv]; v.TokenEnv != "" && !set { // Slack's is the bot token
-			over[v.TokenEnv] = p.VendorToken(v.Auth.Scheme == "basic")
+		if err := cat.SetURLs(key, api, kind, status); err != nil {
+			return cfg, fmt.Errorf("play: the vendor catalog: %w", err)
+		}
+		if tok, ok := slack[v.TokenEnv]; ok { // Slack's is the bot token
+			tokens[v.TokenEnv] = tok
+		} else {
+			tokens[v.TokenEnv] = p.VendorToken(v.Auth.Scheme == "basic")
 		}
 	}
-	file := filepath.Join(dir, "vendors.yaml")
-	if err := os.WriteFile(file, []byte(yaml.String()), 0o600); err != nil {
-		return nil, fmt.Errorf("play: write the vendors file: %w", err)
+	cfg.Triage = triageConfig{
+		Catalog: cat, Tokens: tokens, HealthURL: p.HealthURL(),
+		// TRIAGE_DEADLINE holds here too.
+		Deadline: cfg.Triage.Deadline, deadlineErr: cfg.Triage.deadlineErr,
 	}
-	over["VENDORS_FILE"] = file
-	over["HEALTH_URL"] = p.HealthURL()
-	over["DATABASE_URL"] = "sqlite:" + filepath.Join(dir, "playground.db")
-	over["RESOLVE_ALLOWED"] = "" // the people here are made up
-	if getenv("LOG_FORMAT") == "" {
-		over["LOG_FORMAT"] = "console"
+	cfg.Store.URL = "sqlite:" + filepath.Join(dir, "playground.db")
+	cfg.ResolveAllowed = nil // the people here are made up
+	if !cfg.Log.formatGiven {
+		cfg.Log.Format = "console"
 	}
-	if getenv("REMINDER_INTERVALS") == "" {
-		over["REMINDER_INTERVALS"] = playReminders
+	if !cfg.Reminders.given {
+		cfg.Reminders.Intervals, cfg.Reminders.err = parseIntervals(playReminders)
 	}
-	return func(k string) string {
-		if v, ok := over[k]; ok {
-			return v
-		}
-		return getenv(k)
-	}, nil
+	return cfg, nil
 }

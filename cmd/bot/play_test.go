@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/playground"
 	"github.com/incident-bot/bot/internal/vendors"
 )
@@ -250,11 +251,11 @@ func get(t *testing.T, url string) string {
 	return string(b)
 }
 
-// TestPlayEnvKeepsEverythingLocal: whatever the environment says, the bot
-// in the playground reaches Slack, every vendor and the health endpoint
-// only through the playground, with made-up tokens, its own database, and
-// no one's permissions.
-func TestPlayEnvKeepsEverythingLocal(t *testing.T) {
+// TestPlayConfigKeepsEverythingLocal: whatever the environment says, the
+// bot in the playground reaches Slack, every vendor and the health
+// endpoint only through the playground, with made-up tokens, its own
+// database, and no one's permissions.
+func TestPlayConfigKeepsEverythingLocal(t *testing.T) {
 	base := "http://127.0.0.1:18089"
 	p, err := playground.New(playground.Config{BaseURL: base})
 	if err != nil {
@@ -268,58 +269,91 @@ func TestPlayEnvKeepsEverythingLocal(t *testing.T) {
 	real := map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-real", "SLACK_SIGNING_SECRET": "real", "SLACK_APP_TOKEN": "xapp-real",
 		"SLACK_API_URL": "https://slack.com/api/", "VENDORS_FILE": userFile, "HEALTH_URL": "https://app.example.com/healthz",
-		"HUBSPOT_ACCESS_TOKEN": "pat-real", "INTERCOM_ACCESS_TOKEN": "real", "DATABASE_URL": "postgres://prod/db",
-		"RESOLVE_ALLOWED": "U0BOSS", "REMINDER_INTERVALS": "P1=5m",
+		"HUBSPOT_ACCESS_TOKEN": "pat-real", "INTERCOM_ACCESS_TOKEN": "real", "ACME_TOKEN": "acme-real",
+		"DATABASE_URL": "postgres://prod/db", "RESOLVE_ALLOWED": "U0BOSS", "REMINDER_INTERVALS": "P1=5m",
+		"TRIAGE_DEADLINE": "3s",
 	}
 	dir := t.TempDir()
-	env, err := playEnv(func(k string) string { return real[k] }, p, dir)
+	cfg, err := playConfig(loadConfig(func(k string) string { return real[k] }), p, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range real {
-		got := env(k)
-		switch k {
-		case "REMINDER_INTERVALS":
-			if got != v {
-				t.Errorf("%s = %q, want the environment's %q", k, got, v)
-			}
-		case "SLACK_APP_TOKEN", "RESOLVE_ALLOWED":
-			if got != "" {
-				t.Errorf("%s = %q, want it unset", k, got)
-			}
-		default:
-			if got == v {
-				t.Errorf("%s kept the environment's value %q", k, v)
-			}
-		}
+
+	s := cfg.Slack
+	if s.BotToken == real["SLACK_BOT_TOKEN"] || s.SigningSecret == real["SLACK_SIGNING_SECRET"] || s.AppToken != "" {
+		t.Errorf("Slack credentials kept from the environment (app token %q)", s.AppToken)
 	}
-	if got := env("DATABASE_URL"); got != "sqlite:"+filepath.Join(dir, "playground.db") {
+	if !strings.HasPrefix(s.APIURL, base+"/") {
+		t.Errorf("SLACK_API_URL %q is not the playground's", s.APIURL)
+	}
+	if got := cfg.Store.URL; got != "sqlite:"+filepath.Join(dir, "playground.db") {
 		t.Errorf("DATABASE_URL = %q", got)
 	}
-	if !strings.HasPrefix(env("SLACK_API_URL"), base+"/") || !strings.HasPrefix(env("HEALTH_URL"), base+"/") {
-		t.Errorf("SLACK_API_URL %q, HEALTH_URL %q", env("SLACK_API_URL"), env("HEALTH_URL"))
+	if len(cfg.ResolveAllowed) != 0 {
+		t.Errorf("RESOLVE_ALLOWED = %q, want it unset", cfg.ResolveAllowed)
 	}
-	cat, err := vendors.LoadCatalog(env("VENDORS_FILE"))
-	if err != nil {
-		t.Fatal(err)
+	if got := cfg.Reminders.Intervals[incident.P1]; got != 5*time.Minute {
+		t.Errorf("P1 reminder after %s, want the environment's 5m", got)
 	}
-	if _, ok := cat.Lookup("acme"); ok {
+	if cfg.Log.Format != "console" {
+		t.Errorf("LOG_FORMAT = %q, want console", cfg.Log.Format)
+	}
+
+	tr := cfg.Triage
+	if !strings.HasPrefix(tr.HealthURL, base+"/") {
+		t.Errorf("HEALTH_URL %q is not the playground's", tr.HealthURL)
+	}
+	if tr.Deadline != 3*time.Second {
+		t.Errorf("TRIAGE_DEADLINE = %s, want the environment's 3s", tr.Deadline)
+	}
+	if _, ok := tr.Catalog.Lookup("acme"); ok || tr.VendorsFile != "" {
 		t.Error("the operator's VENDORS_FILE was used")
 	}
-	for _, k := range cat.Keys() {
-		v, _ := cat.Lookup(k)
+	for _, k := range tr.Catalog.Keys() {
+		v, _ := tr.Catalog.Lookup(k)
 		if !strings.HasPrefix(v.APIURL, base+"/") {
 			t.Errorf("%s api_url %s is not the playground's", k, v.APIURL)
 		}
-		if v.StatusKind != vendors.StatusNone && !strings.HasPrefix(v.StatusURL, base+"/") {
-			t.Errorf("%s status_url %s is not the playground's", k, v.StatusURL)
+		if v.StatusKind != vendors.StatusNone && (v.StatusKind != vendors.StatusStatuspage || !strings.HasPrefix(v.StatusURL, base+"/")) {
+			t.Errorf("%s status page %s %s is not the playground's", k, v.StatusKind, v.StatusURL)
 		}
-		if env(v.TokenEnv) == "" {
+		switch tok := tr.token(v.TokenEnv); {
+		case tok == "":
 			t.Errorf("%s: %s is not set: its triage would say misconfigured", k, v.TokenEnv)
+		case tok == real[v.TokenEnv]:
+			t.Errorf("%s: %s kept the environment's value", k, v.TokenEnv)
 		}
 	}
-	if _, err := loadConfig(env); err != nil {
-		t.Errorf("the playground's configuration does not load: %v", err)
+	for _, secret := range cfg.secrets() {
+		for k, v := range real {
+			if secret == v {
+				t.Errorf("the log would redact %s's real value: it is still in the configuration", k)
+			}
+		}
+	}
+	if err := cfg.checkServe(); err != nil {
+		t.Errorf("the playground's configuration does not serve: %v", err)
+	}
+	if _, err := newTriager(cfg.Triage); err != nil {
+		t.Errorf("the playground's triage settings: %v", err)
+	}
+
+	// Without REMINDER_INTERVALS and LOG_FORMAT, the playground's own; a
+	// broken TRIAGE_DEADLINE is still reported.
+	cfg, err = playConfig(loadConfig(func(k string) string {
+		return map[string]string{"TRIAGE_DEADLINE": "fast", "VENDORS_FILE": "/nonexistent.yaml"}[k]
+	}), p, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Reminders.Intervals[incident.P1]; got != 2*time.Minute {
+		t.Errorf("P1 reminder after %s, want the playground's 2m", got)
+	}
+	if cfg.Log.Format != "console" {
+		t.Errorf("LOG_FORMAT = %q, want console", cfg.Log.Format)
+	}
+	if err := cfg.Triage.check(); exitCode(err) != 2 || !strings.Contains(err.Error(), "TRIAGE_DEADLINE") {
+		t.Errorf("triage settings: %v, want the TRIAGE_DEADLINE error (VENDORS_FILE is not used)", err)
 	}
 }
 

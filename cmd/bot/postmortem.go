@@ -22,7 +22,7 @@ the document that was shared; an open one prints a draft as of now.
   --team ID  the Slack workspace, when INC-n exists in more than one
 `
 
-func cmdPostmortem(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdPostmortem(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("postmortem", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	out := fs.String("o", "", "")
@@ -47,10 +47,7 @@ func cmdPostmortem(ctx context.Context, args []string, getenv func(string) strin
 	if ref == "" {
 		return usageError("postmortem needs an incident: bot postmortem INC-3 [-o FILE]")
 	}
-	dbURL := getenv("DATABASE_URL")
-	if dbURL == "" {
-		dbURL = "sqlite:data/bot.db"
-	}
+	dbURL := cfg.Store.URL
 	if d, addr, err := parseDatabaseURL(dbURL); err == nil && d == "sqlite" {
 		if _, err := os.Stat(addr); err != nil {
 			return usageError("no database at %s: set DATABASE_URL to the bot's database", addr)

@@ -22,13 +22,13 @@ func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, 
 	r.Get("/readyz", ready(store, sock))
 	r.Method(http.MethodGet, "/metrics", m.handler())
 
-	v := &slackapp.Verifier{Secret: cfg.SigningSecret, Rejected: func(r *http.Request, why slackapp.Rejection) {
+	v := &slackapp.Verifier{Secret: cfg.Slack.SigningSecret, Rejected: func(r *http.Request, why slackapp.Rejection) {
 		m.rejected.WithLabelValues(string(why)).Inc()
 		log.Warn().Str("request_id", middleware.GetReqID(r.Context())).Str("path", r.URL.Path).
 			Str("reason", string(why)).Msg("refused a request to /slack")
 	}}
 	r.Group(func(r chi.Router) {
-		if cfg.SigningSecret == "" {
+		if cfg.Slack.SigningSecret == "" {
 			return // Socket Mode alone: nothing could verify a request
 		}
 		r.Use(v.Middleware)

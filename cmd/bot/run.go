@@ -30,9 +30,9 @@ directory (the environment wins). See README.md for every variable.
 Exit codes: 0 done and healthy, 1 a problem was found, 2 usage or configuration error.
 `
 
-// run is the whole process: it reads configuration through getenv (plus
-// .env), dispatches the subcommand and returns its error for main to map
-// onto an exit code.
+// run is the whole process: it dispatches the subcommand with the
+// configuration read once through getenv (plus .env), and returns its
+// error for main to map onto an exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	env, err := withDotEnv(getenv, ".env")
 	if err != nil {
@@ -42,30 +42,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 1 {
 		cmd, rest = args[1], args[2:]
 	}
+	var command func(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error
 	switch cmd {
 	case "serve":
-		return cmdServe(ctx, rest, env, stdout, stderr)
+		command = cmdServe
 	case "triage":
-		return cmdTriage(ctx, rest, env, stdout, stderr)
+		command = cmdTriage
 	case "vendors":
-		return cmdVendors(ctx, rest, env, stdout, stderr)
+		command = cmdVendors
 	case "postmortem":
-		return cmdPostmortem(ctx, rest, env, stdout, stderr)
+		command = cmdPostmortem
 	case "doctor":
-		return cmdDoctor(ctx, rest, env, stdout, stderr)
+		command = cmdDoctor
 	case "play":
-		return cmdPlay(ctx, rest, env, stdout, stderr)
+		command = cmdPlay
 	case "loadtest":
-		return cmdLoadtest(ctx, rest, env, stdout, stderr)
+		command = cmdLoadtest
 	case "version", "--version":
 		fmt.Fprintln(stdout, "bot", version)
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
 		return nil
+	default:
+		return usageError("unknown command %q: run `bot help` for the list (%s)", cmd,
+			strings.Join([]string{"serve", "triage", "postmortem", "vendors", "doctor", "play", "loadtest", "version", "help"}, ", "))
 	}
-	return usageError("unknown command %q: run `bot help` for the list (%s)", cmd,
-		strings.Join([]string{"serve", "triage", "postmortem", "vendors", "doctor", "play", "loadtest", "version", "help"}, ", "))
+	return command(ctx, rest, loadConfig(env), stdout, stderr)
 }
 
 // wantsHelp reports whether args ask for a command's help.

@@ -40,7 +40,7 @@ only when SLACK_SIGNING_SECRET is set too.
 SIGTERM or SIGINT: stop taking requests, finish work in flight, exit 0.
 `
 
-func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdServe(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	if wantsHelp(args) {
 		fmt.Fprint(stdout, serveUsage)
 		return nil
@@ -48,15 +48,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if len(args) > 0 {
 		return usageError("serve takes no arguments (got %q): configure it with environment variables", args[0])
 	}
-	cfg, err := loadConfig(getenv)
+	if err := cfg.checkServe(); err != nil {
+		return err
+	}
+	triager, err := newTriager(cfg.Triage)
 	if err != nil {
 		return err
 	}
-	triager, err := newTriager(getenv)
-	if err != nil {
-		return err
-	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, append(cfg.secrets(), vendorTokens(triager)...))
+	log := newLogger(stderr, cfg.Log, cfg.secrets())
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	a, err := newApp(ctx, cfg, triager, log)
@@ -68,8 +67,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return usageError("BOT_ADDR %s: cannot listen: %v", cfg.Addr, err)
 	}
-	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("database", storeKind(cfg.DatabaseURL)).
-		Str("reminder_intervals", formatIntervals(cfg.Intervals)).Msg("serving")
+	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("database", storeKind(cfg.Store.URL)).
+		Str("reminder_intervals", formatIntervals(cfg.Reminders.Intervals)).Msg("serving")
 	a.socketStopped = a.startSocket(ctx)
 	return a.serve(ctx, ln)
 }
@@ -93,17 +92,17 @@ type app struct {
 
 // newApp opens the store and wires the bot. close releases it.
 func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerolog.Logger) (*app, error) {
-	store, err := openStore(ctx, cfg.DatabaseURL)
+	store, err := openStore(ctx, cfg.Store.URL)
 	if err != nil {
 		return nil, err
 	}
 	m := newMetrics()
-	slack := slackapp.NewClient(cfg.BotToken, cfg.APIURL, nil)
+	slack := slackapp.NewClient(cfg.Slack.BotToken, cfg.Slack.APIURL, nil)
 	slack.Observe = m.observeSlack
 	work := engine.NewWorker(log, backgroundTimeout)
 	svc := &commands.Service{
 		Store: store, Slack: slack, Triage: &catalogTriager{t: triager, m: m}, Work: work, Log: log,
-		Config: commands.Config{Intervals: cfg.Intervals, ResolveAllowed: cfg.ResolveAllowed},
+		Config: commands.Config{Intervals: cfg.Reminders.Intervals, ResolveAllowed: cfg.ResolveAllowed},
 	}
 	svc.Start()
 	eng := engine.New(work)
@@ -176,22 +175,6 @@ func openStore(ctx context.Context, url string) (incident.Store, error) {
 		return nil, usageError("DATABASE_URL: cannot open the Postgres database: %v", err)
 	}
 	return db, nil
-}
-
-// vendorTokens returns the vendor tokens the triager will send, for the
-// log redactor: the probes never log them, and this makes sure.
-func vendorTokens(t *vendors.Triager) []string {
-	var out []string
-	if t.Getenv == nil {
-		return out
-	}
-	for _, k := range t.Catalog.Keys() {
-		v, _ := t.Catalog.Lookup(k)
-		if tok := t.Getenv(v.TokenEnv); len(tok) >= 8 {
-			out = append(out, tok)
-		}
-	}
-	return out
 }
 
 // catalogTriager adapts the vendor triage to the command layer.

@@ -10,10 +10,10 @@ import (
 // newSocket returns the Socket Mode edge when SLACK_APP_TOKEN is set, fed
 // by the same command layer as the HTTP routes; nil in HTTP mode.
 func newSocket(cfg config, svc slackapp.Service, log zerolog.Logger) *slackapp.Socket {
-	if cfg.AppToken == "" {
+	if cfg.Slack.AppToken == "" {
 		return nil
 	}
-	return slackapp.NewSocket(cfg.AppToken, cfg.APIURL, svc, log)
+	return slackapp.NewSocket(cfg.Slack.AppToken, cfg.Slack.APIURL, svc, log)
 }
 
 // startSocket connects to Slack over Socket Mode, when the app has a

@@ -7,11 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/internal/vendors"
@@ -43,7 +40,7 @@ field.
 `
 
 // cmdTriage is bot triage VENDOR [--json].
-func cmdTriage(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdTriage(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("triage", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -62,7 +59,7 @@ func cmdTriage(ctx context.Context, args []string, getenv func(string) string, s
 	default:
 		return usageError("triage takes one vendor, got %d (%s): bot triage VENDOR [--json]", len(names), strings.Join(names, " "))
 	}
-	t, err := newTriager(getenv)
+	t, err := newTriager(cfg.Triage)
 	if err != nil {
 		return err
 	}
@@ -107,58 +104,18 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// newTriager builds the triager from configuration: VENDORS_FILE,
-// HEALTH_URL, TRIAGE_DEADLINE, and the tokens through getenv. Problems are
-// usage errors that say what to fix.
-func newTriager(getenv func(string) string) (*vendors.Triager, error) {
-	cat, err := vendors.LoadCatalog(strings.TrimSpace(getenv("VENDORS_FILE")))
-	if err != nil {
-		return nil, usageError("VENDORS_FILE: %v", err)
-	}
-	deadline, err := parseDeadline(getenv("TRIAGE_DEADLINE"))
-	if err != nil {
+// newTriager builds the triager from the triage settings, or returns the
+// first problem with them.
+func newTriager(t triageConfig) (*vendors.Triager, error) {
+	if err := t.check(); err != nil {
 		return nil, err
 	}
-	health := strings.TrimSpace(getenv("HEALTH_URL"))
-	if health != "" {
-		u, err := url.Parse(health)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, usageError("HEALTH_URL=%q: want an http(s) URL like https://app.example.com/healthz, or leave it unset", health)
-		}
-	}
 	return &vendors.Triager{
-		Catalog:   cat,
-		Getenv:    getenv,
-		HealthURL: health,
-		Deadline:  deadline,
+		Catalog:   t.Catalog,
+		Getenv:    t.token,
+		HealthURL: t.HealthURL,
+		Deadline:  t.Deadline,
 	}, nil
-}
-
-// Bounds of TRIAGE_DEADLINE.
-const (
-	minDeadline = 100 * time.Millisecond
-	maxDeadline = 10 * time.Minute
-)
-
-// parseDeadline reads TRIAGE_DEADLINE: a Go duration ("8s", "1500ms"), or
-// a plain number of seconds.
-func parseDeadline(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return vendors.DefaultDeadline, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		secs, nerr := strconv.ParseFloat(v, 64)
-		if nerr != nil {
-			return 0, usageError("TRIAGE_DEADLINE=%q: want a duration like 8s or 1500ms", v)
-		}
-		d = time.Duration(secs * float64(time.Second))
-	}
-	if d < minDeadline || d > maxDeadline {
-		return 0, usageError("TRIAGE_DEADLINE=%q: want a duration between %s and %s, like 8s", v, minDeadline, maxDeadline)
-	}
-	return d, nil
 }
 
 // vendorRow is one catalog entry as bot vendors shows it.
@@ -174,7 +131,7 @@ type vendorRow struct {
 }
 
 // cmdVendors is bot vendors [--json].
-func cmdVendors(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdVendors(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("vendors", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print the catalog as JSON")
@@ -189,15 +146,15 @@ func cmdVendors(ctx context.Context, args []string, getenv func(string) string, 
 	if len(extra) > 0 {
 		return usageError("vendors takes no arguments (got %q): bot vendors [--json]", extra[0])
 	}
-	cat, err := vendors.LoadCatalog(strings.TrimSpace(getenv("VENDORS_FILE")))
+	cat, err := cfg.Triage.catalog()
 	if err != nil {
-		return usageError("VENDORS_FILE: %v", err)
+		return err
 	}
 	rows := make([]vendorRow, 0, len(cat.Keys()))
 	for _, k := range cat.Keys() {
 		v, _ := cat.Lookup(k)
 		row := vendorRow{
-			Key: v.Key, Name: v.Name, TokenEnv: v.TokenEnv, TokenSet: strings.TrimSpace(getenv(v.TokenEnv)) != "",
+			Key: v.Key, Name: v.Name, TokenEnv: v.TokenEnv, TokenSet: strings.TrimSpace(cfg.Triage.token(v.TokenEnv)) != "",
 			APIURL: v.APIURL, StatusKind: v.StatusKind,
 			NeedsAPI: v.NeedsAPIURL(),
 		}

@@ -79,7 +79,7 @@ func triageEnv(t *testing.T, srv *httptest.Server, apiPath string, extra map[str
 func runTriage(t *testing.T, getenv func(string) string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = cmdTriage(context.Background(), args, getenv, &out, &errOut)
+	err = cmdTriage(context.Background(), args, loadConfig(getenv), &out, &errOut)
 	all := out.String() + errOut.String()
 	if err != nil {
 		all += err.Error()
@@ -261,7 +261,7 @@ func TestNewTriagerConfig(t *testing.T) {
 	getenv := func(k string) string {
 		return map[string]string{"HEALTH_URL": "http://127.0.0.1:9/health", "TRIAGE_DEADLINE": "2s"}[k]
 	}
-	tr, err := newTriager(getenv)
+	tr, err := newTriager(loadConfig(getenv).Triage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,8 @@ func TestVendorsCommand(t *testing.T) {
 		return map[string]string{"VENDORS_FILE": file, "HUBSPOT_ACCESS_TOKEN": triageTestToken}[k]
 	}
 	var out bytes.Buffer
-	if err := cmdVendors(context.Background(), nil, getenv, &out, &out); err != nil {
+	cfg := loadConfig(getenv)
+	if err := cmdVendors(context.Background(), nil, cfg, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	text := out.String()
@@ -295,7 +296,7 @@ func TestVendorsCommand(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := cmdVendors(context.Background(), []string{"--json"}, getenv, &out, &out); err != nil {
+	if err := cmdVendors(context.Background(), []string{"--json"}, cfg, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	var rows []vendorRow
@@ -306,11 +307,11 @@ func TestVendorsCommand(t *testing.T) {
 		t.Errorf("rows = %+v", rows[:4])
 	}
 
-	if err := cmdVendors(context.Background(), []string{"extra"}, getenv, &out, &out); exitCode(err) != 2 {
+	if err := cmdVendors(context.Background(), []string{"extra"}, cfg, &out, &out); exitCode(err) != 2 {
 		t.Errorf("extra argument: err %v", err)
 	}
 	out.Reset()
-	if err := cmdVendors(context.Background(), []string{"--help"}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), "Usage: bot vendors") {
+	if err := cmdVendors(context.Background(), []string{"--help"}, cfg, &out, &out); err != nil || !strings.Contains(out.String(), "Usage: bot vendors") {
 		t.Errorf("help: %v %q", err, out.String())
 	}
 }

@@ -158,6 +158,25 @@ func (c *Catalog) Lookup(key string) (Vendor, bool) {
 	return v, ok
 }
 
+// SetURLs points vendor key at another API base and, when statusURL is not
+// empty, at a status page of kind statusKind there, in memory: bot play uses
+// it for its stand-ins. The result is checked as a VENDORS_FILE entry is.
+func (c *Catalog) SetURLs(key, apiURL, statusKind, statusURL string) error {
+	v, ok := c.Lookup(key)
+	if !ok {
+		return &UnknownVendorError{Name: key, Known: c.Keys()}
+	}
+	v.APIURL = apiURL
+	if statusURL != "" {
+		v.StatusKind, v.StatusURL = statusKind, statusURL
+	}
+	if err := v.validate(); err != nil {
+		return fmt.Errorf("vendors: %w", err)
+	}
+	c.vendors[v.Key] = v
+	return nil
+}
+
 // LoadCatalog reads the built-in catalog and, when overridePath is not
 // empty, merges that YAML file over it vendor by vendor and field by field;
 // a key that is not built in adds a vendor. Errors name the file and the bad

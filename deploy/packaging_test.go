@@ -1,21 +1,30 @@
-package main
-
-// Packaging checks: the Dockerfile builds the binary the way the Makefile
-// does and runs it as non-root; the binary that build line makes is static
-// and stamped; the Kubernetes manifests under deploy/ agree with the bot's
-// routes, port, configuration and the Dockerfile. Docker itself is not
-// needed: what a container build would prove about the binary is proved by
-// running the Dockerfile's own go build line here.
+// Package deploy_test holds the packaging checks: the Dockerfile builds the
+// binary the way the Makefile does and runs it as non-root; the binary that
+// build line makes is static and stamped; the Kubernetes manifests under
+// deploy/ agree with the bot's routes, port, configuration and the
+// Dockerfile. Docker itself is not needed: what a container build would
+// prove about the binary is proved by running the Dockerfile's own go build
+// line here.
+//
+// What these tests know of the bot comes from where an operator learns it:
+// README.md's configuration table (the variables and their defaults) and
+// the binary itself, built once with the Dockerfile's line and run (bot
+// version, bot vendors --json, bot doctor). The checks that need the binary
+// are skipped with -short.
+package deploy_test
 
 import (
 	"bytes"
 	"context"
 	"debug/buildinfo"
 	"debug/elf"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path"
@@ -25,13 +34,22 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 )
 
-const repoRoot = "../.."
+const repoRoot = ".."
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bot.dir != "" {
+		os.RemoveAll(bot.dir)
+	}
+	os.Exit(code)
+}
 
 // --- Dockerfile and Makefile -------------------------------------------
 
@@ -377,20 +395,16 @@ func TestDockerfileFinalStage(t *testing.T) {
 		t.Errorf("HEALTHCHECK %s: %s has no shell or curl to run it; leave health to the orchestrator's probes", hc, final.image)
 	}
 
-	// The default configuration: BOT_ADDR and DATABASE_URL as serve sees them.
-	cfg, err := loadConfig(func(k string) string {
-		return map[string]string{"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := strings.Cut(cfg.Addr, ":")
+	// The default configuration: BOT_ADDR and DATABASE_URL as README.md
+	// documents them (TestBinaryDefaults checks that the binary agrees).
+	addr, databaseURL := listenAddr(t, nil), databaseURLOf(t, nil)
+	_, port, _ := strings.Cut(addr, ":")
 	if !slices.Contains(strings.Fields(final.last("EXPOSE")), port) {
 		t.Errorf("EXPOSE %q does not include %s, the port bot serve listens on by default", final.last("EXPOSE"), port)
 	}
-	dataDir := dockerDataDir(t, final, cfg.DatabaseURL)
+	dataDir := dockerDataDir(t, final, databaseURL)
 	if !slices.ContainsFunc(final.all("VOLUME"), func(v string) bool { return strings.Contains(v, `"`+dataDir+`"`) || v == dataDir }) {
-		t.Errorf("no VOLUME for %s, where the default %s keeps the database", dataDir, cfg.DatabaseURL)
+		t.Errorf("no VOLUME for %s, where the default %s keeps the database", dataDir, databaseURL)
 	}
 	if !slices.ContainsFunc(final.all("COPY"), func(c string) bool {
 		return strings.Contains(c, "--chown=") && strings.HasSuffix(c, " "+dataDir)
@@ -403,9 +417,9 @@ func TestDockerfileFinalStage(t *testing.T) {
 // databaseURL (relative to WORKDIR) lives.
 func dockerDataDir(t *testing.T, final dockerStage, databaseURL string) string {
 	t.Helper()
-	_, file, err := parseDatabaseURL(databaseURL)
-	if err != nil {
-		t.Fatal(err)
+	file, ok := sqlitePath(databaseURL)
+	if !ok {
+		t.Fatalf("%s is no SQLite database: the image keeps no data", databaseURL)
 	}
 	dir := path.Dir(file)
 	if !path.IsAbs(dir) {
@@ -495,36 +509,177 @@ func TestDockerignore(t *testing.T) {
 
 // --- the binary -------------------------------------------------------
 
-// TestBinaryAsTheDockerfileBuildsIt builds the bot once with the Dockerfile's
-// own go build line (CGO_ENABLED=0, its flags, a stamped version) and checks
-// that the result is a static executable that runs in an image with no C
-// library, stripped, and that `bot version` prints the stamp.
-func TestBinaryAsTheDockerfileBuildsIt(t *testing.T) {
+// botVersion is the version the tests stamp into the binary.
+const botVersion = "v9.9.9-packaging-test"
+
+// bot is the binary as the Dockerfile builds it, built once by builtBot
+// for every test that runs it, in dir (removed by TestMain).
+var bot struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// builtBot builds the bot with the Dockerfile's own go build line
+// (CGO_ENABLED=0, its flags, botVersion stamped) the first time it is
+// called, and returns the binary's path. It skips with -short.
+func builtBot(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary: skipped with -short")
 	}
-	t.Parallel() // the build waits on the linker; let the other parallel tests run meanwhile
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command in PATH")
 	}
-	_, docker := dockerBuild(t, parseDockerfile(t, filepath.Join(repoRoot, "Dockerfile")))
-	const version = "v9.9.9-packaging-test"
-	b := docker.withVersion(version)
-
-	bin := filepath.Join(t.TempDir(), "bot")
-	args := append([]string{"build"}, b.flags...)
-	args = append(args, "-o", bin, b.pkg)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, args...)
-	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	start := time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	bot.once.Do(func() {
+		bot.err = errors.New("the first build of the binary failed") // until it succeeds
+		_, docker := dockerBuild(t, parseDockerfile(t, filepath.Join(repoRoot, "Dockerfile")))
+		b := docker.withVersion(botVersion)
+		if bot.dir, err = os.MkdirTemp("", "packaging-test-"); err != nil {
+			bot.err = err
+			return
+		}
+		bin := filepath.Join(bot.dir, "bot")
+		args := append([]string{"build"}, b.flags...)
+		args = append(args, "-o", bin, b.pkg)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, goBin, args...)
+		cmd.Dir = repoRoot
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			bot.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+			return
+		}
+		t.Logf("go %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+		bot.path, bot.err = bin, nil
+	})
+	if bot.err != nil {
+		t.Fatal(bot.err)
 	}
-	t.Logf("go %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	return bot.path
+}
+
+// runBot runs the built bot with args in dir, with env and PATH as its
+// whole environment (nothing of this process's, so no real token), and
+// returns its standard output and error.
+func runBot(t *testing.T, dir string, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, builtBot(t), args...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// doctorLine is one line of bot doctor's report: "%-4s %-14s %s".
+type doctorLine struct{ mark, what, detail string }
+
+// botDoctor runs bot doctor on env in an empty working directory, with
+// made-up Slack credentials that a Slack stand-in refuses (so nothing
+// leaves the machine), and returns its lines by check and the directory.
+func botDoctor(t *testing.T, env map[string]string) (map[string]doctorLine, string) {
+	t.Helper()
+	slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
+	}))
+	t.Cleanup(slack.Close)
+	all := map[string]string{}
+	for k, v := range env {
+		all[k] = v
+	}
+	all["SLACK_BOT_TOKEN"], all["SLACK_SIGNING_SECRET"], all["SLACK_APP_TOKEN"] = "xoxb-packaging-test", "packaging-test", ""
+	all["SLACK_API_URL"] = slack.URL + "/api/"
+	dir := t.TempDir()
+	out, errOut, err := runBot(t, dir, all, "doctor")
+	var exit *exec.ExitError
+	if err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 1) {
+		t.Fatalf("bot doctor: %v\n%s%s", err, out, errOut)
+	}
+	lines := map[string]doctorLine{}
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if len(l) < 20 {
+			t.Fatalf("bot doctor: short line %q in:\n%s", l, out)
+		}
+		dl := doctorLine{strings.TrimSpace(l[:4]), strings.TrimSpace(l[5:19]), l[20:]}
+		lines[dl.what] = dl
+	}
+	return lines, dir
+}
+
+// doctorAddr is the address bot doctor says serve would listen on: the
+// configuration line's "BOT_ADDR …" in HTTP mode.
+func doctorAddr(t *testing.T, lines map[string]doctorLine) string {
+	t.Helper()
+	l := lines["configuration"]
+	m := regexp.MustCompile(`BOT_ADDR (\S+)\)$`).FindStringSubmatch(l.detail)
+	if l.mark != "ok" || m == nil {
+		t.Fatalf("bot doctor's configuration line %+v: want ok, naming BOT_ADDR", l)
+	}
+	return m[1]
+}
+
+// vendorRow is one vendor of bot vendors --json, the fields read here.
+type vendorRow struct {
+	Key      string `json:"key"`
+	TokenEnv string `json:"token_env"`
+}
+
+// botVendors is bot vendors --json: the built-in catalog.
+func botVendors(t *testing.T) []vendorRow {
+	t.Helper()
+	out, errOut, err := runBot(t, t.TempDir(), nil, "vendors", "--json")
+	if err != nil {
+		t.Fatalf("bot vendors --json: %v\n%s", err, errOut)
+	}
+	var rows []vendorRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) == 0 {
+		t.Fatalf("bot vendors --json: %d vendors, %v\n%s", len(rows), err, out)
+	}
+	return rows
+}
+
+// TestBinaryDefaults: the binary listens and keeps its database where
+// README.md's configuration table says, BOT_ADDR's and PORT's rule
+// included.
+func TestBinaryDefaults(t *testing.T) {
+	t.Parallel()
+	lines, dir := botDoctor(t, nil)
+	if got, want := doctorAddr(t, lines), listenAddr(t, nil); got != want {
+		t.Errorf("with no BOT_ADDR the bot listens on %s; README.md says %s", got, want)
+	}
+	if l := lines["database"]; l.mark != "ok" {
+		t.Errorf("bot doctor's database line %+v", l)
+	}
+	file, _ := sqlitePath(databaseURLOf(t, nil))
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(file))); err != nil {
+		t.Errorf("the default database is not where README.md's %s says: %v", databaseURLOf(t, nil), err)
+	}
+
+	env := map[string]string{"PORT": "9123"}
+	lines, _ = botDoctor(t, env)
+	if got, want := doctorAddr(t, lines), listenAddr(t, env); got != want {
+		t.Errorf("with PORT=9123 the bot listens on %s; README.md says %s", got, want)
+	}
+}
+
+// TestBinaryAsTheDockerfileBuildsIt checks that the binary the Dockerfile's
+// go build line makes (builtBot) is a static executable that runs in an
+// image with no C library, stripped, and that `bot version` prints the
+// stamp.
+func TestBinaryAsTheDockerfileBuildsIt(t *testing.T) {
+	t.Parallel() // the build waits on the linker; let the other parallel tests run meanwhile
+	bin := builtBot(t)
 
 	t.Run("static", func(t *testing.T) {
 		f, err := elf.Open(bin)
@@ -570,14 +725,11 @@ func TestBinaryAsTheDockerfileBuildsIt(t *testing.T) {
 		}
 	})
 	t.Run("version", func(t *testing.T) {
-		cmd := exec.Command(bin, "version")
-		cmd.Dir = t.TempDir() // no .env
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-		out, err := cmd.CombinedOutput()
+		out, errOut, err := runBot(t, t.TempDir(), nil, "version") // no .env
 		if err != nil {
-			t.Fatalf("bot version: %v\n%s", err, out)
+			t.Fatalf("bot version: %v\n%s%s", err, out, errOut)
 		}
-		if got, want := strings.TrimSpace(string(out)), "bot "+version; got != want {
+		if got, want := strings.TrimSpace(out), "bot "+botVersion; got != want {
 			t.Errorf("bot version printed %q, want %q", got, want)
 		}
 	})
@@ -818,6 +970,73 @@ func documentedVariables(t *testing.T) []*regexp.Regexp {
 	return out
 }
 
+// readmeDefault is the default column of README.md's configuration table
+// for the variable name, as written.
+func readmeDefault(t *testing.T, name string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for _, l := range strings.Split(string(raw), "\n") {
+		switch {
+		case strings.HasPrefix(l, "## "):
+			in = strings.TrimSpace(l) == "## Configuration"
+		case in && strings.HasPrefix(l, "|"):
+			cells := strings.Split(l, "|")
+			if len(cells) >= 5 && strings.Contains(cells[1], "`"+name+"`") {
+				return strings.TrimSpace(cells[3])
+			}
+		}
+	}
+	t.Fatalf("README.md's configuration table has no default for %s", name)
+	return ""
+}
+
+// firstCode is the first `quoted` text of s.
+func firstCode(t *testing.T, s string) string {
+	t.Helper()
+	m := regexp.MustCompile("`([^`]+)`").FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no `value` in %q", s)
+	}
+	return m[1]
+}
+
+// listenAddr is where bot serve listens with env, by README.md's rule:
+// BOT_ADDR; else :$PORT when PORT is set; else BOT_ADDR's default.
+func listenAddr(t *testing.T, env map[string]string) string {
+	t.Helper()
+	if a := env["BOT_ADDR"]; a != "" {
+		return a
+	}
+	d := readmeDefault(t, "BOT_ADDR")
+	if p := env["PORT"]; p != "" {
+		if !strings.Contains(d, "`:$PORT` when `PORT` is set") {
+			t.Fatalf("README.md's BOT_ADDR default %q no longer says what PORT does", d)
+		}
+		return ":" + p
+	}
+	return firstCode(t, d)
+}
+
+// databaseURLOf is DATABASE_URL with env: its value, or README.md's default.
+func databaseURLOf(t *testing.T, env map[string]string) string {
+	t.Helper()
+	if u := env["DATABASE_URL"]; u != "" {
+		return u
+	}
+	return firstCode(t, readmeDefault(t, "DATABASE_URL"))
+}
+
+// sqlitePath is the file a sqlite:PATH DATABASE_URL names.
+func sqlitePath(databaseURL string) (string, bool) {
+	p, ok := strings.CutPrefix(databaseURL, "sqlite:")
+	p = strings.TrimPrefix(p, "//")
+	return p, ok && p != ""
+}
+
 // secretVariable reports whether an environment variable holds a secret.
 func secretVariable(name string) bool {
 	return strings.HasSuffix(name, "_TOKEN") || strings.Contains(name, "SECRET") || name == "DATABASE_URL"
@@ -860,30 +1079,30 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 		env[e.Name] = e
 	}
-	literal := func(name string) string {
-		if e, ok := env[name]; ok && e.Value != nil {
-			return *e.Value
+	literals := map[string]string{}
+	for _, e := range c.Env {
+		if e.Value != nil {
+			literals[e.Name] = *e.Value
 		}
-		return ""
 	}
-	cfg, err := loadConfig(func(k string) string {
-		switch k {
-		case "SLACK_BOT_TOKEN":
-			return "xoxb-x"
-		case "SLACK_SIGNING_SECRET":
-			return "s"
-		}
-		return literal(k)
-	})
-	if err != nil {
-		t.Fatalf("the Deployment's literal settings do not load: %v", err)
-	}
-	if _, p, _ := strings.Cut(cfg.Addr, ":"); p != strconv.Itoa(port) {
-		t.Errorf("the bot would listen on %s, but the container port is %d", cfg.Addr, port)
+	addr, databaseURL := listenAddr(t, literals), databaseURLOf(t, literals)
+	if _, p, _ := strings.Cut(addr, ":"); p != strconv.Itoa(port) {
+		t.Errorf("the bot would listen on %s, but the container port is %d", addr, port)
 	}
 	if len(c.Args) > 0 && c.Args[0] != "serve" {
 		t.Errorf("container args %v: want serve", c.Args)
 	}
+
+	t.Run("settings", func(t *testing.T) {
+		// The binary reads the literal settings as README.md says.
+		lines, _ := botDoctor(t, literals)
+		if l := lines["configuration"]; l.mark != "ok" {
+			t.Fatalf("the Deployment's literal settings do not load: %s", l.detail)
+		}
+		if got := doctorAddr(t, lines); got != addr {
+			t.Errorf("with the Deployment's settings the bot listens on %s, not %s", got, addr)
+		}
+	})
 
 	t.Run("probes", func(t *testing.T) {
 		for _, p := range []struct {
@@ -906,15 +1125,6 @@ func TestKubernetesManifests(t *testing.T) {
 
 	t.Run("environment", func(t *testing.T) {
 		documented := documentedVariables(t)
-		catalog, err := newTriager(func(string) string { return "" })
-		if err != nil {
-			t.Fatal(err)
-		}
-		vendorTokens := map[string]bool{}
-		for _, k := range catalog.Catalog.Keys() {
-			v, _ := catalog.Catalog.Lookup(k)
-			vendorTokens[v.TokenEnv] = true
-		}
 		for _, e := range c.Env {
 			if !slices.ContainsFunc(documented, func(re *regexp.Regexp) bool { return re.MatchString(e.Name) }) {
 				t.Errorf("env %s is not in README.md's configuration table", e.Name)
@@ -931,14 +1141,6 @@ func TestKubernetesManifests(t *testing.T) {
 			if e.Value != nil && regexp.MustCompile(`xox[abpr]-|xapp-|pat-|postgres://[^@]*:[^@]*@`).MatchString(*e.Value) {
 				t.Errorf("env %s has a literal value that looks like a credential", e.Name)
 			}
-			if strings.HasSuffix(e.Name, "_ACCESS_TOKEN") && !vendorTokens[e.Name] {
-				t.Errorf("env %s is no vendor's token_env in the catalog", e.Name)
-			}
-		}
-		for tok := range vendorTokens {
-			if _, ok := env[tok]; !ok {
-				t.Errorf("the catalog's %s is not passed from the Secret", tok)
-			}
 		}
 		if e, ok := env["SLACK_BOT_TOKEN"]; !ok || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil || e.ValueFrom.SecretKeyRef.Optional {
 			t.Error("SLACK_BOT_TOKEN must come from the Secret, not optional: bot serve cannot run without it")
@@ -946,6 +1148,23 @@ func TestKubernetesManifests(t *testing.T) {
 		for _, ef := range c.EnvFrom {
 			if ef.ConfigMapRef != nil {
 				t.Error("envFrom a ConfigMap: the variables it sets cannot be checked here; set them under env")
+			}
+		}
+	})
+
+	t.Run("vendor tokens", func(t *testing.T) {
+		vendorTokens := map[string]bool{}
+		for _, v := range botVendors(t) {
+			vendorTokens[v.TokenEnv] = true
+		}
+		for _, e := range c.Env {
+			if strings.HasSuffix(e.Name, "_ACCESS_TOKEN") && !vendorTokens[e.Name] {
+				t.Errorf("env %s is no vendor's token_env in the catalog", e.Name)
+			}
+		}
+		for tok := range vendorTokens {
+			if _, ok := env[tok]; !ok {
+				t.Errorf("the catalog's %s is not passed from the Secret", tok)
 			}
 		}
 	})
@@ -977,14 +1196,14 @@ func TestKubernetesManifests(t *testing.T) {
 	t.Run("data volume", func(t *testing.T) {
 		// Where the image keeps the database, and so where it must be writable.
 		final := parseDockerfile(t, filepath.Join(repoRoot, "Dockerfile"))
-		dataDir := dockerDataDir(t, final[len(final)-1], cfg.DatabaseURL)
+		dataDir := dockerDataDir(t, final[len(final)-1], databaseURL)
 		mounts := map[string]string{} // path -> volume
 		for _, m := range c.VolumeMounts {
 			mounts[m.MountPath] = m.Name
 		}
 		vol, ok := mounts[dataDir]
 		if !ok {
-			t.Fatalf("nothing is mounted at %s, where %s lives: with readOnlyRootFilesystem SQLite cannot write", dataDir, cfg.DatabaseURL)
+			t.Fatalf("nothing is mounted at %s, where %s lives: with readOnlyRootFilesystem SQLite cannot write", dataDir, databaseURL)
 		}
 		if _, ok := mounts["/tmp"]; !ok {
 			t.Error("nothing is mounted at /tmp: SQLite's temporary files have nowhere to go on a read-only root")
