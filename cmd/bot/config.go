@@ -81,7 +81,13 @@ type config struct {
 	Reminders      reminderConfig
 	ResolveAllowed []string // RESOLVE_ALLOWED: user ids, user-group ids or "commander"; empty: anyone in the channel
 	Log            logConfig
+	Workers        int // WORKERS: jobs run at once after the ack; default defaultWorkers
+
+	workersErr error // WORKERS does not parse
 }
+
+// defaultWorkers is how many acknowledged jobs run at once by default.
+const defaultWorkers = 8
 
 // slackConfig is how the bot reaches Slack and how Slack reaches it.
 type slackConfig struct {
@@ -181,6 +187,15 @@ func loadConfig(getenv func(string) string) config {
 	if v := strings.TrimSpace(getenv("RESOLVE_ALLOWED")); v != "" {
 		c.ResolveAllowed = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 	}
+	c.Workers = defaultWorkers
+	if v := strings.TrimSpace(getenv("WORKERS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 256 {
+			c.workersErr = errors.New("WORKERS must be a whole number from 1 to 256 (jobs run at once; default 8)")
+		} else {
+			c.Workers = n
+		}
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -241,6 +256,9 @@ func (c config) checkServe() error {
 	}
 	if c.Reminders.err != nil {
 		problems = append(problems, c.Reminders.err.Error())
+	}
+	if c.workersErr != nil {
+		problems = append(problems, c.workersErr.Error())
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

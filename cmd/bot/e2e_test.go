@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,11 +184,18 @@ func (b *bot) post(path, contentType, body string, header ...string) *http.Respo
 	return resp
 }
 
+// triggers numbers the trigger ids the tests send: Slack gives each command
+// and click its own, and the bot runs a request whose trigger id it has
+// seen once.
+var triggers atomic.Int64
+
+func nextTrigger() string { return fmt.Sprintf("1.2.%d", triggers.Add(1)) }
+
 // command sends /incident TEXT as user and returns the ephemeral reply.
 func (b *bot) command(user, text string) string {
 	b.t.Helper()
 	form := url.Values{"team_id": {team}, "channel_id": {channel}, "user_id": {user}, "command": {"/incident"},
-		"text": {text}, "response_url": {b.slack.ResponseURL(channel, user)}, "trigger_id": {"1.2.3"}}
+		"text": {text}, "response_url": {b.slack.ResponseURL(channel, user)}, "trigger_id": {nextTrigger()}}
 	start := time.Now()
 	resp := b.post("/slack/commands", "application/x-www-form-urlencoded", form.Encode())
 	defer resp.Body.Close()
@@ -213,7 +221,7 @@ func (b *bot) click(user, actionID, value, messageTS string) {
 	payload, _ := json.Marshal(map[string]any{
 		"type": "block_actions", "team": map[string]string{"id": team}, "user": map[string]string{"id": user},
 		"channel": map[string]string{"id": channel}, "container": map[string]string{"message_ts": messageTS, "channel_id": channel},
-		"trigger_id": "1.2.3", "response_url": b.slack.ResponseURL(channel, user),
+		"trigger_id": nextTrigger(), "response_url": b.slack.ResponseURL(channel, user),
 		"actions": []map[string]string{{"action_id": actionID, "value": value, "block_id": "severity", "type": "button"}},
 	})
 	resp := b.post("/slack/interactions", "application/x-www-form-urlencoded", url.Values{"payload": {string(payload)}}.Encode())

@@ -228,7 +228,7 @@ func (s *loadSpec) body(i int) (contentType string, body []byte) {
 			"user":       map[string]string{"id": s.UserID, "team_id": s.TeamID},
 			"channel":    map[string]string{"id": s.ChannelID},
 			"container":  map[string]string{"type": "message", "message_ts": s.MessageTS, "channel_id": s.ChannelID},
-			"trigger_id": "1.2." + strconv.Itoa(i), "actions": actions,
+			"trigger_id": "1.2." + s.run + strconv.Itoa(i), "actions": actions,
 		})
 		return "application/x-www-form-urlencoded", []byte(url.Values{"payload": {string(payload)}}.Encode())
 	case loadEvent:
@@ -247,7 +247,7 @@ func (s *loadSpec) body(i int) (contentType string, body []byte) {
 		return "application/json", body
 	}
 	form := url.Values{"team_id": {s.TeamID}, "channel_id": {s.ChannelID}, "user_id": {s.UserID},
-		"command": {"/incident"}, "text": {s.Text}, "trigger_id": {"1.2." + strconv.Itoa(i)}}
+		"command": {"/incident"}, "text": {s.Text}, "trigger_id": {"1.2." + s.run + strconv.Itoa(i)}}
 	return "application/x-www-form-urlencoded", []byte(form.Encode())
 }
 

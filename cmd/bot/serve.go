@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/commands"
 	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
@@ -101,10 +103,15 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 	slack.Observe = m.observeSlack
 	work := engine.NewWorker(log, backgroundTimeout)
 	svc := &commands.Service{
-		Store: store, Slack: slack, Triage: &catalogTriager{t: triager, m: m}, Work: work, Log: log,
+		Store: store, Slack: slack, Triage: &catalogTriager{t: triager, m: m}, Log: log,
 		Config: commands.Config{Intervals: cfg.Reminders.Intervals, ResolveAllowed: cfg.ResolveAllowed},
 	}
+	svc.Jobs = engine.NewQueue(store, work, log, processOwner(), engine.QueueOptions{
+		Workers: cfg.Workers, Observe: m.observeJob, Failed: svc.JobFailed,
+	})
 	svc.Start()
+	m.watchQueue(svc.Jobs)
+	svc.Jobs.Start()
 	eng := engine.New(work)
 	eng.Add(svc.Modules()...)
 	eng.Start()
@@ -141,11 +148,19 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		a.log.Warn().Err(err).Msg("requests still open at the deadline")
 	}
+	a.svc.Jobs.Drain() // finish what can run now; what the deadline cuts short is given back for the next start
 	if !a.engine.Shutdown(sctx) {
 		a.log.Warn().Msg("background work cut short at the shutdown deadline")
 	}
 	a.log.Info().Msg("stopped")
 	return nil
+}
+
+// processOwner names this process in the leases of the jobs it runs:
+// unique among replicas and across restarts.
+func processOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
 }
 
 // close closes the store; call it after serve returned.

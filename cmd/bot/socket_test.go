@@ -46,7 +46,7 @@ func (b *bot) status(path string) int {
 func (b *bot) socketCommand(user, text string) string {
 	b.t.Helper()
 	form := url.Values{"team_id": {team}, "channel_id": {channel}, "user_id": {user}, "command": {"/incident"},
-		"text": {text}, "response_url": {b.slack.ResponseURL(channel, user)}, "trigger_id": {"1.2.3"}}
+		"text": {text}, "response_url": {b.slack.ResponseURL(channel, user)}, "trigger_id": {nextTrigger()}}
 	start := time.Now()
 	ack := b.slack.MustWaitAck(b.t, b.slack.MustPush(b.t, slackfake.EnvelopeSlashCommands, form))
 	if d := time.Since(start); d > 3*time.Second {
@@ -68,7 +68,7 @@ func (b *bot) socketClick(user, actionID, value, messageTS string) {
 	payload := map[string]any{
 		"type": "block_actions", "team": map[string]string{"id": team}, "user": map[string]string{"id": user},
 		"channel": map[string]string{"id": channel}, "container": map[string]string{"message_ts": messageTS, "channel_id": channel},
-		"trigger_id": "1.2.3", "response_url": b.slack.ResponseURL(channel, user),
+		"trigger_id": nextTrigger(), "response_url": b.slack.ResponseURL(channel, user),
 		"actions": []map[string]string{{"action_id": actionID, "value": value, "block_id": "severity", "type": "button"}},
 	}
 	if ack := b.slack.MustWaitAck(b.t, b.slack.MustPush(b.t, slackfake.EnvelopeInteractive, payload)); ack.Payload != nil {

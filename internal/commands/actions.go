@@ -16,42 +16,54 @@ type Action struct {
 	TriggerID, ResponseURL    string
 }
 
-// Action applies a button click. It returns at once; the change and the
-// in-place update of the message happen after the ack.
+// Action applies a button click. It returns once the click is a job in the
+// store; the change and the in-place update of the message happen after
+// the ack.
 func (s *Service) Action(ctx context.Context, a Action) {
-	id, err := uuid.Parse(a.Value)
-	if err != nil {
+	if _, err := uuid.Parse(a.Value); err != nil {
 		s.Log.Warn().Str("action", a.ActionID).Msg("button without an incident id")
 		return
 	}
-	cmd := Command{TeamID: a.TeamID, ChannelID: a.ChannelID, UserID: a.UserID, ResponseURL: a.ResponseURL}
-	kind, arg, ok := messages.ParseActionID(a.ActionID)
-	if !ok {
+	if _, _, ok := messages.ParseActionID(a.ActionID); !ok {
 		s.Log.Warn().Str("action", a.ActionID).Msg("unknown action")
 		return
 	}
-	s.goBackground("action "+string(kind), func(ctx context.Context) {
-		var err error
-		switch kind {
-		case messages.ActionSeverity:
-			var sev incident.Severity
-			if sev, err = incident.ParseSeverity(arg); err == nil {
-				err = s.clickSeverity(ctx, cmd, id, sev)
-			}
-		case messages.ActionStatus:
-			var st incident.Status
-			if st, err = incident.ParseStatus(arg); err == nil {
-				err = s.setStatus(ctx, id, a.UserID, st)
-			}
-		case messages.ActionResolve:
-			err = s.resolve(ctx, cmd, id, "")
-		case messages.ActionReminder:
-			err = s.reminderAction(ctx, a, id, arg)
-		}
+	cmd := Command{TeamID: a.TeamID, ChannelID: a.ChannelID, UserID: a.UserID, ResponseURL: a.ResponseURL, TriggerID: a.TriggerID}
+	if err := s.later(ctx, jobAction, jobArgs{Cmd: cmd, Action: &a}); err != nil {
+		s.tell(ctx, cmd, s.refuse(err).Text)
+	}
+}
+
+// runAction applies a click.
+func (s *Service) runAction(ctx context.Context, j jobArgs) error {
+	a := j.Action
+	if a == nil {
+		return incident.Errorf(incident.Invalid, "The click carried nothing to apply.")
+	}
+	id, err := uuid.Parse(a.Value)
+	if err != nil {
+		return incident.Errorf(incident.Invalid, "The button carried no incident.")
+	}
+	kind, arg, _ := messages.ParseActionID(a.ActionID)
+	switch kind {
+	case messages.ActionSeverity:
+		sev, err := incident.ParseSeverity(arg)
 		if err != nil {
-			s.tell(ctx, cmd, s.userError(err, "apply that"))
+			return err
 		}
-	})
+		return s.clickSeverity(ctx, j.Cmd, id, sev)
+	case messages.ActionStatus:
+		st, err := incident.ParseStatus(arg)
+		if err != nil {
+			return err
+		}
+		return s.setStatus(ctx, id, a.UserID, st)
+	case messages.ActionResolve:
+		return s.resolve(ctx, j.Cmd, id, "")
+	case messages.ActionReminder:
+		return s.reminderAction(ctx, *a, id, arg)
+	}
+	return incident.Errorf(incident.Invalid, "That button does nothing any more.")
 }
 
 func (s *Service) clickSeverity(ctx context.Context, cmd Command, id uuid.UUID, sev incident.Severity) error {

@@ -17,6 +17,9 @@ type Command struct {
 	Text                      string // what follows /incident (or the mention)
 	ThreadTS                  string // the thread a mention was said in
 	ResponseURL, TriggerID    string
+	// DeliveryID identifies the request across Slack's redeliveries when
+	// TriggerID does not: the event id of a mention.
+	DeliveryID string
 }
 
 // maxTitle bounds what is stored of a title; messages cut further to fit Block Kit.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 )
 
@@ -204,13 +205,22 @@ func (s *Service) mention(ctx context.Context, e Event) error {
 		}
 	}
 	cmd := Command{TeamID: e.TeamID, ChannelID: e.ChannelID, UserID: e.UserID,
-		Text: leadingMention.ReplaceAllString(e.Text, ""), ThreadTS: e.ThreadTS}
-	s.goBackground("mention", func(ctx context.Context) {
-		reply := s.Command(ctx, cmd)
-		if err := s.Slack.Ephemeral(ctx, cmd.ChannelID, cmd.UserID, cmd.ThreadTS, "", reply); err != nil {
-			s.Log.Warn().Err(err).Msg("answer mention")
-		}
-	})
+		Text: leadingMention.ReplaceAllString(e.Text, ""), ThreadTS: e.ThreadTS, DeliveryID: e.EventID}
+	err := s.later(ctx, jobMention, jobArgs{Cmd: cmd})
+	if errors.Is(err, engine.ErrBusy) {
+		s.tell(ctx, cmd, s.refuse(err).Text)
+		return nil
+	}
+	return err // a store failure: Slack delivers the event again
+}
+
+// runMention runs the words said to the bot and answers in the thread,
+// only to the one who said them.
+func (s *Service) runMention(ctx context.Context, a jobArgs) error {
+	reply := s.Command(ctx, a.Cmd)
+	if err := s.Slack.Ephemeral(ctx, a.Cmd.ChannelID, a.Cmd.UserID, a.Cmd.ThreadTS, "", reply); err != nil {
+		s.Log.Warn().Err(err).Msg("answer mention")
+	}
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
@@ -248,6 +249,38 @@ func fzInt(t *testing.T, s string) int64 {
 	return n
 }
 
+// newTestQueue is a job queue on db for one test, stopped at its end.
+func newTestQueue(t testing.TB, db incident.JobStore) *engine.Queue {
+	t.Helper()
+	w := engine.NewWorker(zerolog.Nop(), time.Minute)
+	q := engine.NewQueue(db, w, zerolog.Nop(), "test-"+uuid.NewString(), engine.QueueOptions{Workers: 2, Poll: 20 * time.Millisecond})
+	t.Cleanup(func() {
+		q.Stop()
+		w.Shutdown(context.Background())
+	})
+	return q
+}
+
+// drainJobs waits until no job is queued or running: the work the test's
+// requests promised is done.
+func drainJobs(t testing.TB, db incident.JobStore) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := db.JobStats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Queued == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jobs still queued or running after a minute", st.Queued)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Fakes: Slack and the vendor triage, recording what they received
 
@@ -387,8 +420,9 @@ func newFzHarness(t *testing.T, db *sqlite.DB, withIncident bool) *fzHarness {
 	t.Helper()
 	h := &fzHarness{db: db, slack: &fzSlack{}, triage: &fzTriage{}, team: fmt.Sprintf("T%d", fzTeams.Add(1))}
 	h.svc = &Service{Store: db, Slack: h.slack, Triage: h.triage, Log: zerolog.Nop(),
-		Work: engine.NewWorker(zerolog.Nop(), time.Minute), Now: func() time.Time { return fzT0 }}
+		Jobs: newTestQueue(t, db), Now: func() time.Time { return fzT0 }}
 	h.svc.Start()
+	h.svc.Jobs.Start()
 	if withIncident {
 		h.open = &incident.Incident{
 			ID: h.svc.NewID(), TeamID: h.team, Title: "HubSpot <!channel> & <@U0EVIL> | ## x", Severity: incident.P2,
@@ -409,9 +443,7 @@ func (h *fzHarness) run(t *testing.T, text string) messages.Message {
 	ctx := context.Background()
 	reply := h.svc.Command(ctx, Command{TeamID: h.team, ChannelID: "C0INC", UserID: "U0ALICE", Text: text,
 		ResponseURL: "https://hooks.slack.example/commands/1"})
-	if !h.svc.Work.Shutdown(ctx) {
-		t.Fatal("background work did not finish")
-	}
+	drainJobs(t, h.db)
 	return reply
 }
 
@@ -639,9 +671,7 @@ func FuzzSubmit(f *testing.F) {
 		h.svc.Submit(ctx, Submission{TeamID: h.team, UserID: "U0ALICE", CallbackID: "post_update",
 			PrivateMetadata: h.open.ID.String(),
 			Values:          map[string]string{"impact": impact, "cause": cause, "action": action, "status": status}})
-		if !h.svc.Work.Shutdown(ctx) {
-			t.Fatal("background work did not finish")
-		}
+		drainJobs(t, h.db)
 		for i, s := range h.slack.all() {
 			fzCheckMessage(t, fmt.Sprintf("%s #%d", s.Method, i), s.Msg, map[string]bool{"U0ALICE": true})
 		}
@@ -784,9 +814,7 @@ func TestHostileMention(t *testing.T) {
 		UserID: "U0ALICE", Text: text, TS: "1773480415.000001", ThreadTS: h.open.MessageTS}); err != nil {
 		t.Fatal(err)
 	}
-	if !h.svc.Work.Shutdown(ctx) {
-		t.Fatal("background work did not finish")
-	}
+	drainJobs(t, h.db)
 	people := map[string]bool{"U0ALICE": true}
 	eph := h.posted(t, "chat.postEphemeral", 1)
 	if !strings.Contains(eph[0].Msg.Text, "Declaring *&lt;!channel&gt;") {

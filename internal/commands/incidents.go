@@ -16,9 +16,9 @@ func (s *Service) declare(ctx context.Context, cmd Command, title string) messag
 		return notice("Give the incident a title: `/incident declare Checkout emails are not sent`.")
 	}
 	inc := s.newIncident(cmd, messages.Truncate(maxTitle, title), incident.P3)
-	s.goBackground("declare", func(ctx context.Context) {
-		s.open(ctx, cmd, inc, "")
-	})
+	if err := s.later(ctx, jobDeclare, jobArgs{Cmd: cmd, Open: inc}); err != nil {
+		return s.refuse(err)
+	}
 	return notice(fmt.Sprintf("Declaring *%s*… the incident will be posted in this channel.", messages.Escape(inc.Title)))
 }
 
@@ -31,23 +31,54 @@ func (s *Service) newIncident(cmd Command, title string, sev incident.Severity) 
 	}
 }
 
-// open stores a new incident, posts its message and remembers the
-// message's ts: the thread under it is the incident's timeline.
-func (s *Service) open(ctx context.Context, cmd Command, inc *incident.Incident, triageText string) {
-	if err := s.Store.CreateIncident(ctx, inc); err != nil {
-		s.tell(ctx, cmd, s.userError(err, "open the incident"))
-		return
+// runDeclare opens the incident the command described.
+func (s *Service) runDeclare(ctx context.Context, a jobArgs) error {
+	if a.Open == nil {
+		return incident.Errorf(incident.Invalid, "The declaration was empty; declare the incident again.")
 	}
-	s.record(ctx, inc, incident.KindDeclared, cmd.UserID, inc.Title)
-	if triageText != "" {
-		s.record(ctx, inc, incident.KindTriage, "", triageText)
+	return s.open(ctx, a.Cmd, a.Open, "")
+}
+
+// open stores a new incident and queues the posting of its message: the
+// thread under it is the incident's timeline. A retry finds the incident
+// an earlier attempt stored and only makes sure the message is on its way.
+func (s *Service) open(ctx context.Context, cmd Command, inc *incident.Incident, triageText string) error {
+	_, err := s.Store.Incident(ctx, inc.ID)
+	switch {
+	case incident.KindOf(err) == incident.NotFound:
+		if err := s.Store.CreateIncident(ctx, inc); err != nil {
+			return err
+		}
+		s.record(ctx, inc, incident.KindDeclared, cmd.UserID, inc.Title)
+		if triageText != "" {
+			s.record(ctx, inc, incident.KindTriage, "", triageText)
+		}
+		s.Log.Info().Str("incident", inc.Ref()).Str("vendor", inc.Vendor).Str("severity", string(inc.Severity)).Msg("incident opened")
+	case err != nil:
+		return err
+	}
+	return s.then(ctx, jobPost, inc.ID.String(), jobArgs{Cmd: cmd, Incident: inc.ID})
+}
+
+// runPost posts the incident's message, once: the job's key is the
+// incident, so opening, retries and recovery all ask for the same job.
+func (s *Service) runPost(ctx context.Context, a jobArgs) error {
+	inc, err := s.Store.Incident(ctx, a.Incident)
+	if err != nil {
+		return err
+	}
+	if inc.MessageTS != "" {
+		return nil
 	}
 	if err := s.postIncident(ctx, inc); err != nil {
-		s.tell(ctx, cmd, fmt.Sprintf("%s is open, but its message could not be posted here: %s",
-			inc.Ref(), strings.TrimPrefix(s.userError(err, "post the incident message"), ":warning: ")))
-		return
+		if incident.KindOf(err) == incident.Internal {
+			return err // Slack failed: try again
+		}
+		s.tell(ctx, a.Cmd, fmt.Sprintf("%s is open, but its message could not be posted here: %s",
+			inc.Ref(), incident.Message(err)))
+		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post the incident message")
 	}
-	s.Log.Info().Str("incident", inc.Ref()).Str("vendor", inc.Vendor).Str("severity", string(inc.Severity)).Msg("incident opened")
+	return nil
 }
 
 // postIncident posts the incident message and remembers its ts: the thread
@@ -70,8 +101,12 @@ func (s *Service) postIncident(ctx context.Context, inc *incident.Incident) erro
 	return nil
 }
 
-// tell shows text to the user who gave cmd, only to them.
+// tell shows text to the user who gave cmd, only to them. Work nobody
+// asked for (recovery, reminders) has nobody to tell.
 func (s *Service) tell(ctx context.Context, cmd Command, text string) {
+	if cmd.UserID == "" {
+		return
+	}
 	if err := s.Slack.Ephemeral(ctx, cmd.ChannelID, cmd.UserID, cmd.ThreadTS, cmd.ResponseURL, notice(text)); err != nil {
 		s.Log.Warn().Err(err).Msg("ephemeral reply")
 	}
@@ -91,11 +126,9 @@ func (s *Service) severityCommand(ctx context.Context, cmd Command, rest string)
 	if msg, ok := s.allowed(ctx, inc, cmd.UserID, "change the severity"); !ok {
 		return notice(msg)
 	}
-	s.goBackground("severity", func(ctx context.Context) {
-		if err := s.setSeverity(ctx, inc.ID, cmd.UserID, sev); err != nil {
-			s.tell(ctx, cmd, s.userError(err, "change the severity"))
-		}
-	})
+	if err := s.later(ctx, jobSeverity, jobArgs{Cmd: cmd, Incident: inc.ID, Severity: sev}); err != nil {
+		return s.refuse(err)
+	}
 	return notice(fmt.Sprintf("Setting %s to %s…", inc.Ref(), sev))
 }
 
@@ -162,11 +195,9 @@ func (s *Service) statusUpdate(ctx context.Context, cmd Command, rest string) me
 		if err != nil {
 			return notice(s.userError(err, "find the incident"))
 		}
-		s.goBackground("status", func(ctx context.Context) {
-			if err := s.setStatus(ctx, inc.ID, cmd.UserID, st); err != nil {
-				s.tell(ctx, cmd, s.userError(err, "change the status"))
-			}
-		})
+		if err := s.later(ctx, jobStatus, jobArgs{Cmd: cmd, Incident: inc.ID, Status: st}); err != nil {
+			return s.refuse(err)
+		}
 		return notice(fmt.Sprintf("Setting %s to %s…", inc.Ref(), st.Label()))
 	}
 	inc, err := s.target(ctx, cmd, n)
@@ -174,11 +205,9 @@ func (s *Service) statusUpdate(ctx context.Context, cmd Command, rest string) me
 		return notice(s.userError(err, "find the incident"))
 	}
 	text = messages.Truncate(2000, text)
-	s.goBackground("update", func(ctx context.Context) {
-		if err := s.postUpdate(ctx, inc.ID, cmd.UserID, text); err != nil {
-			s.tell(ctx, cmd, s.userError(err, "post the update"))
-		}
-	})
+	if err := s.later(ctx, jobUpdate, jobArgs{Cmd: cmd, Incident: inc.ID, Text: text}); err != nil {
+		return s.refuse(err)
+	}
 	return notice(fmt.Sprintf("Posting the update in the %s thread…", inc.Ref()))
 }
 
@@ -219,32 +248,34 @@ func (s *Service) commander(ctx context.Context, cmd Command, rest string) messa
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
 	}
-	s.goBackground("commander", func(ctx context.Context) {
-		var from string
-		inc, changed, err := s.modify(ctx, inc.ID, func(inc *incident.Incident) (bool, error) {
-			if inc.Commander == user {
-				return false, nil
-			}
-			from = inc.Commander
-			inc.Commander = user
-			s.acknowledge(inc)
-			return true, nil
-		})
-		if err != nil {
-			s.tell(ctx, cmd, s.userError(err, "set the commander"))
-			return
-		}
-		if !changed {
-			return
-		}
-		text := "<@" + user + ">"
-		if from != "" {
-			text = "<@" + from + "> → <@" + user + ">"
-		}
-		s.record(ctx, inc, incident.KindCommander, cmd.UserID, text)
-		s.refresh(ctx, inc)
-	})
+	if err := s.later(ctx, jobCommander, jobArgs{Cmd: cmd, Incident: inc.ID, User: user}); err != nil {
+		return s.refuse(err)
+	}
 	return notice(fmt.Sprintf("Making <@%s> the commander of %s…", user, inc.Ref()))
+}
+
+// runCommander hands the commander role to a.User.
+func (s *Service) runCommander(ctx context.Context, a jobArgs) error {
+	var from string
+	inc, changed, err := s.modify(ctx, a.Incident, func(inc *incident.Incident) (bool, error) {
+		if inc.Commander == a.User {
+			return false, nil
+		}
+		from = inc.Commander
+		inc.Commander = a.User
+		s.acknowledge(inc)
+		return true, nil
+	})
+	if err != nil || !changed {
+		return err
+	}
+	text := "<@" + a.User + ">"
+	if from != "" {
+		text = "<@" + from + "> → <@" + a.User + ">"
+	}
+	s.record(ctx, inc, incident.KindCommander, a.Cmd.UserID, text)
+	s.refresh(ctx, inc)
+	return nil
 }
 
 // list: the workspace's open incidents, with links to their messages.
@@ -297,31 +328,33 @@ func (s *Service) reopen(ctx context.Context, cmd Command, rest string) messages
 	if inc.Open() {
 		return notice(inc.Ref() + " is not resolved.")
 	}
-	s.goBackground("reopen", func(ctx context.Context) {
-		inc, changed, err := s.modify(ctx, inc.ID, func(inc *incident.Incident) (bool, error) {
-			if inc.Open() {
-				return false, nil
-			}
-			inc.Status = incident.Investigating
-			inc.ResolvedAt = timeZero
-			inc.NextUpdateAt = s.nextUpdate(inc.Severity)
-			// The next resolve writes a new postmortem; the old file stays in the thread.
-			inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink = "", "", ""
-			return true, nil
-		})
-		if err != nil {
-			s.tell(ctx, cmd, s.userError(err, "reopen the incident"))
-			return
-		}
-		if !changed {
-			return
-		}
-		s.record(ctx, inc, incident.KindReopened, cmd.UserID, "")
-		s.refresh(ctx, inc)
-		if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS,
-			notice(fmt.Sprintf(":rotating_light: %s reopened by <@%s>.", inc.Ref(), cmd.UserID))); err != nil {
-			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post reopen notice")
-		}
-	})
+	if err := s.later(ctx, jobReopen, jobArgs{Cmd: cmd, Incident: inc.ID}); err != nil {
+		return s.refuse(err)
+	}
 	return notice("Reopening " + inc.Ref() + "…")
+}
+
+// runReopen moves a resolved incident back to investigating.
+func (s *Service) runReopen(ctx context.Context, a jobArgs) error {
+	inc, changed, err := s.modify(ctx, a.Incident, func(inc *incident.Incident) (bool, error) {
+		if inc.Open() {
+			return false, nil
+		}
+		inc.Status = incident.Investigating
+		inc.ResolvedAt = timeZero
+		inc.NextUpdateAt = s.nextUpdate(inc.Severity)
+		// The next resolve writes a new postmortem; the old file stays in the thread.
+		inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink = "", "", ""
+		return true, nil
+	})
+	if err != nil || !changed {
+		return err
+	}
+	s.record(ctx, inc, incident.KindReopened, a.Cmd.UserID, "")
+	s.refresh(ctx, inc)
+	if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS,
+		notice(fmt.Sprintf(":rotating_light: %s reopened by <@%s>.", inc.Ref(), a.Cmd.UserID))); err != nil {
+		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post reopen notice")
+	}
+	return nil
 }

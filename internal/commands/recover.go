@@ -14,10 +14,13 @@ const recoverAfter = time.Minute
 // recoverEvery is how often unfinished work is looked for.
 const recoverEvery = time.Minute
 
-// Recover finishes what a stopped process left half-done: incidents whose
-// message was never posted, and resolved incidents whose postmortem was not
-// written or not shared. The engine runs it at start and then every
-// recoverEvery (Modules).
+// Recover makes sure that what a stopped process left half-done has its
+// job: incidents whose message was never posted, and resolved incidents
+// whose postmortem was not written or not shared. The jobs are keyed by
+// the incident (and the resolve), so an incident whose job is still queued
+// or running gets no second one, and several replicas recovering at once
+// ask for the same job: each message and each postmortem is posted once.
+// The engine runs it at start and then every recoverEvery (Modules).
 func (s *Service) Recover(ctx context.Context) {
 	todo, err := s.Store.Incidents(ctx, incident.Filter{Unfinished: true, Limit: 100})
 	if err != nil {
@@ -29,18 +32,13 @@ func (s *Service) Recover(ctx context.Context) {
 			continue
 		}
 		var err error
-		switch {
-		case inc.MessageTS == "":
-			err = s.postIncident(ctx, inc)
-		case inc.Postmortem == "":
-			err = s.writePostmortem(ctx, inc)
-		default:
-			err = s.sharePostmortem(ctx, inc)
+		if inc.MessageTS == "" {
+			err = s.then(ctx, jobPost, inc.ID.String(), jobArgs{Incident: inc.ID})
+		} else {
+			err = s.queuePostmortem(ctx, inc)
 		}
 		if err != nil {
-			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("recovery: could not finish; will try at the next start")
-			continue
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("recovery: could not queue; will try again")
 		}
-		s.Log.Info().Str("incident", inc.Ref()).Msg("recovery: finished work left by a stopped process")
 	}
 }

@@ -62,18 +62,35 @@ func (s *Service) remindDue(ctx context.Context) {
 		if !claimed {
 			continue
 		}
-		since := now.Sub(lastDue.Add(-s.interval(inc.Severity)))
-		m, err := messages.Reminder(inc, messages.Duration(since.Truncate(time.Second)))
-		if err == nil {
-			_, err = s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, m)
+		// The post is a job, so that Slack failing does not lose it; the key
+		// is the due time, so one reminder is posted per due time.
+		since := now.Sub(lastDue.Add(-s.interval(inc.Severity))).Truncate(time.Second)
+		key := fmt.Sprintf("%s:%d", inc.ID, lastDue.UnixMicro())
+		if err := s.then(ctx, jobReminder, key, jobArgs{Incident: inc.ID, Text: messages.Duration(since)}); err != nil {
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("reminders: queue the reminder")
 		}
-		if err != nil {
-			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("reminders: post")
-			continue
-		}
-		s.record(ctx, inc, incident.KindReminder, "", "Update due; reminded "+mention(inc.Commander))
-		s.refresh(ctx, inc)
 	}
+}
+
+// runReminder posts the reminder that an update is due.
+func (s *Service) runReminder(ctx context.Context, a jobArgs) error {
+	inc, err := s.Store.Incident(ctx, a.Incident)
+	if err != nil {
+		return err
+	}
+	if !inc.Open() {
+		return nil
+	}
+	m, err := messages.Reminder(inc, a.Text)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, m); err != nil {
+		return err
+	}
+	s.record(ctx, inc, incident.KindReminder, "", "Update due; reminded "+mention(inc.Commander))
+	s.refresh(ctx, inc)
+	return nil
 }
 
 func (s *Service) interval(sev incident.Severity) time.Duration {
@@ -163,17 +180,23 @@ func (s *Service) Submit(ctx context.Context, sub Submission) {
 		}
 	}
 	text := messages.Truncate(2000, strings.Join(parts, "\n"))
-	s.goBackground("update modal", func(ctx context.Context) {
-		if st, err := incident.ParseStatus(sub.Values["status"]); err == nil && st != incident.Resolved {
-			if err := s.setStatus(ctx, id, sub.UserID, st); err != nil {
-				s.Log.Warn().Err(err).Msg("update modal: status")
+	cmd := Command{TeamID: sub.TeamID, UserID: sub.UserID}
+	if err := s.later(ctx, jobSubmit, jobArgs{Cmd: cmd, Incident: id, Text: text, Sub: &sub}); err != nil {
+		s.Log.Warn().Err(err).Msg("update modal: not accepted")
+	}
+}
+
+// runSubmit applies the "Post update" form: the status, then the update.
+func (s *Service) runSubmit(ctx context.Context, a jobArgs) error {
+	if a.Sub != nil {
+		if st, err := incident.ParseStatus(a.Sub.Values["status"]); err == nil && st != incident.Resolved {
+			if err := s.setStatus(ctx, a.Incident, a.Cmd.UserID, st); err != nil {
+				return err
 			}
 		}
-		if text == "" {
-			return
-		}
-		if err := s.postUpdate(ctx, id, sub.UserID, text); err != nil {
-			s.Log.Warn().Err(err).Msg("update modal: post")
-		}
-	})
+	}
+	if a.Text == "" {
+		return nil
+	}
+	return s.postUpdate(ctx, a.Incident, a.Cmd.UserID, a.Text)
 }

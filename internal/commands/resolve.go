@@ -24,11 +24,9 @@ func (s *Service) resolveCommand(ctx context.Context, cmd Command, rest string) 
 		return notice(msg)
 	}
 	summary = messages.Truncate(2000, summary)
-	s.goBackground("resolve", func(ctx context.Context) {
-		if err := s.resolve(ctx, cmd, inc.ID, summary); err != nil {
-			s.tell(ctx, cmd, s.userError(err, "resolve "+inc.Ref()))
-		}
-	})
+	if err := s.later(ctx, jobResolve, jobArgs{Cmd: cmd, Incident: inc.ID, Text: summary}); err != nil {
+		return s.refuse(err)
+	}
 	return notice(fmt.Sprintf("Resolving %s and writing its postmortem…", inc.Ref()))
 }
 
@@ -62,10 +60,11 @@ func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summar
 		return err
 	}
 	if !changed {
-		if inc.Postmortem == "" {
-			// Resolved, but no document: the resolve that won is writing it,
-			// or stopped half-way. Either way the claim lets one through.
-			return s.writePostmortem(ctx, inc)
+		if inc.Postmortem == "" || inc.PostmortemFileID == "" {
+			// Resolved, but the document is not shared yet: the resolve
+			// that won queued it, or stopped before it could. The job's key
+			// makes both the same job.
+			return s.queuePostmortem(ctx, inc)
 		}
 		s.tell(ctx, cmd, alreadyResolved(inc))
 		return nil
@@ -77,7 +76,32 @@ func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summar
 	if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, notice(closing)); err != nil {
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post closing reply")
 	}
-	return s.writePostmortem(ctx, inc)
+	return s.queuePostmortem(ctx, inc)
+}
+
+// queuePostmortem asks for the postmortem of this resolve: one job per
+// incident and resolve time, whoever asks (the resolve, a second resolve,
+// recovery), so the document is written and shared once.
+func (s *Service) queuePostmortem(ctx context.Context, inc *incident.Incident) error {
+	key := fmt.Sprintf("%s:%d", inc.ID, inc.ResolvedAt.UnixMicro())
+	return s.then(ctx, jobPostmortem, key, jobArgs{Incident: inc.ID})
+}
+
+// runPostmortem writes the postmortem of a resolved incident, and shares it.
+func (s *Service) runPostmortem(ctx context.Context, a jobArgs) error {
+	inc, err := s.Store.Incident(ctx, a.Incident)
+	if err != nil {
+		return err
+	}
+	switch {
+	case inc.Open():
+		return nil // reopened meanwhile: the next resolve asks again
+	case inc.Postmortem == "":
+		return s.writePostmortem(ctx, inc)
+	case inc.PostmortemFileID == "":
+		return s.sharePostmortem(ctx, inc)
+	}
+	return nil
 }
 
 // writePostmortem catches up with the thread, renders the document and
@@ -103,8 +127,11 @@ func (s *Service) writePostmortem(ctx context.Context, inc *incident.Incident) e
 		i.Postmortem = doc
 		return true, nil
 	})
-	if err != nil || !claimed {
+	if err != nil {
 		return err
+	}
+	if !claimed && inc.PostmortemFileID != "" {
+		return nil
 	}
 	return s.sharePostmortem(ctx, inc)
 }

@@ -45,13 +45,14 @@ var DefaultIntervals = map[incident.Severity]time.Duration{
 }
 
 // Service handles commands, actions and events: the request side of the
-// application layer. What it hands off after the ack runs on Work; its timed
-// work (reminders, recovery) is offered to the engine as Modules.
+// application layer. What it promises after the ack is a job on Jobs, kept
+// in the store until done; its timed work (reminders, recovery) is offered
+// to the engine as Modules.
 type Service struct {
 	Store  incident.Store
 	Slack  Slack
 	Triage Triager
-	Work   *engine.Worker // runs what is handed off after the ack
+	Jobs   *engine.Queue // the work promised after the ack
 	Log    zerolog.Logger
 	Now    func() time.Time
 	NewID  func() uuid.UUID
@@ -60,8 +61,10 @@ type Service struct {
 	threadCache threadCache // incident threads found, for the event path
 }
 
-// Start fills in the defaults; call it once, before the first request.
+// Start fills in the defaults and registers the service's jobs with the
+// queue; call it once, before the first request and before Jobs.Start.
 func (s *Service) Start() {
+	s.registerJobs()
 	if s.Now == nil {
 		s.Now = time.Now
 	}
@@ -73,9 +76,9 @@ func (s *Service) Start() {
 	}
 }
 
-// goBackground hands fn to the worker: it runs after the ack, and shutdown
-// waits for it.
-func (s *Service) goBackground(name string, fn func(ctx context.Context)) { s.Work.Go(name, fn) }
+// JobFailed is the queue's Failed hook: the user is told that work the bot
+// acknowledged could not be done.
+func (s *Service) JobFailed(ctx context.Context, j *incident.Job, err error) { s.jobFailed(ctx, j, err) }
 
 // modify loads an incident, applies fn and writes it back, retrying when
 // another request changed it in between. fn returns false to change nothing.

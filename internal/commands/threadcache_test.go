@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/rs/zerolog"
 )
@@ -35,7 +34,7 @@ func TestThreadCache(t *testing.T) {
 	db := fzOpenStore(t)
 	cs := &countingStore{Store: db}
 	svc := &Service{Store: cs, Slack: &fzSlack{}, Triage: &fzTriage{}, Log: zerolog.Nop(),
-		Work: engine.NewWorker(zerolog.Nop(), time.Minute), Now: func() time.Time { return fzT0 }}
+		Jobs: newTestQueue(t, db), Now: func() time.Time { return fzT0 }}
 	svc.Start()
 	inc := &incident.Incident{ID: svc.NewID(), TeamID: "T1", Title: "x", Severity: incident.P2, Status: incident.Investigating,
 		ChannelID: "C1", DeclaredAt: fzT0, UpdatedAt: fzT0}

@@ -38,9 +38,12 @@ type Queue struct {
 	handlers map[string]Handler
 	opts     QueueOptions
 
-	wake    chan struct{}
-	stop    chan struct{}
-	stopped atomic.Bool
+	wake     chan struct{}
+	stop     chan struct{}
+	stopped  atomic.Bool
+	draining atomic.Bool
+	drained  chan struct{} // closed by Drain
+	drainOne sync.Once
 	once    sync.Once
 	started bool
 
@@ -90,7 +93,7 @@ func (o *QueueOptions) defaults() {
 func NewQueue(store incident.JobStore, w *Worker, log zerolog.Logger, owner string, opts QueueOptions) *Queue {
 	opts.defaults()
 	return &Queue{store: store, work: w, log: log, owner: owner, handlers: map[string]Handler{}, opts: opts,
-		wake: make(chan struct{}, 1), stop: make(chan struct{})}
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), drained: make(chan struct{})}
 }
 
 // Handle registers the handler of a kind of job; call it before Start.
@@ -100,13 +103,20 @@ func (q *Queue) Handle(kind string, h Handler) { q.handlers[kind] = h }
 var ErrBusy = errors.New("engine: the job queue is full")
 
 // Enqueue stores j, unless a job with its key exists (added is false), and
-// wakes a worker. Past MaxBacklog it stores nothing and returns ErrBusy.
+// wakes a worker. Past MaxBacklog it stores nothing and returns ErrBusy:
+// new work is turned away rather than accepted and left waiting.
 func (q *Queue) Enqueue(ctx context.Context, j *incident.Job) (added bool, err error) {
-	if _, ok := q.handlers[j.Kind]; !ok {
-		return false, fmt.Errorf("engine: no handler for %q jobs", j.Kind)
-	}
 	if q.Busy() {
 		return false, ErrBusy
+	}
+	return q.Add(ctx, j)
+}
+
+// Add is Enqueue without the backlog check, for the next step of work
+// already accepted.
+func (q *Queue) Add(ctx context.Context, j *incident.Job) (added bool, err error) {
+	if _, ok := q.handlers[j.Kind]; !ok {
+		return false, fmt.Errorf("engine: no handler for %q jobs", j.Kind)
 	}
 	j.Defaults(q.opts.Now())
 	added, err = q.store.EnqueueJob(ctx, j)
@@ -150,6 +160,10 @@ func (q *Queue) Start() {
 			select {
 			case <-q.stop:
 				return
+			case <-q.drained:
+				return
+			case <-ctx.Done():
+				return
 			case <-t.C:
 				q.count(ctx)
 			}
@@ -179,7 +193,20 @@ func (q *Queue) Stop() {
 	})
 }
 
-// loop claims and runs jobs one at a time until Stop.
+// Drain lets the workers run what is runnable now, each stopping when it
+// finds nothing more; the Worker's Shutdown waits for them, and gives back
+// what its deadline cuts short. Work queued for later stays for the next
+// start.
+func (q *Queue) Drain() {
+	q.drainOne.Do(func() {
+		q.draining.Store(true)
+		close(q.drained)
+	})
+	q.poke()
+}
+
+// loop claims and runs jobs one at a time until Stop, or until Drain and
+// nothing left to run.
 func (q *Queue) loop(ctx context.Context) {
 	t := time.NewTicker(q.opts.Poll)
 	defer t.Stop()
@@ -195,6 +222,10 @@ func (q *Queue) loop(ctx context.Context) {
 			q.run(ctx, jobs[0])
 			q.poke() // more may be waiting: let another worker look too
 			continue
+		}
+		if q.draining.Load() || ctx.Err() != nil {
+			q.poke() // pass the word on to the next idle worker
+			return
 		}
 		select {
 		case <-q.stop:
@@ -229,7 +260,7 @@ func (q *Queue) run(base context.Context, j *incident.Job) {
 	switch {
 	case err == nil:
 		ferr = q.store.FinishJob(ctx, j.ID, q.owner, "", time.Time{}, now)
-	case base.Err() != nil || (q.stopped.Load() && errors.Is(err, context.Canceled)):
+	case base.Err() != nil:
 		// Shutdown cut the run short: give the job back for the next start.
 		outcome = "released"
 		ferr = q.store.ReleaseJob(ctx, j.ID, q.owner, now)

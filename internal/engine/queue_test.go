@@ -267,3 +267,33 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueDrainRunsFollowUps: at shutdown, the steps that work in flight
+// queues (an incident's message after its triage) still run.
+func TestQueueDrainRunsFollowUps(t *testing.T) {
+	db := openStore(t)
+	q, w := newQueue(t, db, "a", QueueOptions{Workers: 2, Poll: time.Hour})
+	release := make(chan struct{})
+	var second atomic.Bool
+	next := &incident.Job{Kind: "second"}
+	q.Handle("first", func(ctx context.Context, j *incident.Job) error {
+		<-release
+		_, err := q.Add(ctx, next)
+		return err
+	})
+	q.Handle("second", func(context.Context, *incident.Job) error { second.Store(true); return nil })
+	first := &incident.Job{Kind: "first"}
+	if _, err := q.Enqueue(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	q.Start()
+	waitJob(t, db, first.ID, incident.JobRunning)
+	q.Drain()
+	close(release)
+	if !w.Shutdown(context.Background()) {
+		t.Fatal("Shutdown reported unfinished work")
+	}
+	if !second.Load() {
+		t.Fatal("the follow-up queued during the drain did not run")
+	}
+}

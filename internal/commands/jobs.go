@@ -1,0 +1,161 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/incident-bot/bot/internal/engine"
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/messages"
+)
+
+// The kinds of job: the work a command, a click, a mention or a timer
+// promised, kept in the store until it is done (engine.Queue runs them).
+const (
+	jobTriage     = "triage"        // run a vendor triage, open the incident
+	jobDeclare    = "declare"       // open an incident
+	jobPost       = "post_incident" // post an incident's message; one per incident
+	jobPostmortem = "postmortem"    // write and share the postmortem; one per resolve
+	jobSeverity   = "severity"
+	jobStatus     = "status"
+	jobUpdate     = "update"
+	jobCommander  = "commander"
+	jobReopen     = "reopen"
+	jobResolve    = "resolve"
+	jobAction     = "action"   // a button
+	jobMention    = "mention"  // @bot … in a thread
+	jobSubmit     = "submit"   // a modal
+	jobReminder   = "reminder" // an update is due
+)
+
+// jobWhat says, for each kind, what the user would be told could not be done.
+var jobWhat = map[string]string{
+	jobTriage: "run the triage", jobDeclare: "open the incident", jobPost: "post the incident message",
+	jobPostmortem: "write the postmortem", jobSeverity: "change the severity", jobStatus: "change the status",
+	jobUpdate: "post the update", jobCommander: "set the commander", jobReopen: "reopen the incident",
+	jobResolve: "resolve the incident", jobAction: "apply that", jobMention: "answer the mention",
+	jobSubmit: "post the update", jobReminder: "post the reminder",
+}
+
+// jobArgs is what a job needs to run, kept as its payload: the request it
+// came from, and the few values its kind uses.
+type jobArgs struct {
+	Cmd      Command            `json:"cmd"`
+	Incident uuid.UUID          `json:"incident,omitzero"`
+	Text     string             `json:"text,omitempty"`
+	Vendor   string             `json:"vendor,omitempty"`
+	Severity incident.Severity  `json:"severity,omitempty"`
+	Status   incident.Status    `json:"status,omitempty"`
+	User     string             `json:"user,omitempty"`
+	Action   *Action            `json:"action,omitempty"`
+	Sub      *Submission        `json:"submission,omitempty"`
+	Open     *incident.Incident `json:"open,omitempty"` // declare: the incident to open
+}
+
+// jobHandlers maps each kind to the method that runs it.
+func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error {
+	return map[string]func(context.Context, jobArgs) error{
+		jobTriage: s.runTriage, jobDeclare: s.runDeclare, jobPost: s.runPost, jobPostmortem: s.runPostmortem,
+		jobSeverity: func(ctx context.Context, a jobArgs) error {
+			return s.setSeverity(ctx, a.Incident, a.Cmd.UserID, a.Severity)
+		},
+		jobStatus: func(ctx context.Context, a jobArgs) error {
+			return s.setStatus(ctx, a.Incident, a.Cmd.UserID, a.Status)
+		},
+		jobUpdate: func(ctx context.Context, a jobArgs) error {
+			return s.postUpdate(ctx, a.Incident, a.Cmd.UserID, a.Text)
+		},
+		jobCommander: s.runCommander, jobReopen: s.runReopen,
+		jobResolve: func(ctx context.Context, a jobArgs) error {
+			return s.resolve(ctx, a.Cmd, a.Incident, a.Text)
+		},
+		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
+	}
+}
+
+// registerJobs tells the queue how to run each kind of job.
+func (s *Service) registerJobs() {
+	for kind, h := range s.jobHandlers() {
+		s.Jobs.Handle(kind, func(ctx context.Context, j *incident.Job) error {
+			var a jobArgs
+			if err := json.Unmarshal(j.Payload, &a); err != nil {
+				return engine.Permanent(fmt.Errorf("decode the %s job: %w", kind, err))
+			}
+			return s.settle(ctx, kind, a, h(ctx, a))
+		})
+	}
+}
+
+// settle turns a job's error into its outcome: a problem the user can act
+// on (not found, not allowed, invalid) is told to them and ends the job;
+// anything else (Slack or the store failing) is tried again later.
+func (s *Service) settle(ctx context.Context, kind string, a jobArgs, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return err // cut short: the queue gives the job back
+	}
+	if incident.KindOf(err) != incident.Internal {
+		s.tell(ctx, a.Cmd, s.userError(err, jobWhat[kind]))
+		return nil
+	}
+	return err
+}
+
+// jobFailed tells the user that work the bot acknowledged could not be done
+// after every attempt.
+func (s *Service) jobFailed(ctx context.Context, j *incident.Job, err error) {
+	var a jobArgs
+	if json.Unmarshal(j.Payload, &a) != nil {
+		return
+	}
+	s.tell(ctx, a.Cmd, s.userError(err, jobWhat[j.Kind]))
+}
+
+// later promises work for after the ack: it is a job in the store before
+// this returns, keyed by the delivery so that Slack's retry adds nothing.
+// The error is what to answer instead of the promise.
+func (s *Service) later(ctx context.Context, kind string, a jobArgs) error {
+	return s.enqueue(ctx, kind, a.Cmd.deliveryKey(), a, s.Jobs.Enqueue)
+}
+
+// then queues the next step of work already accepted (posting the message
+// of an incident just opened): it is never turned away as busy, and key
+// makes it happen once whoever asks for it.
+func (s *Service) then(ctx context.Context, kind, key string, a jobArgs) error {
+	return s.enqueue(ctx, kind, key, a, s.Jobs.Add)
+}
+
+func (s *Service) enqueue(ctx context.Context, kind, key string, a jobArgs,
+	add func(context.Context, *incident.Job) (bool, error)) error {
+	payload, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("encode the %s job: %w", kind, err)
+	}
+	if key != "" {
+		key = kind + ":" + key
+	}
+	_, err = add(ctx, &incident.Job{Kind: kind, Key: key, Payload: payload})
+	return err
+}
+
+// refuse is the answer when work could not be accepted.
+func (s *Service) refuse(err error) messages.Message {
+	if errors.Is(err, engine.ErrBusy) {
+		return notice(":hourglass_flowing_sand: The bot has more work queued than it can take on right now, so it did not accept this. Try again in a minute.")
+	}
+	return notice(s.userError(err, "accept the request"))
+}
+
+// deliveryKey identifies the request across Slack's redeliveries: the
+// trigger id of a slash command or a click, the event id of a mention.
+func (c Command) deliveryKey() string {
+	if c.DeliveryID != "" {
+		return c.DeliveryID
+	}
+	return c.TriggerID
+}
