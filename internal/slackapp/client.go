@@ -1,10 +1,13 @@
 package slackapp
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -23,6 +26,9 @@ type Client struct {
 	http *http.Client
 	// Observe is told about every Web API call: method, outcome ("ok", a
 	// Slack error code, "rate_limited", "http_error", "network"), duration.
+	// A call Slack still rate-limits once the retries are spent is
+	// "rate_limited", whether it came as a 429 or as HTTP 200 with
+	// ok:false and "ratelimited".
 	Observe func(method, outcome string, d time.Duration)
 	// CallTimeout bounds each call, retries included.
 	CallTimeout time.Duration
@@ -34,20 +40,88 @@ type Client struct {
 var _ commands.Slack = (*Client)(nil)
 
 // NewClient returns a client for the Web API at apiURL (ending in /).
-// Calls answered 429 are retried after Retry-After; 5xx and connection
-// failures with capped backoff.
+// Calls Slack rate-limits are retried after Retry-After, or after a few
+// seconds when it gives none, whether Slack answered 429 or HTTP 200 with
+// {"ok":false,"error":"ratelimited"}; 5xx and connection failures with
+// capped backoff. Attempts are bounded (retryConfig).
 func NewClient(token, apiURL string, httpClient *http.Client) *Client {
+	return newClient(token, apiURL, httpClient, retryConfig())
+}
+
+// retryConfig is how the client retries: at most four retries, a 429
+// without Retry-After waited out for RetryAfterDuration (plus jitter).
+func retryConfig() slack.RetryConfig {
+	cfg := slack.DefaultRetryConfig()
+	cfg.MaxRetries = 4
+	cfg.RetryAfterDuration = 5 * time.Second // when Slack says rate-limited without Retry-After
+	cfg.BackoffMax = 10 * time.Second
+	cfg.Handlers = append(slack.AllBuiltinRetryHandlers(cfg), slack.NewServerErrorRetryHandler(cfg))
+	return cfg
+}
+
+func newClient(token, apiURL string, httpClient *http.Client, cfg slack.RetryConfig) *Client {
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	cfg := slack.DefaultRetryConfig()
-	cfg.MaxRetries = 4
-	cfg.RetryAfterDuration = 5 * time.Second // when a 429 comes without Retry-After
-	cfg.BackoffMax = 10 * time.Second
-	cfg.Handlers = append(slack.AllBuiltinRetryHandlers(cfg), slack.NewServerErrorRetryHandler(cfg))
-	api := slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(httpClient), slack.OptionRetryConfig(cfg))
+	// The retry wrapper goes around rateLimitAs429, so that it sees the
+	// rate limits Slack answers with HTTP 200 as the 429 they mean.
+	api := slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(rateLimitAs429{httpClient}), slack.OptionRetryConfig(cfg))
 	return &Client{api: api, http: httpClient, CallTimeout: 90 * time.Second, names: map[string]string{}}
 }
+
+// doer is the HTTP client slack-go calls.
+type doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// rateLimitAs429 turns Slack's rate-limit answer sent with HTTP 200,
+// {"ok":false,"error":"ratelimited"} (or chat.postMessage's
+// "rate_limited"), into the 429 it means, Retry-After kept: slack-go's
+// retries act on the HTTP status only and would hand the first such answer
+// back as a plain error.
+type rateLimitAs429 struct{ next doer }
+
+// maxErrorAnswer bounds the answers read ahead: Slack's error answers are a
+// few hundred bytes; anything longer is passed on untouched.
+const maxErrorAnswer = 8 << 10
+
+func (c rateLimitAs429) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		return resp, err
+	}
+	br := bufio.NewReaderSize(resp.Body, maxErrorAnswer)
+	resp.Body = readCloser{br, resp.Body}
+	head, perr := br.Peek(maxErrorAnswer)
+	if !errors.Is(perr, io.EOF) || !isRateLimitAnswer(head) {
+		return resp, nil // longer than an error answer, unreadable, or not a rate limit
+	}
+	resp.StatusCode, resp.Status = http.StatusTooManyRequests, "429 Too Many Requests"
+	resp.Body = readCloser{bytes.NewReader(bytes.Clone(head)), resp.Body}
+	return resp, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// isRateLimitAnswer reports whether body is Slack's ok:false answer saying
+// the call was rate-limited.
+func isRateLimitAnswer(body []byte) bool {
+	if !bytes.Contains(body, []byte("rate")) {
+		return false
+	}
+	var a struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+	}
+	return json.Unmarshal(body, &a) == nil && !a.OK && isRateLimitCode(a.Error)
+}
+
+// isRateLimitCode: "ratelimited" is the Web API's code; chat.postMessage
+// also answers "rate_limited" when the app posts too much.
+func isRateLimitCode(code string) bool { return code == "ratelimited" || code == "rate_limited" }
 
 // call runs one Web API call with a timeout, observes it and maps its error.
 func (c *Client) call(ctx context.Context, method string, fn func(ctx context.Context) error) error {
@@ -66,13 +140,12 @@ func (c *Client) call(ctx context.Context, method string, fn func(ctx context.Co
 
 func outcome(err error) string {
 	var se slack.SlackErrorResponse
-	var rl *slack.RateLimitedError
 	var sc slack.StatusCodeError
 	var ne net.Error
 	switch {
 	case err == nil:
 		return "ok"
-	case errors.As(err, &rl):
+	case isRateLimited(err):
 		return "rate_limited"
 	case errors.As(err, &se):
 		return se.Err
@@ -84,6 +157,18 @@ func outcome(err error) string {
 	return "error"
 }
 
+// isRateLimited reports whether Slack still refused the call for its rate
+// limit once the retries were spent: a 429 with Retry-After
+// (*slack.RateLimitedError), one without (a StatusCodeError), or the error
+// code.
+func isRateLimited(err error) bool {
+	var rl *slack.RateLimitedError
+	var sc slack.StatusCodeError
+	var se slack.SlackErrorResponse
+	return errors.As(err, &rl) || (errors.As(err, &sc) && sc.Code == http.StatusTooManyRequests) ||
+		(errors.As(err, &se) && isRateLimitCode(se.Err))
+}
+
 // mapError turns Slack's answer into a domain error whose message tells
 // the user what to do; the cause stays attached for the log.
 func mapError(method string, err error) error {
@@ -93,12 +178,19 @@ func mapError(method string, err error) error {
 		return &incident.Error{Kind: k, Message: msg, Err: fmt.Errorf("slack %s: %w", method, err)}
 	}
 	switch {
-	case errors.As(err, &rl):
-		return wrap(incident.Internal, fmt.Sprintf("Slack is rate-limiting the bot (retry after %s); it will catch up, try again shortly", rl.RetryAfter))
+	case isRateLimited(err):
+		msg := "Slack is rate-limiting the bot; it will catch up, try again shortly"
+		if errors.As(err, &rl) && rl.RetryAfter > 0 {
+			msg = fmt.Sprintf("Slack is rate-limiting the bot (retry after %s); it will catch up, try again shortly", rl.RetryAfter)
+		}
+		return wrap(incident.Internal, msg)
 	case errors.As(err, &se):
 		switch se.Err {
-		case "not_in_channel", "channel_not_found":
+		case "not_in_channel":
 			return wrap(incident.Invalid, "the bot is not a member of this channel: invite it with `/invite @incident-bot` and try again")
+		case "channel_not_found":
+			return wrap(incident.Invalid, "Slack says this channel does not exist or the bot cannot see it: "+
+				"in a private channel, invite the bot with `/invite @incident-bot` and try again; otherwise check that the channel still exists")
 		case "thread_not_found", "message_not_found":
 			return wrap(incident.NotFound, "the incident message is gone from Slack")
 		case "is_archived":

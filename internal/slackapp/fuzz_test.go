@@ -196,6 +196,10 @@ func FuzzEvents(f *testing.F) {
 // Interactions
 
 var fzPayloadSeeds = []string{
+	// More actions than one click makes: the first MaxActions are kept.
+	`{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1"},"channel":{"id":"C1"},"actions":[` +
+		strings.Repeat(`{"action_id":"severity_P1","block_id":"severity","value":"x","type":"button"},`, 49) +
+		`{"action_id":"severity_P2","block_id":"severity","value":"x","type":"button"}]}`,
 	`{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1","team_id":"T1"},"channel":{"id":"C1"},` +
 		`"container":{"type":"message","message_ts":"1.1","channel_id":"C1"},"trigger_id":"1.2.3","response_url":"https://hooks.slack.com/x",` +
 		`"actions":[{"action_id":"severity_P1","block_id":"severity","value":"01890a5d-ac96-774b-bcce-b302099a8057","type":"button"}]}`,
@@ -234,8 +238,8 @@ func FuzzActions(f *testing.F) {
 			}
 			return
 		}
-		if len(got) != len(cb.ActionCallback.BlockActions) {
-			t.Fatalf("%d actions from %d block actions", len(got), len(cb.ActionCallback.BlockActions))
+		if want := min(len(cb.ActionCallback.BlockActions), MaxActions); len(got) != want {
+			t.Fatalf("%d actions from %d block actions, want %d", len(got), len(cb.ActionCallback.BlockActions), want)
 		}
 		for i, a := range got {
 			ba := cb.ActionCallback.BlockActions[i]

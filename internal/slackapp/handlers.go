@@ -10,6 +10,7 @@ import (
 
 	"github.com/incident-bot/bot/internal/commands"
 	"github.com/incident-bot/bot/messages"
+	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 )
 
@@ -24,15 +25,63 @@ type Service interface {
 // ackBudget bounds the work done before answering Slack: its limit is 3 s.
 const ackBudget = 2500 * time.Millisecond
 
+// MaxActions is how many actions of one block_actions payload are handed
+// on. Slack sends one per click; the rest of a longer list is dropped and
+// logged.
+const MaxActions = 5
+
+// duplicateText answers a slash command delivered again.
+const duplicateText = "Already received: this command runs once."
+
+// HandlerOption configures the HTTP handlers.
+type HandlerOption func(*handlerConfig)
+
+type handlerConfig struct {
+	dedupe *Dedupe
+	log    zerolog.Logger
+}
+
+// WithDedupe makes a handler run each delivery once (Dedupe says how they
+// are told apart); a copy is acknowledged, not handed on. Give the same
+// Dedupe to Commands and Interactions.
+func WithDedupe(d *Dedupe) HandlerOption {
+	return func(c *handlerConfig) { c.dedupe = d }
+}
+
+// WithLog sets where a handler logs what it drops: copies, actions past
+// MaxActions. Without it, nothing is logged.
+func WithLog(l zerolog.Logger) HandlerOption {
+	return func(c *handlerConfig) { c.log = l }
+}
+
+func handlerOptions(opts []HandlerOption) handlerConfig {
+	c := handlerConfig{log: zerolog.Nop()}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
 // Commands answers POST /slack/commands: the ephemeral reply is the
-// response body; slow work continues after it.
-func Commands(svc Service) http.Handler {
+// response body; slow work continues after it. With WithDedupe, a command
+// delivered again (its trigger_id, else its signature, seen within
+// DedupeWindow) is answered that it runs once, and not handed on.
+func Commands(svc Service, opts ...HandlerOption) http.Handler {
+	cfg := handlerOptions(opts)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		form, err := url.ParseQuery(string(Body(r)))
 		if err != nil || form.Get("team_id") == "" || form.Get("channel_id") == "" || form.Get("user_id") == "" {
 			http.Error(w, "malformed slash command: team_id, channel_id and user_id are required", http.StatusBadRequest)
 			return
 		}
+		seen, finish := cfg.dedupe.Begin(deliveryKey(r, form.Get("trigger_id")))
+		if seen != FirstDelivery {
+			cfg.log.Info().Str("trigger_id", form.Get("trigger_id")).Bool("in_flight", seen == InFlight).
+				Msg("slash command delivered again; it runs once")
+			writeJSON(w, ephemeral(messages.Message{Text: duplicateText}))
+			return
+		}
+		defer finish(true)
 		ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 		defer cancel()
 		reply := svc.Command(ctx, CommandFromForm(form))
@@ -64,8 +113,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 // Interactions answers POST /slack/interactions: button clicks are
-// acknowledged with an empty 200 and applied afterwards.
-func Interactions(svc Service) http.Handler {
+// acknowledged with an empty 200 and applied afterwards. With WithDedupe,
+// an interaction delivered again (its trigger_id, else its signature) is
+// acknowledged the same way and not applied again.
+func Interactions(svc Service, opts ...HandlerOption) http.Handler {
+	cfg := handlerOptions(opts)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		form, err := url.ParseQuery(string(Body(r)))
 		if err != nil || form.Get("payload") == "" {
@@ -77,23 +129,44 @@ func Interactions(svc Service) http.Handler {
 			http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 			return
 		}
-		for _, a := range Actions(cb) {
-			svc.Action(r.Context(), a)
+		seen, finish := cfg.dedupe.Begin(deliveryKey(r, cb.TriggerID))
+		if seen != FirstDelivery {
+			cfg.log.Info().Str("trigger_id", cb.TriggerID).Str("type", string(cb.Type)).Bool("in_flight", seen == InFlight).
+				Msg("interaction delivered again; it runs once")
+			w.WriteHeader(http.StatusOK)
+			return
 		}
-		if sub, ok := SubmissionFrom(cb); ok {
-			svc.Submit(r.Context(), sub) // an empty 200 closes the modal
-		}
+		defer finish(true)
+		interact(r.Context(), svc, cb, cfg.log) // an empty 200 closes a submitted modal
 		w.WriteHeader(http.StatusOK)
 	})
 }
 
-// Actions turns a block_actions payload into the command layer's actions.
+// interact hands an interaction to the command layer: button clicks as
+// actions, at most MaxActions of them, a submitted modal as a submission.
+// Its answer is an empty ack. The HTTP handler and Socket Mode share it.
+func interact(ctx context.Context, svc Service, cb slack.InteractionCallback, log zerolog.Logger) {
+	actions := Actions(cb)
+	if n := len(cb.ActionCallback.BlockActions) - len(actions); n > 0 && cb.Type == slack.InteractionTypeBlockActions {
+		log.Warn().Str("trigger_id", cb.TriggerID).Int("actions", len(cb.ActionCallback.BlockActions)).Int("dropped", n).
+			Msg("interaction carries more actions than a click makes; the rest are dropped")
+	}
+	for _, a := range actions {
+		svc.Action(ctx, a)
+	}
+	if sub, ok := SubmissionFrom(cb); ok {
+		svc.Submit(ctx, sub)
+	}
+}
+
+// Actions turns a block_actions payload into the command layer's actions:
+// the first MaxActions of it.
 func Actions(cb slack.InteractionCallback) []commands.Action {
 	if cb.Type != slack.InteractionTypeBlockActions {
 		return nil
 	}
 	var out []commands.Action
-	for _, ba := range cb.ActionCallback.BlockActions {
+	for _, ba := range cb.ActionCallback.BlockActions[:min(len(cb.ActionCallback.BlockActions), MaxActions)] {
 		team := cb.Team.ID
 		if team == "" {
 			team = cb.User.TeamID

@@ -58,6 +58,14 @@ type Socket struct {
 	// doubling goes up to 5 minutes. Slack's Retry-After is honoured even
 	// when longer. Set it before Run.
 	MaxBackoff time.Duration
+	// Dedupe remembers envelopes by envelope_id, so that one Slack
+	// redelivers (retry_attempt > 0, because the ack did not reach it in
+	// time) is handed on once: a copy of one still being handled is left
+	// to that one's ack; a copy of one handled is acknowledged again (a
+	// slash command with a note that it runs once). An event the command
+	// layer failed to store is forgotten, so that its redelivery runs.
+	// NewSocket sets one; nil turns this off. Set it before Run.
+	Dedupe *Dedupe
 
 	up       atomic.Bool
 	lastAck  atomic.Int64 // unix nanoseconds of the last ack handed over
@@ -72,7 +80,7 @@ func NewSocket(appToken, apiURL string, svc Service, logger zerolog.Logger) *Soc
 		slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}))
 	// slack-go logs only in debug mode, payloads included: keep it quiet.
 	sm := socketmode.New(api, socketmode.OptionLog(stdlog.New(io.Discard, "", 0)))
-	return &Socket{sm: sm, svc: svc, log: logger, MaxBackoff: defaultMaxBackoff}
+	return &Socket{sm: sm, svc: svc, log: logger, MaxBackoff: defaultMaxBackoff, Dedupe: NewDedupe(0, 0)}
 }
 
 // Connected reports whether a Socket Mode connection is open: Slack said
@@ -254,23 +262,39 @@ func isEnvelope(typ string) bool {
 // start handles an envelope in its own goroutine, tracked for the drain.
 func (s *Socket) start(req socketmode.Request) {
 	s.inflight.Go(func() {
+		log := s.log.With().Str("envelope_id", req.EnvelopeID).Str("type", req.Type).Int("retry_attempt", req.RetryAttempt).Logger()
+		seen, finish := s.Dedupe.Begin(envelopeKey(req.EnvelopeID))
+		switch seen {
+		case InFlight:
+			log.Info().Msg("Socket Mode: envelope redelivered while still being handled; its ack covers both")
+			return
+		case Handled:
+			var payload any
+			if req.Type == socketmode.RequestTypeSlashCommands {
+				payload = reply{ResponseType: "ephemeral", Text: duplicateText}
+			}
+			acked := s.ack(log, req.EnvelopeID, payload)
+			log.Info().Bool("acked", acked).Msg("Socket Mode: envelope redelivered after it was handled; acknowledged again, not run again")
+			return
+		}
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.Error().Str("envelope_id", req.EnvelopeID).Str("type", req.Type).Interface("panic", v).
-					Msg("Socket Mode: handler panicked; the envelope is not acknowledged")
+				finish(false)
+				log.Error().Interface("panic", v).Msg("Socket Mode: handler panicked; the envelope is not acknowledged")
 			}
 		}()
 		start := time.Now()
-		acked := s.handle(req)
-		s.log.Info().Str("envelope_id", req.EnvelopeID).Str("type", req.Type).Int("retry_attempt", req.RetryAttempt).
-			Bool("acked", acked).Dur("took", time.Since(start)).Msg("envelope")
+		acked := s.handle(req, func() { finish(false) })
+		finish(true) // a no-op after finish(false)
+		log.Info().Bool("acked", acked).Dur("took", time.Since(start)).Msg("envelope")
 	})
 }
 
 // handle feeds one envelope to the command layer and acknowledges it,
-// unless the command layer failed to store an event. It reports whether it
-// acknowledged.
-func (s *Socket) handle(req socketmode.Request) bool {
+// unless the command layer failed to store an event: then it calls retry,
+// before it says so, for Slack to deliver the envelope again. It reports
+// whether it acknowledged.
+func (s *Socket) handle(req socketmode.Request, retry func()) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), ackBudget)
 	defer cancel()
 	log := s.log.With().Str("envelope_id", req.EnvelopeID).Str("type", req.Type).Logger()
@@ -288,7 +312,7 @@ func (s *Socket) handle(req socketmode.Request) bool {
 			log.Warn().Err(err).Msg("Socket Mode: malformed interaction payload, acknowledged and ignored")
 			return s.ack(log, req.EnvelopeID, nil)
 		}
-		interact(ctx, s.svc, cb)
+		interact(ctx, s.svc, cb, log)
 		return s.ack(log, req.EnvelopeID, nil) // an empty ack, as the HTTP 200: a submitted modal closes
 	case socketmode.RequestTypeEventsAPI:
 		var env envelope
@@ -305,6 +329,7 @@ func (s *Socket) handle(req socketmode.Request) bool {
 			return s.ack(log, req.EnvelopeID, nil)
 		}
 		if err := s.svc.Event(ctx, e); err != nil {
+			retry()
 			log.Warn().Err(err).Str("event_id", env.EventID).
 				Msg("Socket Mode: event not recorded; left unacknowledged so that Slack delivers it again")
 			return false
@@ -312,18 +337,6 @@ func (s *Socket) handle(req socketmode.Request) bool {
 		return s.ack(log, req.EnvelopeID, nil)
 	}
 	return false
-}
-
-// interact hands an interaction to the command layer: button clicks as
-// actions, a submitted modal as a submission. Its answer is an empty ack.
-// The HTTP handler does the same.
-func interact(ctx context.Context, svc Service, cb slack.InteractionCallback) {
-	for _, a := range Actions(cb) {
-		svc.Action(ctx, a)
-	}
-	if sub, ok := SubmissionFrom(cb); ok {
-		svc.Submit(ctx, sub)
-	}
 }
 
 // formFrom reads a Socket Mode slash command payload, the form's fields as

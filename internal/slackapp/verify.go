@@ -3,7 +3,10 @@
 // the signing secret while its body is read, acknowledged within Slack's
 // three seconds, and handed to the command layer; or, with an app-level
 // token, Socket Mode (Socket): the same payloads as envelopes on a websocket
-// the bot dials out, acknowledged on it. Outbound: the Web API
+// the bot dials out, acknowledged on it. A delivery that comes twice (an
+// envelope Slack redelivers, a command or click sent again) is handed on
+// once (Dedupe), and one click's payload yields at most MaxActions
+// actions. Outbound: the Web API
 // client (one shared slack-go client, retries honouring Retry-After), which
 // implements the command layer's Slack port and maps
 // Slack's errors onto the domain's error kinds.

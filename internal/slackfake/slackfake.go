@@ -238,6 +238,10 @@ type fault struct {
 //	srv.FailNext("chat.postMessage", 1, http.StatusTooManyRequests, time.Second, "")
 //	srv.FailNext("chat.postMessage", 2, http.StatusInternalServerError, 0, "")
 //	srv.FailNext("chat.postMessage", 1, 0, 0, "not_in_channel")
+//	srv.FailNext("chat.postMessage", 1, 0, time.Second, "ratelimited") // HTTP 200, ok:false, Retry-After: 1
+//
+// The last is how Slack sometimes rate-limits: HTTP 200 with an ok:false
+// body, which slack-go does not retry by itself.
 //
 // Faults queue up in order behind those already queued for the method. A
 // failed call is recorded and changes no state. Use UploadMethod for the

@@ -767,3 +767,33 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("thread has %d messages, reply_count %d; want 201, 200", len(thread), thread[0].ReplyCount)
 	}
 }
+
+// TestFaultRateLimitedOK: a rate limit answered as Slack sometimes does,
+// HTTP 200 with {"ok":false,"error":"ratelimited"} and Retry-After.
+func TestFaultRateLimitedOK(t *testing.T) {
+	srv, _ := start(t)
+	srv.FailNext("chat.postMessage", 1, 0, 1500*time.Millisecond, "ratelimited")
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/api/chat.postMessage", strings.NewReader("channel=C1&text=x"))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Retry-After") != "2" || body.OK || body.Error != "ratelimited" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("answer %d, Retry-After %q, %+v; want 200, 2 (rounded up), ok:false ratelimited",
+			resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if len(srv.Messages("C1")) != 0 {
+		t.Error("the refused call posted a message")
+	}
+}

@@ -17,7 +17,10 @@
 //     read an API answer before its HTTP status does.
 //   - The Triager, which runs every check of a vendor concurrently within a
 //     deadline, hands the findings to the runbook package for the cause,
-//     severity and texts, and scrubs the token out of the report.
+//     severity and texts, and scrubs the token out of the report. Triages
+//     of one vendor that overlap share one set of probes, and a report is
+//     reused for CacheFor, so a storm of triages costs the vendor one
+//     request per check.
 //
 // It does not decide causes or write mitigation texts (package runbook),
 // and knows nothing of Slack, incidents or storage.

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/incident-bot/bot/internal/runbook"
@@ -15,8 +18,20 @@ import (
 // Triager does not say.
 const DefaultDeadline = 8 * time.Second
 
+// DefaultCacheFor is how long the bot keeps a vendor's report for the
+// triages that follow (Triager.CacheFor): a storm of triages of one vendor
+// costs the vendor one request per check every few seconds.
+const DefaultCacheFor = 5 * time.Second
+
 // Triager runs a vendor's checks concurrently and turns the findings into a
 // report, always within Deadline.
+//
+// Triages of one vendor that overlap in time share one set of probes, and
+// for CacheFor after the probes finish later triages of the vendor get the
+// same report: however many ask, the vendor sees one request per check.
+// Each caller still waits no longer than its own context allows.
+//
+// A Triager must not be copied after first use.
 type Triager struct {
 	Catalog   *Catalog
 	Client    *http.Client        // nil: a client with sane dial and TLS timeouts
@@ -25,6 +40,24 @@ type Triager struct {
 	Deadline  time.Duration       // zero: DefaultDeadline
 	Now       func() time.Time    // nil: time.Now
 	Book      *runbook.Book       // nil: the embedded runbook
+	// CacheFor keeps a vendor's report for the triages of that vendor
+	// which start within it after the probes finished. Zero: no cache
+	// (triages that overlap in time still share their probes);
+	// DefaultCacheFor is what the bot uses. Set it before first use.
+	CacheFor time.Duration
+
+	mu        sync.Mutex
+	flights   map[string]*flight // by vendor key: probes running, or a report cached
+	coalesced atomic.Uint64
+}
+
+// flight is one set of probes of a vendor and, once done is closed, its
+// report, kept until expires.
+type flight struct {
+	done    chan struct{}
+	report  runbook.Report
+	err     error
+	expires time.Time
 }
 
 // UnknownVendorError is returned for a vendor key the catalog does not have.
@@ -75,8 +108,17 @@ func (t *Triager) deadline() time.Duration {
 // Triage checks the vendor's status page, makes one authenticated API
 // call, reads its rate limits and asks our health endpoint, all at once, and
 // writes the report. A hung vendor costs the deadline, not more: the report
-// comes back with that check marked timed out. The error is only for a
-// vendor the catalog does not know (*UnknownVendorError) or a broken runbook.
+// comes back with that check marked timed out.
+//
+// A triage of a vendor whose probes are already running waits for them
+// instead of starting its own, and one that starts within CacheFor of
+// their end gets their report (Coalesced counts both). The probes run
+// under the Triager's deadline, not the caller's context: a caller whose
+// context ends first gets its error at once, and the probes go on for
+// the others.
+//
+// The error is the caller's context error, or for a vendor the catalog
+// does not know (*UnknownVendorError), or a broken runbook.
 func (t *Triager) Triage(ctx context.Context, vendor string) (runbook.Report, error) {
 	if t.Catalog == nil {
 		return runbook.Report{}, fmt.Errorf("vendors: triage %s: no catalog", vendor)
@@ -85,6 +127,87 @@ func (t *Triager) Triage(ctx context.Context, vendor string) (runbook.Report, er
 	if !ok {
 		return runbook.Report{}, &UnknownVendorError{Name: vendor, Known: t.Catalog.Keys()}
 	}
+	if err := ctx.Err(); err != nil {
+		return runbook.Report{}, fmt.Errorf("vendors: triage %s: %w", v.Key, err)
+	}
+	f, first := t.flight(v.Key)
+	if first {
+		// The probes keep the caller's values (a logger, a trace) but not
+		// its cancellation: others may be waiting for them.
+		go t.fly(context.WithoutCancel(ctx), f, v)
+	} else {
+		t.coalesced.Add(1)
+	}
+	select {
+	case <-f.done:
+		return cloneReport(f.report), f.err
+	case <-ctx.Done():
+		return runbook.Report{}, fmt.Errorf("vendors: triage %s: %w", v.Key, ctx.Err())
+	}
+}
+
+// Coalesced counts the triages that got another triage's report, its
+// probes running or its report cached, instead of probing the vendor: for
+// a metric such as bot_triage_coalesced_total.
+func (t *Triager) Coalesced() uint64 { return t.coalesced.Load() }
+
+// flight returns the vendor's probes running or its report still cached,
+// or a new flight that the caller must start (first).
+func (t *Triager) flight(key string) (f *flight, first bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f := t.flights[key]; f != nil {
+		select {
+		case <-f.done:
+			if time.Now().Before(f.expires) {
+				return f, false
+			}
+		default:
+			return f, false
+		}
+	}
+	if t.flights == nil {
+		t.flights = map[string]*flight{}
+	}
+	now := time.Now()
+	for k, old := range t.flights { // forget expired reports: a handful of vendors
+		select {
+		case <-old.done:
+			if !now.Before(old.expires) {
+				delete(t.flights, k)
+			}
+		default:
+		}
+	}
+	f = &flight{done: make(chan struct{})}
+	t.flights[key] = f
+	return f, true
+}
+
+// fly runs the probes of one flight and hands the report to everyone
+// waiting for it, and to the cache.
+func (t *Triager) fly(ctx context.Context, f *flight, v Vendor) {
+	var r runbook.Report
+	var err error
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = runbook.Report{}, fmt.Errorf("vendors: triage %s: panic: %v", v.Key, p)
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		f.report, f.err = r, err
+		f.expires = time.Now().Add(t.CacheFor)
+		if (err != nil || t.CacheFor <= 0) && t.flights[v.Key] == f {
+			delete(t.flights, v.Key)
+		}
+		close(f.done)
+	}()
+	r, err = t.triage(ctx, v)
+}
+
+// triage runs the vendor's checks within the deadline and writes the
+// report.
+func (t *Triager) triage(ctx context.Context, v Vendor) (runbook.Report, error) {
 	startedAt := t.now()
 	start := time.Now()
 	deadline := t.deadline()
@@ -150,6 +273,23 @@ func (t *Triager) Triage(ctx context.Context, vendor string) (runbook.Report, er
 		return runbook.Report{}, fmt.Errorf("vendors: triage %s: %w", v.Key, err)
 	}
 	return scrubReport(r, secretsOf(token)), nil
+}
+
+// cloneReport is a report that shares nothing with r, so that callers
+// handed one flight's report cannot change each other's. A field added to
+// runbook.Report that holds a slice, map or pointer is copied here too
+// (TestCloneReportSharesNothing says when one is not).
+func cloneReport(r runbook.Report) runbook.Report {
+	r.Checks = slices.Clone(r.Checks)
+	r.Mitigation = slices.Clone(r.Mitigation)
+	r.Prevention = slices.Clone(r.Prevention)
+	r.Links = slices.Clone(r.Links)
+	if r.RateLimit != nil {
+		rl := *r.RateLimit
+		rl.Windows = slices.Clone(rl.Windows)
+		r.RateLimit = &rl
+	}
+	return r
 }
 
 // missing says why the API cannot be called: an API base still holding a
