@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/slackapp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
 
@@ -32,8 +33,17 @@ func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, 
 			return // Socket Mode alone: nothing could verify a request
 		}
 		r.Use(v.Middleware)
-		r.Method(http.MethodPost, "/slack/commands", slackapp.Commands(svc))
-		r.Method(http.MethodPost, "/slack/interactions", slackapp.Interactions(svc))
+		// A command or click Slack delivers twice (its retry after a slow
+		// answer, or a replay within the signature's five minutes) runs
+		// once: the second copy is answered and dropped here, and the job
+		// table (keyed by the same trigger id) stops a copy that reaches
+		// another replica.
+		dd := slackapp.NewDedupe(0, 0)
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "bot_slack_duplicates_total", Help: "Slack requests delivered again and not run twice (HTTP).",
+		}, func() float64 { return float64(dd.Duplicates()) }))
+		r.Method(http.MethodPost, "/slack/commands", slackapp.Commands(svc, slackapp.WithDedupe(dd), slackapp.WithLog(log)))
+		r.Method(http.MethodPost, "/slack/interactions", slackapp.Interactions(svc, slackapp.WithDedupe(dd), slackapp.WithLog(log)))
 		r.Method(http.MethodPost, "/slack/events", slackapp.Events(svc))
 	})
 	return r

@@ -21,6 +21,7 @@ import (
 	"github.com/incident-bot/bot/internal/store/postgres"
 	"github.com/incident-bot/bot/internal/store/sqlite"
 	"github.com/incident-bot/bot/internal/vendors"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
 
@@ -57,6 +58,11 @@ func cmdServe(ctx context.Context, args []string, cfg config, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	// Triages of one vendor within a few seconds share one set of probes
+	// and one report: a channel full of people asking at once spends the
+	// vendor's rate limit once. (The playground keeps it off: a triage just
+	// after flipping a simulated vendor must see the change.)
+	triager.CacheFor = vendors.DefaultCacheFor
 	log := newLogger(stderr, cfg.Log, cfg.secrets())
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -111,6 +117,9 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 	})
 	svc.Start()
 	m.watchQueue(svc.Jobs)
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "bot_triage_coalesced_total", Help: "Triages answered from probes another triage of the vendor was running, or had just run.",
+	}, func() float64 { return float64(triager.Coalesced()) }))
 	svc.Jobs.Start()
 	eng := engine.New(work)
 	eng.Add(svc.Modules()...)

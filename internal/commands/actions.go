@@ -14,6 +14,9 @@ type Action struct {
 	MessageTS                 string // the message the button is on
 	ActionID, Value           string // action_id; value is the incident id
 	TriggerID, ResponseURL    string
+	// DeliveryID identifies this action across Slack's redeliveries: the
+	// payload's trigger id and the action's place in it.
+	DeliveryID string
 }
 
 // Action applies a button click. It returns once the click is a job in the
@@ -28,7 +31,8 @@ func (s *Service) Action(ctx context.Context, a Action) {
 		s.Log.Warn().Str("action", a.ActionID).Msg("unknown action")
 		return
 	}
-	cmd := Command{TeamID: a.TeamID, ChannelID: a.ChannelID, UserID: a.UserID, ResponseURL: a.ResponseURL, TriggerID: a.TriggerID}
+	cmd := Command{TeamID: a.TeamID, ChannelID: a.ChannelID, UserID: a.UserID, ResponseURL: a.ResponseURL,
+		TriggerID: a.TriggerID, DeliveryID: a.DeliveryID}
 	if err := s.later(ctx, jobAction, jobArgs{Cmd: cmd, Action: &a}); err != nil {
 		s.tell(ctx, cmd, s.refuse(err).Text)
 	}

@@ -160,6 +160,7 @@ type Submission struct {
 	CallbackID      string
 	PrivateMetadata string
 	Values          map[string]string // block_id → the value entered or chosen
+	DeliveryID      string            // the same across Slack's redeliveries
 }
 
 // Submit applies a submitted modal: the "Post update" form moves the status
@@ -180,7 +181,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) {
 		}
 	}
 	text := messages.Truncate(2000, strings.Join(parts, "\n"))
-	cmd := Command{TeamID: sub.TeamID, UserID: sub.UserID}
+	cmd := Command{TeamID: sub.TeamID, UserID: sub.UserID, DeliveryID: sub.DeliveryID}
 	if err := s.later(ctx, jobSubmit, jobArgs{Cmd: cmd, Incident: id, Text: text, Sub: &sub}); err != nil {
 		s.Log.Warn().Err(err).Msg("update modal: not accepted")
 	}

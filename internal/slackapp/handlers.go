@@ -3,6 +3,7 @@ package slackapp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -166,7 +167,7 @@ func Actions(cb slack.InteractionCallback) []commands.Action {
 		return nil
 	}
 	var out []commands.Action
-	for _, ba := range cb.ActionCallback.BlockActions[:min(len(cb.ActionCallback.BlockActions), MaxActions)] {
+	for i, ba := range cb.ActionCallback.BlockActions[:min(len(cb.ActionCallback.BlockActions), MaxActions)] {
 		team := cb.Team.ID
 		if team == "" {
 			team = cb.User.TeamID
@@ -178,10 +179,19 @@ func Actions(cb slack.InteractionCallback) []commands.Action {
 		out = append(out, commands.Action{
 			TeamID: team, ChannelID: channel, UserID: cb.User.ID,
 			MessageTS: cb.Container.MessageTs, ActionID: ba.ActionID, Value: ba.Value,
-			TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL,
+			TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL, DeliveryID: deliveryID(cb.TriggerID, i),
 		})
 	}
 	return out
+}
+
+// deliveryID names the i-th action of a delivery: the actions of one
+// payload share its trigger id.
+func deliveryID(triggerID string, i int) string {
+	if triggerID == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/%d", triggerID, i)
 }
 
 // SubmissionFrom reads a view_submission: each input block's value.
@@ -190,7 +200,7 @@ func SubmissionFrom(cb slack.InteractionCallback) (commands.Submission, bool) {
 		return commands.Submission{}, false
 	}
 	sub := commands.Submission{TeamID: cb.Team.ID, UserID: cb.User.ID, CallbackID: cb.View.CallbackID,
-		PrivateMetadata: cb.View.PrivateMetadata, Values: map[string]string{}}
+		PrivateMetadata: cb.View.PrivateMetadata, Values: map[string]string{}, DeliveryID: deliveryID(cb.TriggerID, 0)}
 	if cb.View.State != nil {
 		for block, actions := range cb.View.State.Values {
 			for _, a := range actions {
