@@ -44,7 +44,8 @@ func alreadyResolved(inc *incident.Incident) string {
 // people (or replicas) resolve at the same time: the store's versioned
 // update lets one win. The winner updates the message, says so in the
 // thread and writes the postmortem. A later resolve of an incident whose
-// postmortem is missing (the bot stopped half-way) writes it then.
+// postmortem is missing (the bot stopped half-way, at least recoverAfter
+// ago) writes it then.
 func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summary string) error {
 	inc, changed, err := s.modify(ctx, id, func(inc *incident.Incident) (bool, error) {
 		if !inc.Open() {
@@ -62,9 +63,11 @@ func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summar
 		return err
 	}
 	if !changed {
-		if inc.Postmortem == "" {
-			// Resolved, but no document: the resolve that won is writing it,
-			// or stopped half-way. Either way the claim lets one through.
+		if inc.Postmortem == "" && s.Now().Sub(inc.UpdatedAt) >= recoverAfter {
+			// Resolved a while ago, but no document: the resolve that won
+			// stopped half-way. Younger work is left to the resolve that is
+			// still writing it (its document has the resolve in its
+			// timeline; one written here might not), or to recovery.
 			return s.writePostmortem(ctx, inc)
 		}
 		s.tell(ctx, cmd, alreadyResolved(inc))

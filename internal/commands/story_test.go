@@ -276,7 +276,9 @@ func TestThreadEvents(t *testing.T) {
 
 // TestConcurrentResolves: people (or one person's double click) resolving
 // at the same moment resolve once: one closing reply, one resolved entry,
-// one postmortem.
+// one postmortem, and that postmortem has the resolve in its timeline (a
+// losing resolve once wrote it before the winner had recorded the resolve);
+// the others are told it is already resolved.
 func TestConcurrentResolves(t *testing.T) {
 	button := func(user string) func(b *testBot, inc *incident.Incident) {
 		return func(b *testBot, inc *incident.Incident) {
@@ -328,6 +330,14 @@ func TestConcurrentResolves(t *testing.T) {
 			if len(resolved) != 1 {
 				t.Fatalf("%d resolved entries, want 1", len(resolved))
 			}
+			if !strings.Contains(inc.Postmortem, "| 09:10:00 | @") || !strings.Contains(inc.Postmortem, "| **Resolved** |") {
+				t.Errorf("the postmortem lacks the resolve in its timeline:\n%s", inc.Postmortem)
+			}
+			for _, e := range b.since(mark, callEphemeral) {
+				if !strings.HasPrefix(e.Msg.Text, "INC-1 is already resolved.") {
+					t.Errorf("told %s %q, want only that INC-1 is already resolved", e.UserID, e.Msg.Text)
+				}
+			}
 			posts := b.since(mark, callPost)
 			closing := ":white_check_mark: INC-1 resolved by <@" + resolved[0].Author + "> after 10m. The postmortem follows in this thread."
 			if len(posts) != 1 || posts[0].Msg.Text != closing {
@@ -343,4 +353,53 @@ func kinds(es []incident.Entry) []incident.EntryKind {
 		out[i] = e.Kind
 	}
 	return out
+}
+
+// TestResolveFinishesHalfDoneResolve: a resolve of an incident that is
+// resolved but has no postmortem writes it when the resolve that won
+// stopped half-way (its last change is older than recoverAfter), and
+// leaves it to that resolve while it may still be at work.
+func TestResolveFinishesHalfDoneResolve(t *testing.T) {
+	tests := []struct {
+		name       string
+		age        time.Duration // since the incident was resolved
+		wantUpload bool
+		wantTold   string
+	}{
+		{name: "stopped a while ago", age: recoverAfter, wantUpload: true},
+		{name: "may still be writing", age: recoverAfter - time.Second, wantTold: "INC-1 is already resolved."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newTestBot(t, Config{})
+			now := b.clock.Now()
+			thread := b.slack.Say(testChannel, "", fakeBotUser, "[RESOLVED] INCIDENT INC-1")
+			inc := b.seed(&incident.Incident{Title: "Login emails bounce", Severity: incident.P3, Status: incident.Resolved,
+				Commander: "U0ALICE", CreatedBy: "U0ALICE", MessageTS: thread, DeclaredAt: now.Add(-time.Hour),
+				ResolvedAt: now.Add(-tt.age), UpdatedAt: now.Add(-tt.age)})
+			mark := b.mark()
+			if got := b.command("U0BOB", "resolve INC-1"); got != "Resolving INC-1 and writing its postmortem…" {
+				t.Errorf("answered %q", got)
+			}
+			b.settle()
+			uploads := b.since(mark, callUpload)
+			if got := len(uploads) == 1; got != tt.wantUpload {
+				t.Fatalf("%d uploads, want the postmortem shared: %v", len(uploads), tt.wantUpload)
+			}
+			inc = b.reload(inc)
+			if tt.wantUpload && (inc.PostmortemFileID != uploads[0].FileID || uploads[0].File.ThreadTS != thread) {
+				t.Errorf("stored file %q, uploaded %q to thread %q", inc.PostmortemFileID, uploads[0].FileID, uploads[0].File.ThreadTS)
+			}
+			if !tt.wantUpload && inc.Postmortem != "" {
+				t.Error("a postmortem was written")
+			}
+			told := b.since(mark, callEphemeral)
+			if tt.wantTold == "" && len(told) != 0 || tt.wantTold != "" && (len(told) != 1 || told[0].Msg.Text != tt.wantTold) {
+				t.Errorf("told %+v, want %q", told, tt.wantTold)
+			}
+			if p := b.since(mark, callPost); len(p) != 0 {
+				t.Errorf("posted %d messages, want none: the closing reply was the first resolve's", len(p))
+			}
+		})
+	}
 }
