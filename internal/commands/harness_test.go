@@ -53,6 +53,15 @@ func (c *testClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// AdvanceTo moves the clock on to t; it never goes back.
+func (c *testClock) AdvanceTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.t) {
+		c.t = t
+	}
+}
+
 // cannedTriage answers the triage of a vendor with the report it was
 // given for it; it knows HubSpot and Stripe.
 type cannedTriage struct {
@@ -161,8 +170,18 @@ func (b *testBot) command(user, text string) string {
 // click presses the button actionID on inc's message, as user.
 func (b *testBot) click(user, actionID string, inc *incident.Incident) {
 	b.t.Helper()
-	b.svc.Action(context.Background(), Action{TeamID: testTeam, ChannelID: testChannel, UserID: user,
-		MessageTS: inc.MessageTS, ActionID: actionID, Value: inc.ID.String(), ResponseURL: testHook})
+	b.action(Action{UserID: user, MessageTS: inc.MessageTS, ActionID: actionID, Value: inc.ID.String()})
+}
+
+// action delivers a button click in the test channel, with the test's
+// response_url unless a has one.
+func (b *testBot) action(a Action) {
+	b.t.Helper()
+	a.TeamID, a.ChannelID = testTeam, testChannel
+	if a.ResponseURL == "" {
+		a.ResponseURL = testHook
+	}
+	b.svc.Action(context.Background(), a)
 }
 
 // event delivers e, as Slack's Events API would; an error (Slack would
@@ -181,13 +200,19 @@ func (b *testBot) event(e Event) {
 // its interval.
 func (b *testBot) tick(name string) {
 	b.t.Helper()
+	b.module(name).Tick(context.Background())
+}
+
+// module is the engine module the service offers under name.
+func (b *testBot) module(name string) engine.Module {
+	b.t.Helper()
 	for _, m := range b.svc.Modules() {
 		if m.Name == name {
-			m.Tick(context.Background())
-			return
+			return m
 		}
 	}
 	b.t.Fatalf("no engine module %q", name)
+	return engine.Module{}
 }
 
 // open declares an incident as user and returns it once its message is posted.
