@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 )
 
@@ -211,6 +213,47 @@ func TestRecoverRetriesAfterSlackFails(t *testing.T) {
 				if got, stored := b.slack.Sent(callUpload)[0].File.Content, b.reload(inc).Postmortem; got != stored {
 					t.Errorf("shared a document other than the one stored")
 				}
+			}
+		})
+	}
+}
+
+// TestRecoverTwoReplicas: two replicas start (or tick) recovery at the
+// same moment on one SQLite file; each half-done incident is finished
+// once, not twice.
+func TestRecoverTwoReplicas(t *testing.T) {
+	tests := []struct {
+		name   string
+		seed   func(b *testBot) *incident.Incident
+		method string
+	}{
+		{name: "never posted", method: callPost, seed: func(b *testBot) *incident.Incident { return unposted(b, stale) }},
+		{name: "resolved without a postmortem", method: callUpload, seed: func(b *testBot) *incident.Incident { return unshared(b, "", false) }},
+		{name: "postmortem written, not shared", method: callUpload,
+			seed: func(b *testBot) *incident.Incident {
+				return unshared(b, "# Incident INC-1: written before the crash\n", false)
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestBot(t, Config{})
+			b := a.replica()
+			tt.seed(a)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for _, m := range []engine.Module{a.module("recovery"), b.module("recovery")} {
+				wg.Go(func() {
+					<-start
+					m.Tick(context.Background())
+				})
+			}
+			close(start)
+			wg.Wait()
+			if got := a.slack.Calls(tt.method); len(got) != 1 {
+				t.Errorf("%d %s calls, want 1", len(got), tt.method)
+			}
+			if left, err := b.db.Incidents(context.Background(), incident.Filter{Unfinished: true}); err != nil || len(left) != 0 {
+				t.Errorf("%d incidents left unfinished (%v)", len(left), err)
 			}
 		})
 	}
