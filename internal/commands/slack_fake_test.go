@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,6 +69,21 @@ type slackCall struct {
 	FileID      string          // Upload: the id it returned
 	View        json.RawMessage // OpenModal
 	Err         error           // what the call returned
+}
+
+// String shows a call in a failure message: the method, where, and what.
+func (c slackCall) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s/%s", c.Method, c.ChannelID, c.ThreadTS)
+	for _, s := range []string{c.UserID, c.Msg.Text, c.File.Name, c.TriggerID} {
+		if s != "" {
+			fmt.Fprintf(&b, " %q", s)
+		}
+	}
+	if c.Err != nil {
+		fmt.Fprintf(&b, " failed: %v", c.Err)
+	}
+	return b.String()
 }
 
 // newFakeSlack returns an empty Slack. Its ts values increase by at least a
