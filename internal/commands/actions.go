@@ -44,7 +44,7 @@ func (s *Service) Action(ctx context.Context, a Action) {
 				err = s.setStatus(ctx, id, a.UserID, st)
 			}
 		case messages.ActionResolve:
-			err = s.resolve(ctx, cmd, id, "")
+			err = s.clickResolve(ctx, cmd, id)
 		case messages.ActionReminder:
 			err = s.reminderAction(ctx, a, id, arg)
 		}
@@ -64,4 +64,21 @@ func (s *Service) clickSeverity(ctx context.Context, cmd Command, id uuid.UUID, 
 		return nil
 	}
 	return s.setSeverity(ctx, id, cmd.UserID, sev)
+}
+
+// clickResolve applies RESOLVE_ALLOWED to the Resolve button as
+// resolveCommand does to the command: an incident already resolved with
+// its postmortem is only answered so.
+func (s *Service) clickResolve(ctx context.Context, cmd Command, id uuid.UUID) error {
+	inc, err := s.Store.Incident(ctx, id)
+	if err != nil {
+		return err
+	}
+	if inc.Open() || inc.Postmortem == "" {
+		if msg, ok := s.allowed(ctx, inc, cmd.UserID, "resolve"); !ok {
+			s.tell(ctx, cmd, msg)
+			return nil
+		}
+	}
+	return s.resolve(ctx, cmd, id, "")
 }

@@ -34,6 +34,7 @@ func TestResolveAllowed(t *testing.T) {
 		refusal string                                                       // format of the refusal; "" when allowed
 	}{
 		{name: "resolve command by another", allowed: []string{"commander"}, user: "U0BOB", do: resolveCmd, what: "resolve", refusal: onlyCommander},
+		{name: "resolve button by another", allowed: []string{"commander"}, user: "U0BOB", do: resolveBtn, what: "resolve", refusal: onlyCommander},
 		{name: "severity command by another", allowed: []string{"commander"}, user: "U0BOB", do: severityCmd, what: "change the severity", refusal: onlyCommander},
 		{name: "severity button by another", allowed: []string{"commander"}, user: "U0BOB", do: severityBtn, what: "change the severity", refusal: onlyCommander},
 		{name: "resolve command by the commander", allowed: []string{"commander"}, user: "U0ALICE", do: resolveCmd, what: "resolve"},
@@ -41,6 +42,7 @@ func TestResolveAllowed(t *testing.T) {
 		{name: "severity button by the commander", allowed: []string{"commander"}, user: "U0ALICE", do: severityBtn, what: "change the severity"},
 		{name: "resolve button by a listed user", allowed: []string{"U0BOB"}, user: "U0BOB", do: resolveBtn, what: "resolve"},
 		{name: "resolve button by a group member", allowed: []string{"S0OPS"}, user: "U0BOB", do: resolveBtn, what: "resolve"},
+		{name: "resolve button by a non-member", allowed: []string{"S0OPS"}, user: "U0CAROL", do: resolveBtn, what: "resolve", refusal: onlyListed},
 		{name: "resolve command by a non-member", allowed: []string{"S0OPS"}, user: "U0CAROL", do: resolveCmd, what: "resolve", refusal: onlyListed},
 	}
 	for _, tt := range tests {
