@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
@@ -233,7 +234,7 @@ func (b *testBot) open(user, title string) *incident.Incident {
 // seed stores inc as a stopped process left it, numbered by the store.
 func (b *testBot) seed(inc *incident.Incident) *incident.Incident {
 	b.t.Helper()
-	if inc.ID == [16]byte{} {
+	if inc.ID == uuid.Nil {
 		inc.ID = b.svc.NewID()
 	}
 	inc.TeamID, inc.ChannelID = testTeam, testChannel

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/messages"
 )
 
@@ -399,6 +400,58 @@ func TestResolveFinishesHalfDoneResolve(t *testing.T) {
 			}
 			if p := b.since(mark, callPost); len(p) != 0 {
 				t.Errorf("posted %d messages, want none: the closing reply was the first resolve's", len(p))
+			}
+		})
+	}
+}
+
+// TestTriageOpensFromTheReport: the incident a triage opens takes its
+// severity and cause from the report, and is posted once; a triage that
+// fails opens nothing and tells the one who asked.
+func TestTriageOpensFromTheReport(t *testing.T) {
+	tests := []struct {
+		name     string
+		report   *runbook.Report // nil: the triage fails
+		severity incident.Severity
+		cause    string // the cause line of the message
+	}{
+		{name: "rate limited", report: &runbook.Report{Cause: runbook.RateLimited, Severity: runbook.P2,
+			Summary: "HubSpot answers 429: the daily limit is spent", HTTPStatus: 429},
+			severity: incident.P2, cause: "*Cause:* HubSpot answers 429: the daily limit is spent (HTTP 429)"},
+		{name: "healthy, no severity suggested", report: &runbook.Report{Cause: runbook.Healthy, Summary: "Every check passed"},
+			severity: incident.P4, cause: "*Cause:* Every check passed"},
+		{name: "misconfigured, no severity suggested", report: &runbook.Report{Cause: runbook.Misconfigured,
+			Summary: "HUBSPOT_ACCESS_TOKEN is not set"}, severity: incident.P3, cause: "*Cause:* HUBSPOT_ACCESS_TOKEN is not set"},
+		{name: "the triage fails"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newTestBot(t, Config{})
+			delete(b.triage.reports, "hubspot")
+			if tt.report != nil {
+				b.triage.reports["hubspot"] = *tt.report
+			}
+			b.command("U0ALICE", "triage hubspot")
+			b.settle()
+			calls := b.since(0)
+			if tt.report == nil {
+				if len(calls) != 1 || calls[0].Method != callEphemeral || calls[0].UserID != "U0ALICE" ||
+					calls[0].Msg.Text != ":warning: no canned report for hubspot" || len(b.incidents()) != 0 {
+					t.Errorf("Slack received %v with %d incidents; want only the error told to U0ALICE", calls, len(b.incidents()))
+				}
+				return
+			}
+			if len(calls) != 1 || calls[0].Method != callPost {
+				t.Fatalf("Slack received %v, want one Post", calls)
+			}
+			text := blockText(t, calls[0].Msg)
+			header := "[" + string(tt.severity) + "] INCIDENT INC-1: HubSpot Integration"
+			if !strings.HasPrefix(text, header+"\n") || !strings.Contains(text+"\n", tt.cause+"\n") {
+				t.Errorf("posted:\n%s\nwant %q and %q", text, header, tt.cause)
+			}
+			inc := b.incidents()[0]
+			if inc.Severity != tt.severity || inc.Diagnosis == nil || inc.Diagnosis.Cause != string(tt.report.Cause) {
+				t.Errorf("stored severity %s, diagnosis %+v", inc.Severity, inc.Diagnosis)
 			}
 		})
 	}
