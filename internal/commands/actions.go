@@ -63,7 +63,7 @@ func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 		}
 		return s.setStatus(ctx, id, a.UserID, st)
 	case messages.ActionResolve:
-		return s.resolve(ctx, j.Cmd, id, "")
+		return s.clickResolve(ctx, j.Cmd, id)
 	case messages.ActionReminder:
 		return s.reminderAction(ctx, *a, id, arg)
 	}
@@ -80,4 +80,21 @@ func (s *Service) clickSeverity(ctx context.Context, cmd Command, id uuid.UUID, 
 		return nil
 	}
 	return s.setSeverity(ctx, id, cmd.UserID, sev)
+}
+
+// clickResolve applies RESOLVE_ALLOWED to the Resolve button as
+// resolveCommand does to the command: an incident already resolved with
+// its postmortem is only answered so.
+func (s *Service) clickResolve(ctx context.Context, cmd Command, id uuid.UUID) error {
+	inc, err := s.Store.Incident(ctx, id)
+	if err != nil {
+		return err
+	}
+	if inc.Open() || inc.Postmortem == "" {
+		if msg, ok := s.allowed(ctx, inc, cmd.UserID, "resolve"); !ok {
+			s.tell(ctx, cmd, msg)
+			return nil
+		}
+	}
+	return s.resolve(ctx, cmd, id, "")
 }

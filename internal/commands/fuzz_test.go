@@ -282,68 +282,7 @@ func drainJobs(t testing.TB, db incident.JobStore) {
 }
 
 // ---------------------------------------------------------------------------
-// Fakes: Slack and the vendor triage, recording what they received
-
-type fzSent struct {
-	Method, ChannelID, ThreadTS string
-	Msg                         messages.Message
-}
-
-type fzSlack struct {
-	mu     sync.Mutex
-	fzSent []fzSent
-	files  []File
-}
-
-var _ Slack = (*fzSlack)(nil)
-
-func (f *fzSlack) record(method, channel, ts string, m messages.Message) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.fzSent = append(f.fzSent, fzSent{Method: method, ChannelID: channel, ThreadTS: ts, Msg: m})
-	return len(f.fzSent)
-}
-
-func (f *fzSlack) Post(_ context.Context, channelID, threadTS string, m messages.Message) (string, error) {
-	n := f.record("chat.postMessage", channelID, threadTS, m)
-	return fmt.Sprintf("1773480414.%06d", n), nil
-}
-
-func (f *fzSlack) Update(_ context.Context, channelID, ts string, m messages.Message) error {
-	f.record("chat.update", channelID, ts, m)
-	return nil
-}
-
-func (f *fzSlack) Ephemeral(_ context.Context, channelID, _, threadTS, _ string, m messages.Message) error {
-	f.record("chat.postEphemeral", channelID, threadTS, m)
-	return nil
-}
-
-func (f *fzSlack) Replies(context.Context, string, string) ([]Reply, error) { return nil, nil }
-
-func (f *fzSlack) UserName(_ context.Context, userID string) (string, error) { return userID, nil }
-
-// Upload keeps the file apart from the messages: a postmortem is Markdown,
-// not mrkdwn, and the messages' checks do not apply to it.
-func (f *fzSlack) Upload(_ context.Context, file File) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.files = append(f.files, file)
-	return fmt.Sprintf("F%06d", len(f.files)), nil
-}
-
-func (f *fzSlack) GroupMembers(context.Context, string) ([]string, error) { return nil, nil }
-
-func (f *fzSlack) OpenModal(_ context.Context, _ string, view json.RawMessage) error {
-	f.record("views.open", "", "", messages.Message{Blocks: view})
-	return nil
-}
-
-func (f *fzSlack) all() []fzSent {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]fzSent(nil), f.fzSent...)
-}
+// Fakes: the vendor triage, recording what it was asked (Slack is fakeSlack)
 
 type fzTriage struct {
 	mu    sync.Mutex
@@ -407,7 +346,7 @@ var fzTeams atomic.Int64
 
 type fzHarness struct {
 	db     *sqlite.DB
-	slack  *fzSlack
+	slack  *fakeSlack
 	triage *fzTriage
 	svc    *Service
 	team   string
@@ -418,7 +357,7 @@ type fzHarness struct {
 // channel's open incident INC-1 when withIncident.
 func newFzHarness(t *testing.T, db *sqlite.DB, withIncident bool) *fzHarness {
 	t.Helper()
-	h := &fzHarness{db: db, slack: &fzSlack{}, triage: &fzTriage{}, team: fmt.Sprintf("T%d", fzTeams.Add(1))}
+	h := &fzHarness{db: db, slack: newFakeSlack(nil), triage: &fzTriage{}, team: fmt.Sprintf("T%d", fzTeams.Add(1))}
 	h.svc = &Service{Store: db, Slack: h.slack, Triage: h.triage, Log: zerolog.Nop(),
 		Jobs: newTestQueue(t, db), Now: func() time.Time { return fzT0 }}
 	h.svc.Start()
@@ -580,7 +519,7 @@ func (h *fzHarness) checkRun(t *testing.T, text string, reply messages.Message, 
 		t.Errorf("reply without blocks: %q", reply.Text)
 	}
 	fzCheckMessage(t, "reply", reply, people)
-	for i, s := range h.slack.all() {
+	for i, s := range h.sent() {
 		fzCheckMessage(t, fmt.Sprintf("%s #%d", s.Method, i), s.Msg, people)
 	}
 
@@ -672,7 +611,7 @@ func FuzzSubmit(f *testing.F) {
 			PrivateMetadata: h.open.ID.String(),
 			Values:          map[string]string{"impact": impact, "cause": cause, "action": action, "status": status}})
 		drainJobs(t, h.db)
-		for i, s := range h.slack.all() {
+		for i, s := range h.sent() {
 			fzCheckMessage(t, fmt.Sprintf("%s #%d", s.Method, i), s.Msg, map[string]bool{"U0ALICE": true})
 		}
 		inc := fzOnly(t, h)
@@ -697,7 +636,7 @@ func TestHostileCommands(t *testing.T) {
 			if n := utf8.RuneCountInString(inc.Title); n != maxTitle {
 				t.Errorf("stored title has %d characters, want %d", n, maxTitle)
 			}
-			posted := h.posted(t, "chat.postMessage", 1)
+			posted := h.posted(t, callPost, 1)
 			if hdr := fzHeader(t, posted[0].Msg); utf8.RuneCountInString(hdr) != 150 || !strings.HasSuffix(hdr, "…") {
 				t.Errorf("header %q: want cut to 150 characters with an ellipsis", hdr)
 			}
@@ -707,7 +646,7 @@ func TestHostileCommands(t *testing.T) {
 				if inc := fzOnly(t, h); inc.Title != "<!channel> <!here> <!everyone> deploy broke <@U0EVIL>" {
 					t.Errorf("stored title %q: the store keeps what was said; escaping is for display", inc.Title)
 				}
-				h.posted(t, "chat.postMessage", 1)
+				h.posted(t, callPost, 1)
 			}},
 		{name: "entities in the title", text: "declare &lt;!channel&gt; &amp; &", reply: "&amp;lt;!channel&amp;gt;"},
 		{name: "control characters", text: "declare \x00\a\x1b[31mred\x1b[0m\x7f\u0085 alert", reply: "Declaring", check: func(t *testing.T, h *fzHarness) {
@@ -733,17 +672,17 @@ func TestHostileCommands(t *testing.T) {
 			if inc := fzOnly(t, h); inc.Vendor != "hubspot" || inc.Severity != incident.P1 {
 				t.Errorf("incident %+v", inc)
 			}
-			h.posted(t, "chat.postMessage", 1)
+			h.posted(t, callPost, 1)
 		}},
 		{name: "triage that fails", text: "triage stripe", reply: "Triaging Stripe", check: func(t *testing.T, h *fzHarness) {
-			eph := h.posted(t, "chat.postEphemeral", 1)
+			eph := h.posted(t, callEphemeral, 1)
 			if !strings.Contains(eph[0].Msg.Text, "Could not triage Stripe") {
 				t.Errorf("answer %q", eph[0].Msg.Text)
 			}
 		}},
 		{name: "status update with mentions", text: "status <!channel> all fixed <@U0EVIL>", withIncident: true, reply: "Posting the update",
 			check: func(t *testing.T, h *fzHarness) {
-				posted := h.posted(t, "chat.postMessage", 1)
+				posted := h.posted(t, callPost, 1)
 				if posted[0].ThreadTS != h.open.MessageTS {
 					t.Errorf("update posted in thread %q", posted[0].ThreadTS)
 				}
@@ -752,7 +691,7 @@ func TestHostileCommands(t *testing.T) {
 				}
 			}},
 		{name: "5,000-character status update", text: "status " + strings.Repeat("<!here>", 715), withIncident: true, reply: "Posting the update",
-			check: func(t *testing.T, h *fzHarness) { h.posted(t, "chat.postMessage", 1) }},
+			check: func(t *testing.T, h *fzHarness) { h.posted(t, callPost, 1) }},
 		{name: "status without an incident", text: "status <!channel>", reply: "no open incident"},
 		{name: "severity that is a mention", text: "severity <!channel>", withIncident: true, reply: "Say which severity"},
 		{name: "commander that is a channel ping", text: "commander <!channel>", withIncident: true, reply: "Mention the new commander",
@@ -795,7 +734,7 @@ func TestHostileCommands(t *testing.T) {
 				if asked := h.triage.calls(); len(asked) != 0 {
 					t.Errorf("triage ran for %q", asked)
 				}
-				if s := h.slack.all(); len(s) != 0 {
+				if s := h.sent(); len(s) != 0 {
 					t.Errorf("a refused triage sent %d messages", len(s))
 				}
 			}
@@ -816,11 +755,11 @@ func TestHostileMention(t *testing.T) {
 	}
 	drainJobs(t, h.db)
 	people := map[string]bool{"U0ALICE": true}
-	eph := h.posted(t, "chat.postEphemeral", 1)
+	eph := h.posted(t, callEphemeral, 1)
 	if !strings.Contains(eph[0].Msg.Text, "Declaring *&lt;!channel&gt;") {
 		t.Errorf("answer %q", eph[0].Msg.Text)
 	}
-	for i, s := range h.slack.all() {
+	for i, s := range h.sent() {
 		fzCheckMessage(t, fmt.Sprintf("%s #%d", s.Method, i), s.Msg, people)
 	}
 	if n := len(h.incidents(t)); n != 2 {
@@ -837,10 +776,23 @@ func fzOnly(t *testing.T, h *fzHarness) *incident.Incident {
 	return all[0]
 }
 
-func (h *fzHarness) posted(t *testing.T, method string, n int) []fzSent {
+// sent is every message the bot sent: posts, updates, ephemeral answers,
+// and modals (their view in Blocks), in order.
+func (h *fzHarness) sent() []slackCall {
+	var out []slackCall
+	for _, c := range h.slack.Calls(callPost, callUpdate, callEphemeral, callOpenModal) {
+		if c.Method == callOpenModal {
+			c.Msg = messages.Message{Blocks: c.View}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (h *fzHarness) posted(t *testing.T, method string, n int) []slackCall {
 	t.Helper()
-	var out []fzSent
-	for _, s := range h.slack.all() {
+	var out []slackCall
+	for _, s := range h.sent() {
 		if s.Method == method {
 			out = append(out, s)
 		}

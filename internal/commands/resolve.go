@@ -42,7 +42,8 @@ func alreadyResolved(inc *incident.Incident) string {
 // people (or replicas) resolve at the same time: the store's versioned
 // update lets one win. The winner updates the message, says so in the
 // thread and writes the postmortem. A later resolve of an incident whose
-// postmortem is missing (the bot stopped half-way) writes it then.
+// postmortem is missing (the bot stopped half-way, at least recoverAfter
+// ago) writes it then.
 func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summary string) error {
 	inc, changed, err := s.modify(ctx, id, func(inc *incident.Incident) (bool, error) {
 		if !inc.Open() {
@@ -60,10 +61,12 @@ func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summar
 		return err
 	}
 	if !changed {
-		if inc.Postmortem == "" || inc.PostmortemFileID == "" {
-			// Resolved, but the document is not shared yet: the resolve
-			// that won queued it, or stopped before it could. The job's key
-			// makes both the same job.
+		if (inc.Postmortem == "" || inc.PostmortemFileID == "") && s.Now().Sub(inc.UpdatedAt) >= recoverAfter {
+			// Resolved a while ago, but the document is not shared: the
+			// resolve that won stopped half-way. Younger work is left to the
+			// resolve that is still at it (its document has the resolve in
+			// its timeline; one asked for here might not), or to recovery.
+			// The job's key makes every such request the same job.
 			return s.queuePostmortem(ctx, inc)
 		}
 		s.tell(ctx, cmd, alreadyResolved(inc))

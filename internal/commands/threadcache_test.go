@@ -33,7 +33,7 @@ func TestThreadCache(t *testing.T) {
 	ctx := context.Background()
 	db := fzOpenStore(t)
 	cs := &countingStore{Store: db}
-	svc := &Service{Store: cs, Slack: &fzSlack{}, Triage: &fzTriage{}, Log: zerolog.Nop(),
+	svc := &Service{Store: cs, Slack: newFakeSlack(nil), Triage: &fzTriage{}, Log: zerolog.Nop(),
 		Jobs: newTestQueue(t, db), Now: func() time.Time { return fzT0 }}
 	svc.Start()
 	inc := &incident.Incident{ID: svc.NewID(), TeamID: "T1", Title: "x", Severity: incident.P2, Status: incident.Investigating,

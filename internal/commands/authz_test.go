@@ -1,0 +1,85 @@
+package commands
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/messages"
+)
+
+// TestResolveAllowed: with RESOLVE_ALLOWED set, only the people it names
+// may resolve an incident or change its severity, by command or by
+// button. Others are refused, only to them, and the refusal is recorded;
+// nothing changes and nothing is posted.
+func TestResolveAllowed(t *testing.T) {
+	onlyCommander := ":no_entry: Only the commander (<@U0ALICE>) may %s on INC-1. Ask them, or ask for the commander role with `/incident commander @you`."
+	onlyListed := ":no_entry: Only the people listed in RESOLVE_ALLOWED may %s on INC-1. Ask them, or ask for the commander role with `/incident commander @you`."
+	resolveCmd := func(b *testBot, user string, _ *incident.Incident) string { return b.command(user, "resolve") }
+	resolveBtn := func(b *testBot, user string, inc *incident.Incident) string {
+		b.click(user, messages.ActionID(messages.ActionResolve, ""), inc)
+		return ""
+	}
+	severityCmd := func(b *testBot, user string, _ *incident.Incident) string { return b.command(user, "severity P1") }
+	severityBtn := func(b *testBot, user string, inc *incident.Incident) string {
+		b.click(user, messages.ActionID(messages.ActionSeverity, "P1"), inc)
+		return ""
+	}
+	tests := []struct {
+		name    string
+		allowed []string
+		user    string
+		do      func(b *testBot, user string, inc *incident.Incident) string // returns the immediate answer
+		what    string                                                       // "resolve" or "change the severity"
+		refusal string                                                       // format of the refusal; "" when allowed
+	}{
+		{name: "resolve command by another", allowed: []string{"commander"}, user: "U0BOB", do: resolveCmd, what: "resolve", refusal: onlyCommander},
+		{name: "resolve button by another", allowed: []string{"commander"}, user: "U0BOB", do: resolveBtn, what: "resolve", refusal: onlyCommander},
+		{name: "severity command by another", allowed: []string{"commander"}, user: "U0BOB", do: severityCmd, what: "change the severity", refusal: onlyCommander},
+		{name: "severity button by another", allowed: []string{"commander"}, user: "U0BOB", do: severityBtn, what: "change the severity", refusal: onlyCommander},
+		{name: "resolve command by the commander", allowed: []string{"commander"}, user: "U0ALICE", do: resolveCmd, what: "resolve"},
+		{name: "resolve button by the commander", allowed: []string{"commander"}, user: "U0ALICE", do: resolveBtn, what: "resolve"},
+		{name: "severity button by the commander", allowed: []string{"commander"}, user: "U0ALICE", do: severityBtn, what: "change the severity"},
+		{name: "resolve button by a listed user", allowed: []string{"U0BOB"}, user: "U0BOB", do: resolveBtn, what: "resolve"},
+		{name: "resolve button by a group member", allowed: []string{"S0OPS"}, user: "U0BOB", do: resolveBtn, what: "resolve"},
+		{name: "resolve button by a non-member", allowed: []string{"S0OPS"}, user: "U0CAROL", do: resolveBtn, what: "resolve", refusal: onlyListed},
+		{name: "resolve command by a non-member", allowed: []string{"S0OPS"}, user: "U0CAROL", do: resolveCmd, what: "resolve", refusal: onlyListed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newTestBot(t, Config{ResolveAllowed: tt.allowed})
+			b.slack.SetGroup("S0OPS", "U0BOB")
+			inc := b.open("U0ALICE", "DNS flapping") // commander: U0ALICE; P3
+			mark := b.mark()
+			answer := tt.do(b, tt.user, inc)
+			b.settle()
+			after := b.reload(inc)
+			refused := b.entries(inc, incident.KindRefused)
+			changed := !after.Open() || after.Severity != incident.P3
+
+			if tt.refusal == "" {
+				if !changed || len(refused) != 0 {
+					t.Errorf("allowed, but changed %v with %d refusals recorded", changed, len(refused))
+				}
+				return
+			}
+			want := strings.Replace(tt.refusal, "%s", tt.what, 1)
+			if changed {
+				t.Errorf("refused, but the incident changed: %s, %s", after.Status, after.Severity)
+			}
+			if len(refused) != 1 || refused[0].Author != tt.user || refused[0].Text != tt.what {
+				t.Errorf("refusals recorded %+v, want one by %s: %q", refused, tt.user, tt.what)
+			}
+			calls := b.since(mark, callPost, callUpdate, callEphemeral, callUpload)
+			if answer != "" { // the command's own answer is the ephemeral refusal
+				if answer != want || len(calls) != 0 {
+					t.Errorf("answered %q and sent %v; want %q and nothing else", answer, methods(calls), want)
+				}
+				return
+			}
+			if len(calls) != 1 || calls[0].Method != callEphemeral || calls[0].UserID != tt.user || calls[0].Msg.Text != want {
+				t.Errorf("Slack received %+v; want only the ephemeral %q to %s", calls, want, tt.user)
+			}
+		})
+	}
+}
