@@ -53,9 +53,9 @@ type Queue struct {
 // QueueOptions are the queue's limits; zero values take the defaults.
 type QueueOptions struct {
 	Workers     int           // jobs run at once by this process; 8
-	Lease       time.Duration // how long a claim holds before another replica may take the job; 30 s
+	Lease       time.Duration // how long a claim holds before another replica may take the job; 10 s, renewed while it runs
 	Poll        time.Duration // how often the store is asked for jobs when nothing woke the queue; 1 s
-	MaxAttempts int           // runs before a job fails; 8
+	MaxAttempts int           // runs before a job fails; 12 (about 25 minutes of backoff)
 	// MaxBacklog is the most queued and running jobs the bot accepts new
 	// work on; past it Busy is true and requests are turned away. 2,000.
 	MaxBacklog int
@@ -72,13 +72,13 @@ func (o *QueueOptions) defaults() {
 		o.Workers = 8
 	}
 	if o.Lease <= 0 {
-		o.Lease = 30 * time.Second
+		o.Lease = 10 * time.Second
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
 	}
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 8
+		o.MaxAttempts = 12
 	}
 	if o.MaxBacklog <= 0 {
 		o.MaxBacklog = 2000
