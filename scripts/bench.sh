@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `make bench` runs: every Go benchmark of the project, BENCH_COUNT
 # times (default 3), one package at a time, then a table of the medians and
-# the issue's targets (docs/PERFORMANCE.md explains each figure).
+# the targets (docs/PERFORMANCE.md explains each figure).
 #
 #   scripts/bench.sh                       # all benchmarks, 3 runs each
 #   BENCH_COUNT=1 scripts/bench.sh         # quicker, noisier
@@ -85,7 +85,7 @@ END {
 		}
 	}
 	print ""
-	print "targets (issue 7), medians of " count " runs:"
+	print "targets (docs/PERFORMANCE.md), medians of " count " runs:"
 	target("ack p99 / floor p99, slash command, 32 at once", "Ack/command" SUBSEP "p99-x-floor", "<=", 2, "x")
 	target("ack p99 / floor p99, interaction, 32 at once", "Ack/interaction" SUBSEP "p99-x-floor", "<=", 2, "x")
 	target("ack p99 / floor p99, event, 32 at once", "Ack/event" SUBSEP "p99-x-floor", "<=", 2, "x")
@@ -109,6 +109,10 @@ END {
 	target("start-up to ready", "Startup" SUBSEP "ready-ms", "<", 300, "ms")
 	target("resident memory at rest", "Startup" SUBSEP "rss-idle-MB", "<", 50, "MB")
 	target("resident memory under the ack load (peak)", "Resident" SUBSEP "rss-peak-MB", "<", 50, "MB")
+	target("triage storm: ack p99 / floor p99, 200 triages, 32 at once", "TriageStorm" SUBSEP "p99-x-floor", "<=", 2, "x")
+	target("triage storm: API probes HubSpot saw per 200 triages", "TriageStorm" SUBSEP "api-probes/round", "<=", 25, "")
+	target("triage storm: status-page probes per 200 triages", "TriageStorm" SUBSEP "status-probes/round", "<=", 25, "")
+	target("triage storm: bot resident memory (peak)", "TriageStorm" SUBSEP "rss-peak-MB", "<=", 64, "MB")
 }' "$OUT"
 echo
 echo "raw output: $OUT"

@@ -189,6 +189,9 @@ type loadSpec struct {
 	ActionID, Value, MessageTS string
 	// ThreadTS are the threads events reply in, taken in turn.
 	ThreadTS []string
+	// Channels, when set, are the channels commands come from, taken in
+	// turn instead of ChannelID.
+	Channels []string
 
 	runOnce sync.Once
 	run     string // random per run: event ids of two runs never collide
@@ -246,7 +249,11 @@ func (s *loadSpec) body(i int) (contentType string, body []byte) {
 		})
 		return "application/json", body
 	}
-	form := url.Values{"team_id": {s.TeamID}, "channel_id": {s.ChannelID}, "user_id": {s.UserID},
+	ch := s.ChannelID
+	if len(s.Channels) > 0 {
+		ch = s.Channels[i%len(s.Channels)]
+	}
+	form := url.Values{"team_id": {s.TeamID}, "channel_id": {ch}, "user_id": {s.UserID},
 		"command": {"/incident"}, "text": {s.Text}, "trigger_id": {"1.2." + s.run + strconv.Itoa(i)}}
 	return "application/x-www-form-urlencoded", []byte(form.Encode())
 }
