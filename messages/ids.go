@@ -16,6 +16,9 @@ const (
 	ActionStatus   ActionKind = "status"   // argument: investigating, identified, monitoring
 	ActionResolve  ActionKind = "resolve"  // no argument
 	ActionReminder ActionKind = "reminder" // argument: one of the Reminder* below
+	// ActionDeclareAnyway opens an incident about a vendor a triage found
+	// healthy; its value is the vendor's key, not an incident id.
+	ActionDeclareAnyway ActionKind = "declare_anyway"
 )
 
 // The reminder buttons' arguments.
@@ -31,7 +34,7 @@ const (
 	CallbackPostUpdate = "post_update" // the reminder's "Post update" form
 )
 
-var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReminder}
+var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReminder, ActionDeclareAnyway}
 
 // ActionID returns the action_id of a button of kind k with argument arg
 // (empty for none).
@@ -45,10 +48,12 @@ func ActionID(k ActionKind, arg string) string {
 // ParseActionID splits an action_id into its kind and argument; ok is false
 // for an action_id the bot does not make.
 func ParseActionID(id string) (k ActionKind, arg string, ok bool) {
-	kind, arg, _ := strings.Cut(id, "_")
 	for _, known := range actionKinds {
-		if string(known) == kind {
-			return known, arg, true
+		if id == string(known) {
+			return known, "", true
+		}
+		if rest, found := strings.CutPrefix(id, string(known)+"_"); found {
+			return known, rest, true
 		}
 	}
 	return "", "", false

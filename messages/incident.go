@@ -154,3 +154,36 @@ func Help(lines []HelpLine) Message {
 	}
 	return Notice(t, "")
 }
+
+type triageView struct{ Text, Checks, Vendor, Name string }
+
+// Healthy is the answer to a triage that found nothing wrong: the vendor
+// looks healthy, the checks, and a button to declare an incident anyway.
+// vendor is the catalog key the button carries.
+func Healthy(name, vendor string, d *incident.Diagnosis) (Message, error) {
+	text := fmt.Sprintf(":white_check_mark: *%s looks healthy:* %s.\nNo incident was opened. If you still see a problem, declare one.",
+		Escape(name), strings.TrimSuffix(Cause(d), "."))
+	blocks, err := render("triage_report", triageView{Text: text, Checks: checks(d.Checks), Vendor: vendor, Name: name})
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Text: Truncate(maxFallback, Escape(name)+" looks healthy"), Blocks: blocks}, nil
+}
+
+// Retriage is a new triage's report in the thread of the vendor's open
+// incident; changed says whether the cause differs from the incident's.
+func Retriage(inc *incident.Incident, name string, d *incident.Diagnosis, changed bool) (Message, error) {
+	lead := fmt.Sprintf(":mag: *New triage of %s:* ", Escape(name))
+	if changed {
+		lead = fmt.Sprintf(":mag: *New triage of %s: the cause changed.* ", Escape(name))
+	}
+	text := lead + Cause(d)
+	if changed && len(d.Mitigation) > 0 {
+		text += "\n*Action:*\n" + numbered(d.Mitigation)
+	}
+	blocks, err := render("triage_report", triageView{Text: text, Checks: checks(d.Checks)})
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Text: Truncate(maxFallback, Escape(inc.Ref()+": new triage of "+name)), Blocks: blocks}, nil
+}

@@ -64,7 +64,8 @@ var tmpl = template.Must(template.New("messages").Option("missingkey=error").Fun
 		}
 		return "", fmt.Errorf("no reminder button %q", what)
 	},
-	"postUpdateCallback": func() string { return CallbackPostUpdate },
+	"postUpdateCallback":  func() string { return CallbackPostUpdate },
+	"declareAnywayAction": func() string { return ActionID(ActionDeclareAnyway, "") },
 }).ParseFS(files, "templates/*.tmpl"))
 
 // render executes the named template and checks that it produced valid JSON.

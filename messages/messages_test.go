@@ -202,3 +202,22 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestTriageAnswers(t *testing.T) {
+	d := &incident.Diagnosis{Cause: "healthy", Summary: "Every check passed <!channel>",
+		Checks: []incident.Check{{Name: "status_page", Result: "ok", Detail: "All Systems Operational"}, {Name: "api", Result: "ok", Detail: "HTTP 200"}}}
+	m, err := Healthy("HubSpot", "hubspot", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validBlocks(t, m)
+	golden(t, "triage_healthy.golden", pretty(t, m))
+	changed := &incident.Diagnosis{Cause: "auth_invalid", Summary: "HubSpot answers 401 INVALID_AUTHENTICATION", HTTPStatus: 401,
+		RequestIDs: []string{"b7e2c1d0"}, Mitigation: []string{"Regenerate the token", "Update HUBSPOT_ACCESS_TOKEN"}}
+	m, err = Retriage(vendorIncident(), "HubSpot", changed, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validBlocks(t, m)
+	golden(t, "triage_changed.golden", pretty(t, m))
+}

@@ -318,7 +318,7 @@ func TestFullIncidentLoop(t *testing.T) {
 		t.Fatalf("%d messages in the channel, want the incident message", len(msgs))
 	}
 	inc := msgs[0]
-	if h := header(inc.Blocks); h != "[P1] INCIDENT INC-1: HubSpot Integration" {
+	if h := header(inc.Blocks); h != "[P1] INCIDENT INC-1: HubSpot: token refused (401)" {
 		t.Errorf("header = %q", h)
 	}
 	for _, want := range []string{"b7e2c1d0-5f1e-4a43-9d3e-0c8b8e1f2a11", "401", "Private Apps", "Resolve", "severity_P4"} {

@@ -57,6 +57,8 @@ func TestSlackEdge(t *testing.T) {
 		{"over 1 MiB", "/slack/events", `{"type":"event_callback","x":"` + strings.Repeat("a", 1<<20) + `"}`, nil, 413},
 		{"malformed command", "/slack/commands", "%zz", nil, 400},
 		{"command without team", "/slack/commands", "text=help", nil, 400},
+		// Slack's check of the certificate: its documentation asks for 200.
+		{"ssl_check", "/slack/commands", "ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO", nil, 200},
 		{"malformed interaction", "/slack/interactions", "payload=%7Bnot-json", nil, 400},
 		{"malformed event", "/slack/events", "{not json", nil, 400},
 		{"unknown event type", "/slack/events", `{"type":"app_rate_limited"}`, nil, 200},

@@ -87,7 +87,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	do("type", b.Type(ctx, "age hubspot"))
 	wait("the hints gone", `document.querySelector("#hints").hidden`)
 	do("send", b.Press(ctx, "Enter"))
-	wait("the incident message", `[...document.querySelectorAll("#channel-msgs .bk-header")].some(h => h.textContent.includes("INC-1: HubSpot Integration"))`)
+	wait("the incident message", `[...document.querySelectorAll("#channel-msgs .bk-header")].some(h => h.textContent.includes("INC-1: HubSpot: token refused (401)"))`)
 	wait("the answer only you see", `document.querySelector("#channel-msgs .msg.eph") !== null`)
 	step("04-incident")
 

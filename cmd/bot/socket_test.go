@@ -113,7 +113,7 @@ func TestSocketModeIncidentLoop(t *testing.T) {
 	}
 	fake.MustWait(t, "chat.postMessage", 1)
 	inc := fake.Messages(channel)[0]
-	if h := header(inc.Blocks); h != "[P1] INCIDENT INC-1: HubSpot Integration" {
+	if h := header(inc.Blocks); h != "[P1] INCIDENT INC-1: HubSpot: token refused (401)" {
 		t.Errorf("header = %q", h)
 	}
 	id := incidentID(t, inc.Blocks)

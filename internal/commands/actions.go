@@ -23,17 +23,27 @@ type Action struct {
 // store; the change and the in-place update of the message happen after
 // the ack.
 func (s *Service) Action(ctx context.Context, a Action) {
-	if _, err := uuid.Parse(a.Value); err != nil {
-		s.Log.Warn().Str("action", a.ActionID).Msg("button without an incident id")
-		return
-	}
-	if _, _, ok := messages.ParseActionID(a.ActionID); !ok {
+	kind, _, ok := messages.ParseActionID(a.ActionID)
+	if !ok {
 		s.Log.Warn().Str("action", a.ActionID).Msg("unknown action")
 		return
 	}
 	cmd := Command{TeamID: a.TeamID, ChannelID: a.ChannelID, UserID: a.UserID, ResponseURL: a.ResponseURL,
 		TriggerID: a.TriggerID, DeliveryID: a.DeliveryID}
-	if err := s.later(ctx, jobAction, jobArgs{Cmd: cmd, Action: &a}); err != nil {
+	args := jobArgs{Cmd: cmd, Action: &a}
+	if kind == messages.ActionDeclareAnyway {
+		// The button carries the vendor; the incident's id is chosen now,
+		// so that a retry of the job finds what an earlier attempt opened.
+		if _, ok := s.Triage.VendorName(a.Value); !ok {
+			s.Log.Warn().Str("action", a.ActionID).Msg("declare anyway without a known vendor")
+			return
+		}
+		args.Vendor, args.Incident, args.Force = a.Value, s.NewID(), true
+	} else if _, err := uuid.Parse(a.Value); err != nil {
+		s.Log.Warn().Str("action", a.ActionID).Msg("button without an incident id")
+		return
+	}
+	if err := s.later(ctx, jobAction, args); err != nil {
 		s.tell(ctx, cmd, s.refuse(err).Text)
 	}
 }
@@ -44,11 +54,14 @@ func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 	if a == nil {
 		return incident.Errorf(incident.Invalid, "The click carried nothing to apply.")
 	}
+	kind, arg, _ := messages.ParseActionID(a.ActionID)
+	if kind == messages.ActionDeclareAnyway {
+		return s.runTriage(ctx, jobArgs{Cmd: j.Cmd, Vendor: j.Vendor, Incident: j.Incident, Force: true})
+	}
 	id, err := uuid.Parse(a.Value)
 	if err != nil {
 		return incident.Errorf(incident.Invalid, "The button carried no incident.")
 	}
-	kind, arg, _ := messages.ParseActionID(a.ActionID)
 	switch kind {
 	case messages.ActionSeverity:
 		sev, err := incident.ParseSeverity(arg)

@@ -53,6 +53,7 @@ type jobArgs struct {
 	Action   *Action            `json:"action,omitempty"`
 	Sub      *Submission        `json:"submission,omitempty"`
 	Open     *incident.Incident `json:"open,omitempty"` // declare: the incident to open
+	Force    bool               `json:"force,omitempty"` // triage: open the incident whatever the report says
 }
 
 // jobHandlers maps each kind to the method that runs it.

@@ -22,7 +22,7 @@ func TestStory(t *testing.T) {
 	b := newTestBot(t, Config{})
 
 	// The triage opens the incident from the report and posts it once.
-	if got, want := b.command("U0ALICE", "triage HubSpot"), "Triaging HubSpot… checking its status page, API, rate limits and our health. The incident will be posted in this channel."; got != want {
+	if got, want := b.command("U0ALICE", "triage HubSpot"), "Triaging HubSpot… checking its status page, API, rate limits and our health. The result will be posted in this channel."; got != want {
 		t.Errorf("triage answered %q, want %q", got, want)
 	}
 	b.settle()
@@ -36,7 +36,7 @@ func TestStory(t *testing.T) {
 	}
 	text := blockText(t, post.Msg)
 	for _, want := range []string{
-		"[P1] INCIDENT INC-1: HubSpot Integration",
+		"[P1] INCIDENT INC-1: HubSpot: token refused (401)",
 		"*Severity:*\nP1",
 		"*Cause:* HubSpot answers 401 INVALID_AUTHENTICATION: the token is invalid or revoked (HTTP 401, request id `req-7f3a`)",
 		"*Action:*\n1. Rotate the private app token\n2. Restart the integrations deployment",
@@ -72,7 +72,7 @@ func TestStory(t *testing.T) {
 	if calls[0].ChannelID != testChannel || calls[0].ThreadTS != inc.MessageTS {
 		t.Errorf("updated %s/%s, want the incident message %s", calls[0].ChannelID, calls[0].ThreadTS, inc.MessageTS)
 	}
-	if got := blockText(t, calls[0].Msg); !strings.Contains(got, "[P2] INCIDENT INC-1: HubSpot Integration") || !strings.Contains(got, "*Severity:*\nP2") {
+	if got := blockText(t, calls[0].Msg); !strings.Contains(got, "[P2] INCIDENT INC-1: HubSpot: token refused (401)") || !strings.Contains(got, "*Severity:*\nP2") {
 		t.Errorf("updated message:\n%s", got)
 	}
 	inc = b.reload(inc)
@@ -148,7 +148,7 @@ func TestStory(t *testing.T) {
 		}
 	}
 	last := updates[len(updates)-1].Msg
-	if got := blockText(t, last); !strings.Contains(got, "[RESOLVED] INCIDENT INC-1: HubSpot Integration") || !strings.Contains(got, "|Postmortem>") {
+	if got := blockText(t, last); !strings.Contains(got, "[RESOLVED] INCIDENT INC-1: HubSpot: token refused (401)") || !strings.Contains(got, "|Postmortem>") {
 		t.Errorf("the incident message is not shown resolved with its postmortem:\n%s", got)
 	}
 	if ids := actionIDs(t, last); len(ids) != 0 {
@@ -160,7 +160,7 @@ func TestStory(t *testing.T) {
 	}
 	f := uploads[0].File
 	if f.ChannelID != testChannel || f.ThreadTS != inc.MessageTS || f.Name != "INC-1-postmortem.md" ||
-		f.Title != "Postmortem INC-1: HubSpot Integration" {
+		f.Title != "Postmortem INC-1: HubSpot: token refused (401)" {
 		t.Errorf("uploaded %s %q to %s/%q, want INC-1-postmortem.md in the thread", f.Name, f.Title, f.ChannelID, f.ThreadTS)
 	}
 	if f.Content != inc.Postmortem || inc.PostmortemFileID != uploads[0].FileID || inc.PostmortemLink != link {
@@ -170,7 +170,7 @@ func TestStory(t *testing.T) {
 	for _, want := range []string{
 		"# Incident INC-1: HubSpot auth_invalid",
 		"| Participants | @alice, @bob, @carol |",
-		"| 09:00:00 | @alice | **Declared**: HubSpot Integration |",
+		"| 09:00:00 | @alice | **Declared**: HubSpot: token refused (401) |",
 		"| 09:00:00 | bot | **Triage**: auth_invalid: HubSpot answers 401 INVALID_AUTHENTICATION: the token is invalid or revoked |",
 		"| 09:02:00 | @bob | **Severity**: P1 → P2 |",
 		"| 09:03:00 | @bob | Looking. The token was revoked by an admin _(edited)_ |",
@@ -406,22 +406,26 @@ func TestResolveFinishesHalfDoneResolve(t *testing.T) {
 }
 
 // TestTriageOpensFromTheReport: the incident a triage opens takes its
-// severity and cause from the report, and is posted once; a triage that
-// fails opens nothing and tells the one who asked.
+// severity and cause from the report, its title names the vendor and the
+// cause in words, and it is posted once; a healthy vendor opens nothing
+// (the answer says so, with Declare anyway); a triage that fails opens
+// nothing and tells the one who asked.
 func TestTriageOpensFromTheReport(t *testing.T) {
 	tests := []struct {
 		name     string
 		report   *runbook.Report // nil: the triage fails
 		severity incident.Severity
+		title    string
 		cause    string // the cause line of the message
 	}{
 		{name: "rate limited", report: &runbook.Report{Cause: runbook.RateLimited, Severity: runbook.P2,
 			Summary: "HubSpot answers 429: the daily limit is spent", HTTPStatus: 429},
-			severity: incident.P2, cause: "*Cause:* HubSpot answers 429: the daily limit is spent (HTTP 429)"},
-		{name: "healthy, no severity suggested", report: &runbook.Report{Cause: runbook.Healthy, Summary: "Every check passed"},
-			severity: incident.P4, cause: "*Cause:* Every check passed"},
+			severity: incident.P2, title: "HubSpot: rate limited (429)",
+			cause: "*Cause:* HubSpot answers 429: the daily limit is spent (HTTP 429)"},
 		{name: "misconfigured, no severity suggested", report: &runbook.Report{Cause: runbook.Misconfigured,
-			Summary: "HUBSPOT_ACCESS_TOKEN is not set"}, severity: incident.P3, cause: "*Cause:* HUBSPOT_ACCESS_TOKEN is not set"},
+			Summary: "HUBSPOT_ACCESS_TOKEN is not set"}, severity: incident.P3, title: "HubSpot: no token configured",
+			cause: "*Cause:* HUBSPOT_ACCESS_TOKEN is not set"},
+		{name: "healthy", report: &runbook.Report{Cause: runbook.Healthy, Summary: "Every check passed"}},
 		{name: "the triage fails"},
 	}
 	for _, tt := range tests {
@@ -434,10 +438,20 @@ func TestTriageOpensFromTheReport(t *testing.T) {
 			b.command("U0ALICE", "triage hubspot")
 			b.settle()
 			calls := b.since(0)
-			if tt.report == nil {
+			switch {
+			case tt.report == nil:
 				if len(calls) != 1 || calls[0].Method != callEphemeral || calls[0].UserID != "U0ALICE" ||
 					calls[0].Msg.Text != ":warning: no canned report for hubspot" || len(b.incidents()) != 0 {
 					t.Errorf("Slack received %v with %d incidents; want only the error told to U0ALICE", calls, len(b.incidents()))
+				}
+				return
+			case tt.report.Cause == runbook.Healthy:
+				if len(calls) != 1 || calls[0].Method != callPost || calls[0].ThreadTS != "" || len(b.incidents()) != 0 {
+					t.Fatalf("Slack received %v with %d incidents; want one answer in the channel and no incident", calls, len(b.incidents()))
+				}
+				text := blockText(t, calls[0].Msg)
+				if !strings.Contains(text, "HubSpot looks healthy") || !strings.Contains(string(calls[0].Msg.Blocks), `"action_id":"declare_anyway","value":"hubspot"`) {
+					t.Errorf("healthy answer:\n%s\n%s", text, calls[0].Msg.Blocks)
 				}
 				return
 			}
@@ -445,7 +459,7 @@ func TestTriageOpensFromTheReport(t *testing.T) {
 				t.Fatalf("Slack received %v, want one Post", calls)
 			}
 			text := blockText(t, calls[0].Msg)
-			header := "[" + string(tt.severity) + "] INCIDENT INC-1: HubSpot Integration"
+			header := "[" + string(tt.severity) + "] INCIDENT INC-1: " + tt.title
 			if !strings.HasPrefix(text, header+"\n") || !strings.Contains(text+"\n", tt.cause+"\n") {
 				t.Errorf("posted:\n%s\nwant %q and %q", text, header, tt.cause)
 			}
@@ -454,5 +468,61 @@ func TestTriageOpensFromTheReport(t *testing.T) {
 				t.Errorf("stored severity %s, diagnosis %+v", inc.Severity, inc.Diagnosis)
 			}
 		})
+	}
+}
+
+// TestDeclareAnyway: the healthy answer's button opens the incident, once
+// however often Slack delivers the click, with the clicker as its reporter.
+func TestDeclareAnyway(t *testing.T) {
+	b := newTestBot(t, Config{})
+	b.triage.reports["hubspot"] = runbook.Report{Cause: runbook.Healthy, Summary: "Every check passed"}
+	b.command("U0ALICE", "triage hubspot")
+	b.settle()
+	click := Action{UserID: "U0BOB", ActionID: "declare_anyway", Value: "hubspot", DeliveryID: "1.2.3/0"}
+	b.action(click)
+	b.action(click) // redelivered
+	b.settle()
+	incs := b.incidents()
+	if len(incs) != 1 || incs[0].Vendor != "hubspot" || incs[0].CreatedBy != "U0BOB" || incs[0].Severity != incident.P4 ||
+		incs[0].Title != "HubSpot: looks healthy" || incs[0].MessageTS == "" {
+		t.Fatalf("incidents %+v, want one HubSpot incident by U0BOB, posted", incs)
+	}
+	b.action(Action{UserID: "U0BOB", ActionID: "declare_anyway", Value: "../etc/passwd"})
+	b.settle()
+	if len(b.incidents()) != 1 {
+		t.Error("a Declare anyway naming no catalog vendor opened an incident")
+	}
+}
+
+// TestRetriageGoesIntoTheOpenIncident: a second triage of a vendor with an
+// open incident in the channel opens no second one: the report goes into
+// its thread, and the incident message changes when the cause did.
+func TestRetriageGoesIntoTheOpenIncident(t *testing.T) {
+	b := newTestBot(t, Config{})
+	b.command("U0ALICE", "triage hubspot")
+	b.settle()
+	inc := b.incidents()[0]
+	mark := b.mark()
+	b.command("U0BOB", "triage hubspot") // the same report
+	b.settle()
+	posts := b.since(mark, callPost)
+	if len(b.incidents()) != 1 || len(posts) != 1 || posts[0].ThreadTS != inc.MessageTS || len(b.since(mark, callUpdate)) != 0 {
+		t.Fatalf("same cause: %d incidents, posts %v, updates %d; want the report in the thread only",
+			len(b.incidents()), posts, len(b.since(mark, callUpdate)))
+	}
+	b.triage.reports["hubspot"] = runbook.Report{Cause: runbook.Healthy, Summary: "Every check passed"}
+	mark = b.mark()
+	b.command("U0BOB", "triage hubspot")
+	b.settle()
+	posts, updates := b.since(mark, callPost), b.since(mark, callUpdate)
+	if len(b.incidents()) != 1 || len(posts) != 1 || posts[0].ThreadTS != inc.MessageTS || len(updates) != 1 ||
+		!strings.Contains(blockText(t, posts[0].Msg), "the cause changed") {
+		t.Fatalf("changed cause: posts %v, updates %v", posts, updates)
+	}
+	if got := b.reload(inc).Diagnosis.Cause; got != "healthy" {
+		t.Errorf("stored cause %q, want the new one", got)
+	}
+	if n := len(b.entries(inc, incident.KindTriage)); n != 3 {
+		t.Errorf("%d triage entries, want 3 (the first and two more)", n)
 	}
 }

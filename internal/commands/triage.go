@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/messages"
 )
 
@@ -24,7 +25,7 @@ func (s *Service) triage(ctx context.Context, cmd Command, rest string) messages
 	if err := s.later(ctx, jobTriage, jobArgs{Cmd: cmd, Vendor: vendor, Incident: s.NewID()}); err != nil {
 		return s.refuse(err)
 	}
-	return notice(fmt.Sprintf("Triaging %s… checking its status page, API, rate limits and our health. The incident will be posted in this channel.", name))
+	return notice(fmt.Sprintf("Triaging %s… checking its status page, API, rate limits and our health. The result will be posted in this channel.", name))
 }
 
 // runTriage runs the triage and opens the incident from its report. The
@@ -49,11 +50,96 @@ func (s *Service) runTriage(ctx context.Context, a jobArgs) error {
 		s.tell(ctx, a.Cmd, s.userError(err, "triage "+name))
 		return nil
 	}
-	inc := s.newIncident(a.Cmd, name+" Integration", rep.IncidentSeverity())
+	if !a.Force {
+		open, err := s.openIncidentOf(ctx, a.Cmd, a.Vendor)
+		if err != nil {
+			return err
+		}
+		if open != nil {
+			return s.retriage(ctx, a.Cmd, open, name, rep)
+		}
+		if rep.Cause == runbook.Healthy {
+			// Nothing to open an incident about: say so where it was
+			// asked, with the checks and a way to declare one anyway.
+			m, err := messages.Healthy(name, a.Vendor, rep.Diagnosis())
+			if err != nil {
+				return err
+			}
+			_, err = s.Slack.Post(ctx, a.Cmd.ChannelID, a.Cmd.ThreadTS, m)
+			return err
+		}
+	}
+	inc := s.newIncident(a.Cmd, incidentTitle(name, rep), rep.IncidentSeverity())
 	inc.ID = a.Incident
 	inc.Vendor, inc.VendorName = a.Vendor, name
 	inc.Diagnosis = rep.Diagnosis()
 	return s.open(ctx, a.Cmd, inc, fmt.Sprintf("%s: %s", rep.Cause, rep.Summary))
+}
+
+// openIncidentOf is the open incident about vendor in the command's
+// channel, if there is one.
+func (s *Service) openIncidentOf(ctx context.Context, cmd Command, vendor string) (*incident.Incident, error) {
+	open, err := s.Store.Incidents(ctx, incident.Filter{TeamID: cmd.TeamID, ChannelID: cmd.ChannelID, OpenOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, inc := range open {
+		if inc.Vendor == vendor {
+			return inc, nil
+		}
+	}
+	return nil, nil
+}
+
+// retriage puts a new report into the thread of the vendor's open
+// incident instead of opening a second one, and updates the incident
+// message when the cause changed.
+func (s *Service) retriage(ctx context.Context, cmd Command, inc *incident.Incident, name string, rep runbook.Report) error {
+	d := rep.Diagnosis()
+	changed := inc.Diagnosis == nil || inc.Diagnosis.Cause != d.Cause
+	m, err := messages.Retriage(inc, name, d, changed)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, m); err != nil {
+		return err
+	}
+	s.record(ctx, inc, incident.KindTriage, cmd.UserID, fmt.Sprintf("%s: %s", rep.Cause, rep.Summary))
+	if !changed {
+		return nil
+	}
+	inc, _, err = s.modify(ctx, inc.ID, func(i *incident.Incident) (bool, error) {
+		i.Diagnosis = d
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.refresh(ctx, inc)
+	return nil
+}
+
+// causeWords says a cause in words, for incident titles.
+var causeWords = map[runbook.Cause]string{
+	runbook.Healthy: "looks healthy", runbook.VendorIncident: "incident on their side",
+	runbook.AuthInvalid: "token refused", runbook.AuthForbidden: "token lacks a permission",
+	runbook.RateLimited: "rate limited", runbook.VendorError: "errors from their API",
+	runbook.Unreachable: "unreachable", runbook.OurService: "our side unhealthy",
+	runbook.Misconfigured: "no token configured",
+}
+
+// incidentTitle names the vendor and the cause in words, with the HTTP
+// status where there was one: "HubSpot: token refused (401)".
+func incidentTitle(name string, rep runbook.Report) string {
+	words, ok := causeWords[rep.Cause]
+	if !ok {
+		words = strings.ReplaceAll(string(rep.Cause), "_", " ")
+	}
+	t := name + ": " + words
+	if rep.HTTPStatus != 0 && rep.Cause != runbook.Healthy {
+		t += fmt.Sprintf(" (%d)", rep.HTTPStatus)
+	}
+	return messages.Truncate(maxTitle, t)
 }
 
 func firstWord(s string) string {

@@ -71,6 +71,12 @@ func Commands(svc Service, opts ...HandlerOption) http.Handler {
 	cfg := handlerOptions(opts)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		form, err := url.ParseQuery(string(Body(r)))
+		if err == nil && form.Get("ssl_check") == "1" {
+			// Slack checking the URL's certificate: no command to run,
+			// and Slack's documentation asks for a 200.
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		if err != nil || form.Get("team_id") == "" || form.Get("channel_id") == "" || form.Get("user_id") == "" {
 			http.Error(w, "malformed slash command: team_id, channel_id and user_id are required", http.StatusBadRequest)
 			return
