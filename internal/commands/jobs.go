@@ -52,7 +52,7 @@ type jobArgs struct {
 	User     string             `json:"user,omitempty"`
 	Action   *Action            `json:"action,omitempty"`
 	Sub      *Submission        `json:"submission,omitempty"`
-	Open     *incident.Incident `json:"open,omitempty"` // declare: the incident to open
+	Open     *incident.Incident `json:"open,omitempty"`  // declare: the incident to open
 	Force    bool               `json:"force,omitempty"` // triage: open the incident whatever the report says
 }
 

@@ -78,7 +78,9 @@ func (s *Service) Start() {
 
 // JobFailed is the queue's Failed hook: the user is told that work the bot
 // acknowledged could not be done.
-func (s *Service) JobFailed(ctx context.Context, j *incident.Job, err error) { s.jobFailed(ctx, j, err) }
+func (s *Service) JobFailed(ctx context.Context, j *incident.Job, err error) {
+	s.jobFailed(ctx, j, err)
+}
 
 // modify loads an incident, applies fn and writes it back, retrying when
 // another request changed it in between. fn returns false to change nothing.

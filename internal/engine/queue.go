@@ -44,8 +44,8 @@ type Queue struct {
 	draining atomic.Bool
 	drained  chan struct{} // closed by Drain
 	drainOne sync.Once
-	once    sync.Once
-	started bool
+	once     sync.Once
+	started  bool
 
 	backlog atomic.Int64 // queued and running jobs, as last counted, plus those added since
 }
@@ -64,7 +64,7 @@ type QueueOptions struct {
 	Observe func(kind, outcome string, ran, waited time.Duration)
 	// Failed, when set, is called once for a job that gave up.
 	Failed func(ctx context.Context, j *incident.Job, err error)
-	Now     func() time.Time
+	Now    func() time.Time
 }
 
 func (o *QueueOptions) defaults() {
