@@ -397,7 +397,8 @@ func TestTriageStatusPageStates(t *testing.T) {
 		{"minor", func(*standIn) http.HandlerFunc { return statuspageJSON("minor", "Minor Service Outage") }, "warn", runbook.VendorIncident, runbook.P3, "minor"},
 		{"major", func(*standIn) http.HandlerFunc { return statuspageJSON("major", "Partial System Outage") }, "fail", runbook.VendorIncident, runbook.P3, "API (major_outage)"},
 		{"critical", func(*standIn) http.HandlerFunc { return statuspageJSON("critical", "Major System Outage") }, "fail", runbook.VendorIncident, runbook.P3, "critical"},
-		{"maintenance", func(*standIn) http.HandlerFunc { return statuspageJSON("maintenance", "Service Under Maintenance") }, "warn", runbook.VendorIncident, runbook.P3, "maintenance"},
+		// Was vendor_incident P3: maintenance is its own cause now.
+		{"maintenance", func(*standIn) http.HandlerFunc { return statuspageJSON("maintenance", "Service Under Maintenance") }, "warn", runbook.Maintenance, runbook.P3, "maintenance"},
 		{"unknown indicator", func(*standIn) http.HandlerFunc { return statuspageJSON("purple", "?") }, "unknown", runbook.Healthy, "", "unrecognised"},
 		{"html", func(*standIn) http.HandlerFunc { return htmlHandler(200) }, "unknown", runbook.Healthy, "", "HTML page instead of JSON"},
 		{"garbage", func(*standIn) http.HandlerFunc {
