@@ -344,8 +344,13 @@ func statusEvidence(f Findings, kind failure) []evidence {
 		ev = append(ev, componentEvidence(f, kind, c, isAPI))
 	}
 	if apiOperational && kind.outageShaped() && len(v.Components) > 0 {
-		ev = append(ev, evidence{cause: VendorIncident, weight: wNotExplaining,
-			text: fmt.Sprintf("%s's status page shows %s operational", name, v.apiName())})
+		// Against an overall indicator that names nothing, the API's own
+		// component counts; against a listed incident it is context.
+		e := evidence{cause: VendorIncident, text: fmt.Sprintf("%s's status page shows %s operational", name, v.apiName())}
+		if !listed {
+			e.weight = wNotExplaining
+		}
+		ev = append(ev, e)
 	}
 	if !listed {
 		switch s.Indicator {
