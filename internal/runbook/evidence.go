@@ -273,8 +273,12 @@ func answerEvidence(f Findings, kind failure) []evidence {
 		}
 		return []evidence{{cause: VendorError, weight: w, text: fmt.Sprintf("%s answered %s: %s%s", name, answer(a), what, note)}}
 	case failOdd:
+		if a.Note != "" {
+			return []evidence{{cause: VendorError, weight: wOddStatus,
+				text: fmt.Sprintf("%s answered %s: %s", name, answer(a), a.Note)}}
+		}
 		return []evidence{{cause: VendorError, weight: wOddStatus,
-			text: fmt.Sprintf("%s answered %s, which this call does not document%s", name, answer(a), note)}}
+			text: fmt.Sprintf("%s answered %s, which this call does not document", name, answer(a))}}
 	}
 	// failOurs
 	switch a.Class {
@@ -480,7 +484,7 @@ func maintenanceEvidence(f Findings, kind failure, m StatusMaintenance) evidence
 		e.weight = wCalm
 	case kind == failOurs || kind == failBlocked || kind == failAccount:
 		e.text += fmt.Sprintf(", but our %s is about us", answer(f.API))
-	case cov != coverNone:
+	case cov != coverNone && (kind.outageShaped() || kind == failNetwork):
 		e.weight = wMaintenance
 	}
 	return e
@@ -517,6 +521,8 @@ func componentEvidence(f Findings, kind failure, c Component, isAPI bool) eviden
 		}
 	case isAPI && (kind == failOurs || kind == failAccount || kind == failBlocked):
 		e.text += fmt.Sprintf(", but our %s is about us", answer(f.API))
+	case !isAPI && len(v.Components) > 0:
+		e.text += ", which does not cover " + v.apiName()
 	}
 	return e
 }
