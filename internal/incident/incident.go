@@ -86,6 +86,8 @@ type Diagnosis struct {
 	Mitigation []string `json:"mitigation,omitempty"`
 	Prevention []string `json:"prevention,omitempty"`
 	Links      []string `json:"links,omitempty"`
+	// Evidence is why triage chose the cause, strongest reason first.
+	Evidence []string `json:"evidence,omitempty"`
 }
 
 // Incident is one incident, from declaration to resolution.

@@ -174,6 +174,9 @@ type data struct {
 	LowWindow      string // the window with under 10 % left, described
 	StatusText     string // what the status page reports
 	Incidents      string // unresolved incidents, described
+	Maintenance    string // maintenance in progress, described
+	MaintenanceEnd string // when the maintenance in progress is due to end
+	Edge           string // the CDN or firewall that answered, in words
 	HealthText     string // what our health endpoint said
 	SecretCommand  string // store a new token, copy-pasteable
 	RestartCommand string // restart the deployment, copy-pasteable
@@ -210,6 +213,14 @@ func newData(f Findings) (data, error) {
 	}
 	if len(f.Status.Incidents) > 0 {
 		d.Incidents = incidentsText(f.Status.Incidents)
+	}
+	d.Maintenance = maintenanceText(f.Status)
+	if end := maintenanceEnd(f.Status); !end.IsZero() {
+		d.MaintenanceEnd = end.UTC().Format("2006-01-02 15:04 MST")
+	}
+	d.Edge = f.API.Edge
+	if d.Edge == "" {
+		d.Edge = "a CDN or firewall"
 	}
 	var err error
 	if d.SecretCommand, err = vendorCommand("secret command", f.Vendor.SecretCommand, defaultSecretCommand, f.Vendor); err != nil {

@@ -6,50 +6,22 @@ import (
 	"time"
 )
 
-// Decide walks the runbooks' decision tree; the order matters.
+// Decide weighs the evidence of every finding (see evidence.go) and
+// returns the cause with the most weight and its suggested severity:
 //
-//  1. No token (or no account base): the API was not called → misconfigured.
-//  2. Network failure (DNS, TLS, refused, timeout) → unreachable, P1.
-//  3. The API errs and the vendor reports an incident → vendor_incident,
-//     P1 when the vendor rates it major or critical, P2 otherwise.
-//  4. Otherwise by the answer: auth_invalid P1, auth_forbidden P2,
-//     rate_limited P2, vendor_error P2.
-//  5. The API is fine but the vendor reports an incident → vendor_incident, P3.
-//  6. The API is fine but our health endpoint says otherwise → our_service, P2.
-//  7. All fine → healthy.
+//   - misconfigured when the API was not called;
+//   - the answer's own class (auth_invalid P1, auth_forbidden P2,
+//     rate_limited P2, account P1, blocked P2) when the vendor's words or a
+//     CDN's page say so, whatever unrelated incident the vendor reports;
+//   - maintenance (P2 with failing calls, P3 without) or vendor_incident
+//     (P1 when the vendor rates it major or critical, P2 otherwise, P3 while
+//     our calls still work) when the status page covers the failure;
+//   - unreachable P1, vendor_error P2 otherwise;
+//   - our_service P2 when only our health endpoint complains; healthy.
 func Decide(f Findings) (Cause, Severity) {
-	api := f.API
-	switch {
-	case !api.Called:
-		return Misconfigured, ""
-	case api.Network():
-		return Unreachable, P1
-	}
-	if api.Class != ClassOK {
-		if f.Status.Active() {
-			if f.Status.Severe() {
-				return VendorIncident, P1
-			}
-			return VendorIncident, P2
-		}
-		switch api.Class {
-		case ClassAuthInvalid:
-			return AuthInvalid, P1
-		case ClassAuthForbidden:
-			return AuthForbidden, P2
-		case ClassRateLimited:
-			return RateLimited, P2
-		default:
-			return VendorError, P2
-		}
-	}
-	if f.Status.Active() {
-		return VendorIncident, P3
-	}
-	if f.Health.State() == HealthUnhealthy {
-		return OurService, P2
-	}
-	return Healthy, ""
+	ev := weigh(f)
+	c := decide(ev)
+	return c, severityOf(f, c, ev)
 }
 
 // Diagnose decides the cause and writes the report with the default runbook.
@@ -63,7 +35,9 @@ func Diagnose(f Findings) (Report, error) {
 
 // Diagnose decides the cause and writes the report with this runbook.
 func (b *Book) Diagnose(f Findings) (Report, error) {
-	cause, sev := Decide(f)
+	ev := weigh(f)
+	cause := decide(ev)
+	sev := severityOf(f, cause, ev)
 	r := Report{
 		Vendor:     f.Vendor.Key,
 		VendorName: f.Vendor.Name,
@@ -74,6 +48,10 @@ func (b *Book) Diagnose(f Findings) (Report, error) {
 		Checks:     Checks(f),
 		StartedAt:  f.StartedAt,
 		DurationMS: f.Duration.Milliseconds(),
+		Edge:       f.API.Edge,
+
+		VendorStatus: vendorStatus(f.Status),
+		Evidence:     evidenceLines(cause, ev),
 	}
 	// The request id to give support comes from a failing answer; a healthy
 	// answer's id stays in the api check's detail.
@@ -147,8 +125,15 @@ func statusText(s StatusFinding) string {
 	if n := len(s.Incidents); n > 0 {
 		b.WriteString("; " + incidentsText(s.Incidents))
 	}
-	if len(s.Degraded) > 0 {
-		b.WriteString("; degraded: " + strings.Join(s.Degraded, ", "))
+	if m := maintenanceText(s); m != "" {
+		b.WriteString("; maintenance in progress: " + m)
+	}
+	if d := s.Degraded(); len(d) > 0 {
+		parts := make([]string, 0, len(d))
+		for _, c := range d {
+			parts = append(parts, fmt.Sprintf("%s (%s)", c.Name, c.Status))
+		}
+		b.WriteString("; degraded: " + strings.Join(parts, ", "))
 	}
 	return b.String()
 }
@@ -163,6 +148,9 @@ func incidentsText(ins []StatusIncident) string {
 		}
 		if in.Status != "" {
 			meta = append(meta, in.Status)
+		}
+		if len(in.Components) > 0 {
+			meta = append(meta, strings.Join(in.Components, ", "))
 		}
 		if len(meta) > 0 {
 			p += " (" + strings.Join(meta, ", ") + ")"

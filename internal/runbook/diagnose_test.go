@@ -2,6 +2,7 @@ package runbook
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ func hubspot() Vendor {
 		ScopesConsole: "Settings > Integrations > Private Apps > your app > Scopes",
 		SecretID:      "hubspot-api-token",
 		Deployment:    "hubspot-integration",
+		Components:    []string{"CRM API"},
 		Policies: map[string]string{
 			"DAILY":                "Wait for the daily reset at midnight in the account's time zone.",
 			"TEN_SECONDLY_ROLLING": "Back off for a few seconds and lower concurrency.",
@@ -47,6 +49,15 @@ func TestDecide(t *testing.T) {
 	incident := func(ind Indicator) StatusFinding {
 		return StatusFinding{Checked: true, HTTPStatus: 200, Indicator: ind, Description: "Degraded",
 			Incidents: []StatusIncident{{Name: "API errors", Impact: string(ind), Status: "investigating"}}}
+	}
+	maintenance := func(status string, components ...string) StatusFinding {
+		ind := IndicatorMaintenance
+		if status == MaintenanceScheduled {
+			ind = IndicatorNone
+		}
+		return StatusFinding{Checked: true, HTTPStatus: 200, Indicator: ind,
+			Maintenances: []StatusMaintenance{{Name: "Database upgrade", Status: status, Components: components,
+				ScheduledFor: time.Date(2026, 5, 7, 10, 0, 0, 0, time.UTC), ScheduledUntil: time.Date(2026, 5, 7, 12, 0, 0, 0, time.UTC)}}}
 	}
 	tests := []struct {
 		name   string
@@ -82,17 +93,20 @@ func TestDecide(t *testing.T) {
 			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
 			f.Status = incident(IndicatorMinor)
 		}, VendorIncident, P2},
+		// Was vendor_incident P2: a minor incident hid the refused token.
 		{"401 and minor incident", func(f *Findings) {
 			f.API.Class, f.API.HTTPStatus = ClassAuthInvalid, 401
 			f.Status = incident(IndicatorMinor)
-		}, VendorIncident, P2},
+		}, AuthInvalid, P1},
+		// Was vendor_incident P2: maintenance is its own cause now.
 		{"500 and maintenance", func(f *Findings) {
 			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
-			f.Status = incident(IndicatorMaintenance)
-		}, VendorIncident, P2},
+			f.Status = maintenance(MaintenanceInProgress, "CRM API")
+		}, Maintenance, P2},
 		{"api fine, minor incident", func(f *Findings) { f.Status = incident(IndicatorMinor) }, VendorIncident, P3},
 		{"api fine, critical incident", func(f *Findings) { f.Status = incident(IndicatorCritical) }, VendorIncident, P3},
-		{"api fine, maintenance", func(f *Findings) { f.Status = incident(IndicatorMaintenance) }, VendorIncident, P3},
+		// Was vendor_incident P3.
+		{"api fine, maintenance", func(f *Findings) { f.Status = maintenance(MaintenanceInProgress, "CRM API") }, Maintenance, P3},
 		{"indicator none but unresolved incident", func(f *Findings) {
 			f.Status.Incidents = []StatusIncident{{Name: "Webhook delays", Impact: "minor"}}
 		}, VendorIncident, P3},
@@ -118,6 +132,80 @@ func TestDecide(t *testing.T) {
 			f.Health.Status = "down"
 			f.API.Class, f.API.HTTPStatus = ClassVendorError, 502
 		}, VendorError, P2},
+		{"401 and an incident on another component", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.ErrorCode, f.API.Documented = ClassAuthInvalid, 401, "INVALID_AUTHENTICATION", true
+			f.Status = webhooksDelayed()
+		}, AuthInvalid, P1},
+		{"429 DAILY and an incident on another component", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.Policy, f.API.Documented = ClassRateLimited, 429, "DAILY", true
+			f.Status = webhooksDelayed()
+		}, RateLimited, P2},
+		{"401 and a major incident covering the API", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.Documented = ClassAuthInvalid, 401, true
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorMajor,
+				Incidents: []StatusIncident{{Name: "Elevated error rates", Impact: "major", Components: []string{"CRM API"}}}}
+		}, AuthInvalid, P1},
+		{"401 and an incident about authentication on the API", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.Documented = ClassAuthInvalid, 401, true
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorMinor,
+				Incidents: []StatusIncident{{Name: "Private app tokens refused", Impact: "minor", Components: []string{"CRM API"}}}}
+		}, VendorIncident, P2},
+		{"invalid token and maintenance three days away", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.ErrorCode, f.API.Documented = ClassAuthInvalid, 200, "invalid_auth", true
+			f.Status = maintenance(MaintenanceScheduled)
+		}, AuthInvalid, P1},
+		{"500 and the API component down under indicator none", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorNone,
+				Components: []Component{{Name: "CRM API", Status: ComponentMajorOutage}, {Name: "Webhooks", Status: ComponentOperational}}}
+		}, VendorIncident, P1},
+		{"500 and an incident on another component", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
+			f.Status = webhooksDelayed()
+		}, VendorError, P2},
+		{"500 and a critical incident elsewhere", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorCritical,
+				Incidents: []StatusIncident{{Name: "Everything is down", Impact: "critical", Components: []string{"Webhooks"}}}}
+		}, VendorIncident, P1},
+		{"500 and an incident naming no component", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorMinor,
+				Incidents: []StatusIncident{{Name: "Investigating reports of errors", Impact: "minor"}}}
+		}, VendorIncident, P2},
+		{"500 and maintenance elsewhere", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
+			f.Status = maintenance(MaintenanceInProgress, "Webhooks")
+		}, VendorError, P2},
+		{"500 and maintenance to come", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
+			f.Status = maintenance(MaintenanceScheduled, "CRM API")
+		}, VendorError, P2},
+		{"timeout and an incident covering the API", func(f *Findings) {
+			f.API = APIFinding{Called: true, TimedOut: true}
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorMinor,
+				Incidents: []StatusIncident{{Name: "Slow answers", Impact: "minor", Components: []string{"CRM API"}}}}
+		}, VendorIncident, P2},
+		{"timeout during maintenance", func(f *Findings) {
+			f.API = APIFinding{Called: true, TimedOut: true}
+			f.Status = maintenance(MaintenanceInProgress, "CRM API")
+		}, Maintenance, P2},
+		{"blocked beats a major incident", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.Edge = ClassBlocked, 403, "Cloudflare"
+			f.Status = incident(IndicatorMajor)
+		}, Blocked, P2},
+		{"account", func(f *Findings) { f.API.Class, f.API.HTTPStatus = ClassAccount, 402 }, Account, P1},
+		{"account during an incident on the API", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassAccount, 423
+			f.Status = incident(IndicatorMinor)
+		}, Account, P1},
+		{"api fine, degraded component under indicator none", func(f *Findings) {
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorNone,
+				Components: []Component{{Name: "Webhooks", Status: ComponentDegraded}}}
+		}, VendorIncident, P3},
+		{"api fine, resolved everything", func(f *Findings) {
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorNone}
+		}, Healthy, ""},
 		{"low rate limit is still healthy", func(f *Findings) {
 			f.RateLimit.Windows = []RateWindow{{Name: "daily", Limit: 1000, Remaining: 5}}
 		}, Healthy, ""},
@@ -131,6 +219,127 @@ func TestDecide(t *testing.T) {
 				t.Errorf("Decide = %s %q, want %s %q", cause, sev, tt.cause, tt.sev)
 			}
 		})
+	}
+}
+
+// webhooksDelayed is a page with one minor incident on Webhooks only.
+func webhooksDelayed() StatusFinding {
+	return StatusFinding{Checked: true, HTTPStatus: 200, Indicator: IndicatorMinor, Description: "Minor Service Outage",
+		Incidents:  []StatusIncident{{Name: "Webhooks delayed", Impact: "minor", Status: "investigating", Components: []string{"Webhooks"}}},
+		Components: []Component{{Name: "CRM API", Status: ComponentOperational}, {Name: "Webhooks", Status: ComponentDegraded}}}
+}
+
+// TestEvidence: the report says why, strongest first, in the contract's
+// words.
+func TestEvidence(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Findings)
+		want   []string // the first lines, exactly
+	}{
+		{"the contract's example", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.ErrorCode, f.API.Documented = ClassAuthInvalid, 401, "INVALID_AUTHENTICATION", true
+			f.Status = webhooksDelayed()
+			f.Status.Components = nil
+		}, []string{
+			"HubSpot answered 401 INVALID_AUTHENTICATION: the token is refused",
+			`HubSpot's open incident "Webhooks delayed" does not cover the CRM API`,
+		}},
+		{"component outage", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 500
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorNone,
+				Components: []Component{{Name: "CRM API", Status: ComponentMajorOutage}}}
+		}, []string{
+			"HubSpot's status page shows CRM API as major_outage although its overall indicator says none",
+			"HubSpot answered 500: its API is failing",
+		}},
+		{"maintenance to come is context", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.ErrorCode, f.API.Documented = ClassAuthInvalid, 200, "invalid_auth", true
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorNone, Maintenances: []StatusMaintenance{{
+				Name: "Database upgrade", Status: MaintenanceScheduled, ScheduledFor: time.Date(2026, 5, 7, 10, 0, 0, 0, time.UTC)}}}
+		}, []string{
+			"HubSpot answered 200 invalid_auth: the token is refused",
+			`HubSpot's maintenance "Database upgrade" is scheduled for 2026-05-07 10:00 UTC, not in progress`,
+		}},
+		{"maintenance in progress", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 503
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorMaintenance, Maintenances: []StatusMaintenance{{
+				Name: "Database upgrade", Status: MaintenanceInProgress, Components: []string{"CRM API"},
+				ScheduledUntil: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}}}
+		}, []string{
+			`HubSpot's maintenance "Database upgrade" is in progress until 2026-05-04 12:00 UTC and covers the CRM API`,
+			"HubSpot answered 503: its API is failing",
+		}},
+		{"status page unknown", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus = ClassVendorError, 502
+			f.Status = StatusFinding{Checked: true, Indicator: IndicatorUnknown, Err: "HTML page instead of JSON"}
+		}, []string{
+			"HubSpot answered 502: its API is failing",
+			"HubSpot's status page could not be read (HTML page instead of JSON): it says nothing either way",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := base()
+			tt.change(&f)
+			r, err := Diagnose(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Evidence) < len(tt.want) {
+				t.Fatalf("evidence = %q, want at least %q", r.Evidence, tt.want)
+			}
+			for i, w := range tt.want {
+				if r.Evidence[i] != w {
+					t.Errorf("evidence[%d] = %q, want %q (all: %q)", i, r.Evidence[i], w, r.Evidence)
+				}
+			}
+		})
+	}
+}
+
+func TestVendorStatusReport(t *testing.T) {
+	f := base()
+	f.Status = StatusFinding{Checked: true, Indicator: IndicatorMinor,
+		Incidents: []StatusIncident{{Name: "Webhooks delayed", Impact: "minor", Status: "investigating", Link: "https://stspg.io/w", Components: []string{"Webhooks"}}},
+		Maintenances: []StatusMaintenance{{Name: "Database upgrade", Status: MaintenanceInProgress, Link: "https://stspg.io/m",
+			ScheduledFor: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC), ScheduledUntil: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)}},
+		Components: []Component{{Name: "CRM API", Status: ComponentOperational}, {Name: "Webhooks", Group: "Platform", Status: ComponentDegraded}}}
+	r, err := Diagnose(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		VendorStatus map[string]any `json:"vendor_status"`
+		Evidence     []string       `json:"evidence"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"indicator":"minor","incidents":[{"name":"Webhooks delayed","impact":"minor","status":"investigating","url":"https://stspg.io/w","components":["Webhooks"]}],` +
+		`"maintenances":[{"name":"Database upgrade","status":"in_progress","url":"https://stspg.io/m","components":[],"scheduled_for":"2026-05-04T10:00:00Z","scheduled_until":"2026-12-07T10:00:00Z"}],` +
+		`"degraded_components":[{"name":"Webhooks","group":"Platform","status":"degraded_performance"}]}`
+	vs, _ := json.Marshal(got.VendorStatus)
+	var a, b any
+	_ = json.Unmarshal(vs, &a)
+	_ = json.Unmarshal([]byte(want), &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("vendor_status =\n%s\nwant\n%s", vs, want)
+	}
+	if len(got.Evidence) == 0 {
+		t.Error("no evidence in the JSON")
+	}
+
+	// A page that was not read says unknown and lists nothing (never null).
+	f.Status = StatusFinding{Checked: true, Indicator: IndicatorUnknown, Err: "HTML page instead of JSON"}
+	r, _ = Diagnose(f)
+	raw, _ = json.Marshal(r.VendorStatus)
+	if string(raw) != `{"indicator":"unknown","incidents":[],"maintenances":[],"degraded_components":[]}` {
+		t.Errorf("unread page: vendor_status = %s", raw)
 	}
 }
 
@@ -315,6 +524,49 @@ func TestDiagnoseReports(t *testing.T) {
 			mitigations: []string{"Set HUBSPOT_ACCESS_TOKEN to a private app access token (pat-…) in the environment or in .env"},
 		},
 		{
+			name: "maintenance while api fails",
+			change: func(f *Findings) {
+				f.API.Class, f.API.HTTPStatus, f.API.RequestID = ClassVendorError, 503, "corr-9"
+				f.Status = StatusFinding{Checked: true, Indicator: IndicatorMaintenance, Maintenances: []StatusMaintenance{{
+					Name: "Database upgrade", Status: MaintenanceInProgress, Link: "https://stspg.io/m", Components: []string{"CRM API"},
+					ScheduledUntil: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)}}}
+			},
+			cause:       Maintenance,
+			summary:     `HubSpot is in scheduled maintenance ("Database upgrade" until 2026-05-04 12:00 UTC https://stspg.io/m) and our calls fail (503)`,
+			mitigations: []string{"Wait for the maintenance window to end (2026-05-04 12:00 UTC)", "Do not rotate tokens", "quote request id corr-9"},
+			links:       []string{"https://status.hubspot.com"},
+		},
+		{
+			name: "blocked by cloudflare",
+			change: func(f *Findings) {
+				f.API.Class, f.API.HTTPStatus, f.API.Edge, f.API.RequestID = ClassBlocked, 403, "Cloudflare", "8a1b2c3d4e5f6789-FRA"
+				f.API.Note = "a Cloudflare block page (error 1020)"
+			},
+			cause:       Blocked,
+			summary:     "HubSpot's API was not reached: Cloudflare in front of it refused our request (403: a Cloudflare block page (error 1020))",
+			mitigations: []string{"Do not rotate the token", "egress IP", "the id 8a1b2c3d4e5f6789-FRA from the block page"},
+		},
+		{
+			name: "account frozen",
+			change: func(f *Findings) {
+				f.API.Class, f.API.HTTPStatus = ClassAccount, 402
+				f.API.Note = "the shop is frozen until its owner pays the outstanding balance"
+			},
+			cause:       Account,
+			summary:     "HubSpot answers 402: it refuses the account itself (the shop is frozen until its owner pays the outstanding balance)",
+			mitigations: []string{"Rotating the token will not help", "billing"},
+		},
+		{
+			name: "auth invalid names the unrelated incident",
+			change: func(f *Findings) {
+				f.API.Class, f.API.HTTPStatus, f.API.ErrorCode, f.API.Documented = ClassAuthInvalid, 401, "INVALID_AUTHENTICATION", true
+				f.Status = webhooksDelayed()
+			},
+			cause:       AuthInvalid,
+			summary:     "HubSpot answers 401 INVALID_AUTHENTICATION: the token is invalid or revoked",
+			mitigations: []string{`"Webhooks delayed"`, "That does not explain this answer"},
+		},
+		{
 			name: "misconfigured base",
 			change: func(f *Findings) {
 				f.API = APIFinding{MissingField: "hubspot.api_url", FieldExample: "https://acme.example.com"}
@@ -465,5 +717,29 @@ func TestChecks(t *testing.T) {
 				t.Errorf("check %s = %s %q, want %s containing %q", c.Name, c.Result, c.Detail, tt.result, tt.detail)
 			}
 		})
+	}
+}
+
+func TestTitle(t *testing.T) {
+	tests := []struct {
+		r    Report
+		want string
+	}{
+		{Report{Vendor: "hubspot", VendorName: "HubSpot", Cause: AuthInvalid, HTTPStatus: 401}, "HubSpot: token refused (401)"},
+		{Report{Vendor: "hubspot", VendorName: "HubSpot", Cause: Blocked, HTTPStatus: 403, Edge: "Cloudflare"}, "HubSpot: blocked by Cloudflare (403)"},
+		{Report{Vendor: "slack", VendorName: "Slack", Cause: VendorIncident, HTTPStatus: 503}, "Slack: vendor incident"},
+		{Report{Vendor: "shopify", VendorName: "Shopify", Cause: Account, HTTPStatus: 402}, "Shopify: account refused (402)"},
+		{Report{Vendor: "acme", Cause: Maintenance}, "acme: scheduled maintenance"},
+		{Report{Vendor: "acme", Cause: Unreachable}, "acme: API unreachable"},
+	}
+	for _, tt := range tests {
+		if got := tt.r.Title(); got != tt.want {
+			t.Errorf("Title() = %q, want %q", got, tt.want)
+		}
+	}
+	for _, c := range Causes {
+		if w := CauseWords(c); w == "" || w == string(c) {
+			t.Errorf("CauseWords(%s) = %q: every cause needs words", c, w)
+		}
 	}
 }

@@ -28,7 +28,8 @@ func TestReportToIncident(t *testing.T) {
 			{Name: CheckAPI, Result: "fail", HTTPStatus: 401, Detail: "INVALID_AUTHENTICATION"},
 			{Name: CheckStatusPage, Result: "ok", HTTPStatus: 200, Detail: "answered 200: " + strings.Repeat("é", 300)},
 		},
-		Mitigation: []string{"rotate"}, Links: []string{"https://example.com"}}
+		Mitigation: []string{"rotate"}, Links: []string{"https://example.com"},
+		Evidence: []string{"one", "two", "three", "four", "five", "six", strings.Repeat("x", 300)}}
 	d := r.Diagnosis()
 	if d.Cause != "auth_invalid" || d.Summary != "token refused" || d.HTTPStatus != 401 ||
 		len(d.RequestIDs) != 1 || d.RequestIDs[0] != "req-1" || d.Mitigation[0] != "rotate" {
@@ -39,6 +40,9 @@ func TestReportToIncident(t *testing.T) {
 	}
 	if got := d.Checks[1].Detail; len([]rune(got)) != maxCheckDetail || !strings.HasSuffix(got, "…") || strings.Contains(got, "HTTP 200") {
 		t.Errorf("long detail = %q (%d runes), want it cut to %d with an ellipsis and no second status", got, len([]rune(got)), maxCheckDetail)
+	}
+	if len(d.Evidence) != maxDiagnosisEvidence || d.Evidence[0] != "one" {
+		t.Errorf("evidence = %q, want the first %d lines", d.Evidence, maxDiagnosisEvidence)
 	}
 	if (Report{Cause: Healthy}).Diagnosis().RequestIDs != nil {
 		t.Error("a report without a request id gave one")

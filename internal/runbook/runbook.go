@@ -30,10 +30,17 @@ const (
 	Unreachable    Cause = "unreachable"
 	OurService     Cause = "our_service"
 	Misconfigured  Cause = "misconfigured"
+	// Maintenance: the vendor's scheduled maintenance is in progress now.
+	Maintenance Cause = "maintenance"
+	// Blocked: a CDN or firewall in front of the vendor refused us.
+	Blocked Cause = "blocked"
+	// Account: the vendor refuses the account itself (billing, trial,
+	// frozen or locked).
+	Account Cause = "account"
 )
 
 // Causes lists every cause.
-var Causes = []Cause{Healthy, VendorIncident, AuthInvalid, AuthForbidden, RateLimited, VendorError, Unreachable, OurService, Misconfigured}
+var Causes = []Cause{Healthy, VendorIncident, AuthInvalid, AuthForbidden, RateLimited, VendorError, Unreachable, OurService, Misconfigured, Maintenance, Blocked, Account}
 
 // Severity is the incident's severity, the domain's one type: a report
 // suggests one, P1 (all calls failing) to P4 (no user impact), or none for
@@ -59,7 +66,16 @@ const (
 	ClassAuthForbidden Class = "auth_forbidden"
 	ClassRateLimited   Class = "rate_limited"
 	ClassVendorError   Class = "vendor_error"
+	// ClassBlocked: a CDN or firewall in front of the vendor answered (a
+	// challenge or block page), not the vendor's API.
+	ClassBlocked Class = "blocked"
+	// ClassAccount: the vendor refuses the account (402, 423, or the
+	// vendor's documented equivalent).
+	ClassAccount Class = "account"
 )
+
+// Classes lists every class, in the order catalog errors name them.
+var Classes = []Class{ClassOK, ClassAuthInvalid, ClassAuthForbidden, ClassRateLimited, ClassVendorError, ClassBlocked, ClassAccount}
 
 // Indicator is a status page's overall state, in Atlassian Statuspage terms.
 type Indicator string
@@ -126,55 +142,11 @@ type Vendor struct {
 	RestartCommand string            // template over Vendor: restart the deployment
 	Degrade        string            // vendor-specific graceful-degradation advice
 	Policies       map[string]string // rate-limit policy name → what to do
-	Links          Links
-}
-
-// StatusIncident is one unresolved incident on the vendor's status page.
-type StatusIncident struct {
-	Name   string `json:"name"`
-	Impact string `json:"impact,omitempty"`
-	Status string `json:"status,omitempty"`
-	Link   string `json:"link,omitempty"`
-}
-
-// StatusFinding is what the vendor's status page said.
-type StatusFinding struct {
-	Checked     bool // false when the vendor has no machine-readable page
-	TimedOut    bool
-	Err         string // fetch or parse problem: the indicator is unknown
-	HTTPStatus  int
-	Latency     time.Duration
-	Indicator   Indicator
-	Description string
-	Incidents   []StatusIncident
-	Degraded    []string // components that are not operational, "Name (status)"
-}
-
-// Active reports whether the vendor itself reports an incident or maintenance.
-func (s StatusFinding) Active() bool {
-	if !s.Checked || s.TimedOut || s.Err != "" {
-		return false
-	}
-	switch s.Indicator {
-	case IndicatorMinor, IndicatorMajor, IndicatorCritical, IndicatorMaintenance:
-		return true
-	case IndicatorUnknown:
-		return false
-	}
-	return len(s.Incidents) > 0
-}
-
-// Severe reports whether the vendor rates its incident major or critical.
-func (s StatusFinding) Severe() bool {
-	if s.Indicator == IndicatorMajor || s.Indicator == IndicatorCritical {
-		return true
-	}
-	for _, in := range s.Incidents {
-		if v := strings.ToLower(in.Impact); v == "major" || v == "critical" {
-			return true
-		}
-	}
-	return false
+	// Components are the status-page components that carry the API we
+	// probe, as the vendor's page names them (e.g. HubSpot's "CRM API").
+	// An incident or maintenance on one of them covers our calls.
+	Components []string
+	Links      Links
 }
 
 // APIFinding is what the authenticated probe call found.
@@ -196,6 +168,13 @@ type APIFinding struct {
 	RequestID    string
 	Scopes       []string // scopes the vendor says are missing
 	Policy       string   // the rate-limit policy the vendor names, e.g. DAILY
+	// Documented: the class comes from the vendor's own documented words
+	// (an error code in the body, or a catalog rule), not only from the
+	// HTTP status.
+	Documented bool
+	// Edge names the CDN or firewall that answered instead of the vendor
+	// (Cloudflare, Akamai, AWS WAF, Fastly), when one did.
+	Edge string
 }
 
 // Failed reports whether the call did not get a usable answer.
@@ -326,6 +305,12 @@ type Report struct {
 	Links      []string   `json:"links"`
 	StartedAt  time.Time  `json:"started_at"`
 	DurationMS int64      `json:"duration_ms"`
+	// Edge is the CDN or firewall that answered instead of the vendor.
+	Edge string `json:"edge,omitempty"`
+	// VendorStatus is what the vendor's status page says now.
+	VendorStatus VendorStatus `json:"vendor_status"`
+	// Evidence lists, strongest first, one line per reason for the cause.
+	Evidence []string `json:"evidence"`
 }
 
 // Problem reports whether the cause is anything but healthy.

@@ -26,6 +26,7 @@ func WriteText(w io.Writer, r Report) error {
 	if r.RequestID != "" && r.Problem() {
 		ew.printf("Request:   %s (the vendor's request id; quote it to their support)\n", r.RequestID)
 	}
+	writeList(ew, "Why", r.Evidence, false)
 	ew.printf("\nChecks\n")
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	for _, c := range r.Checks {

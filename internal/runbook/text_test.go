@@ -31,6 +31,13 @@ func TestWriteTextGolden(t *testing.T) {
 			f.RateLimit = RateLimitFinding{Windows: []RateWindow{{Name: "daily", Limit: 500000, Remaining: 0}}, RetryAfter: 0}
 		}},
 		{"healthy", func(f *Findings) {}},
+		{"auth_invalid_during_unrelated_incident", func(f *Findings) {
+			f.API.Class, f.API.HTTPStatus, f.API.ErrorCode, f.API.Documented = ClassAuthInvalid, 401, "INVALID_AUTHENTICATION", true
+			f.API.RequestID = "b7e2c1d0-5f0e-4c1b-9e55-2f1d3a0c7e11"
+			f.RateLimit = RateLimitFinding{}
+			f.Status = webhooksDelayed()
+			f.Status.Incidents[0].Link = "https://stspg.io/wh1"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,7 +96,19 @@ func probeAPI(ctx context.Context, client *http.Client, v Vendor, token string, 
 			a.ErrorMessage = notJSON(resp.Header.Get("Content-Type"), raw)
 		}
 	}
-	a.Class, a.Note = classify(v, resp.StatusCode, resp.Header, doc, raw, a.Unparseable)
+	a.Class, a.Note, a.Documented = classify(v, resp.StatusCode, resp.Header, doc, raw, a.Unparseable)
+	if e, ok := edgeAnswer(resp.StatusCode, resp.Header, raw, isJSON); ok {
+		// A page the CDN or firewall wrote: say whose. Its id (CF-RAY,
+		// X-Amz-Cf-Id, Akamai's reference) is the one to quote when the
+		// vendor's own is missing.
+		a.Edge = e.edge
+		if e.what != "" {
+			a.ErrorMessage = e.what
+		}
+		if a.RequestID == "" {
+			a.RequestID = shorten(e.requestID, 128)
+		}
+	}
 	return a, rateLimits(v, resp.Header, doc, now)
 }
 
@@ -116,29 +128,41 @@ func readAnswer(a *runbook.APIFinding, v Vendor, h http.Header, doc any) {
 	a.Policy = shorten(firstString(doc, v.Errors.Policy), 60)
 }
 
-// classify applies the vendor's rules in order, then the HTTP status.
-func classify(v Vendor, status int, h http.Header, doc any, raw []byte, unparseable bool) (runbook.Class, string) {
+// classify reads an answer: a CDN's or firewall's challenge or block page
+// first (no vendor rule can speak for a page the vendor did not write),
+// then the vendor's rules in order, then the HTTP status. documented
+// says whether the vendor's own words decided: a rule, or the vendor's
+// error code in the body.
+func classify(v Vendor, status int, h http.Header, doc any, raw []byte, unparseable bool) (class runbook.Class, note string, documented bool) {
+	if e, ok := edgeAnswer(status, h, raw, doc != nil); ok && e.class != "" {
+		return e.class, e.note, true
+	}
 	for _, r := range v.Rules {
 		if r.matches(status, h, doc, raw) {
-			return r.Class, r.Note
+			return r.Class, r.Note, true
 		}
 	}
+	documented = firstString(doc, v.Errors.Code) != ""
 	switch {
 	case status == http.StatusUnauthorized:
-		return runbook.ClassAuthInvalid, ""
+		return runbook.ClassAuthInvalid, "", documented
 	case status == http.StatusForbidden:
-		return runbook.ClassAuthForbidden, ""
+		return runbook.ClassAuthForbidden, "", documented
 	case status == http.StatusTooManyRequests:
-		return runbook.ClassRateLimited, ""
+		return runbook.ClassRateLimited, "", documented
+	case status == http.StatusPaymentRequired:
+		return runbook.ClassAccount, "402 Payment Required: the account's billing or plan", documented
+	case status == http.StatusLocked:
+		return runbook.ClassAccount, "423 Locked: the account is locked", documented
 	case status >= 500:
-		return runbook.ClassVendorError, ""
+		return runbook.ClassVendorError, "", documented
 	case status >= 200 && status < 300:
 		if unparseable {
-			return runbook.ClassVendorError, "a success status with a body that is not the API's answer"
+			return runbook.ClassVendorError, "a success status with a body that is not the API's answer", false
 		}
-		return runbook.ClassOK, ""
+		return runbook.ClassOK, "", false
 	}
-	return runbook.ClassVendorError, fmt.Sprintf("unexpected HTTP %d from the probe; check %s.api_url and probe.path", status, v.Key)
+	return runbook.ClassVendorError, fmt.Sprintf("unexpected HTTP %d from the probe; check %s.api_url and probe.path", status, v.Key), documented
 }
 
 func (r Rule) matches(status int, h http.Header, doc any, raw []byte) bool {
@@ -152,7 +176,11 @@ func (r Rule) matches(status int, h http.Header, doc any, raw []byte) bool {
 		}
 	}
 	for name, want := range r.Headers {
-		if !strings.EqualFold(strings.TrimSpace(h.Get(name)), want) {
+		got := strings.TrimSpace(h.Get(name))
+		if want == "*" && got != "" {
+			continue
+		}
+		if !strings.EqualFold(got, want) {
 			return false
 		}
 	}

@@ -20,6 +20,11 @@ func parseJSON(body []byte) (any, bool) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, false
 	}
+	// One document and nothing after it: "406 Not Acceptable" is text
+	// that starts like a number, not JSON.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+		return nil, false
+	}
 	return doc, true
 }
 

@@ -59,7 +59,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestParseJSON(t *testing.T) {
-	for _, body := range []string{"", "  ", "<html>", "{", "ok"} {
+	for _, body := range []string{"", "  ", "<html>", "{", "ok", "406 Not Acceptable", `{"a":1} trailing`, `{"a":1}{"b":2}`} {
 		if _, ok := parseJSON([]byte(body)); ok {
 			t.Errorf("parseJSON(%q) ok", body)
 		}

@@ -28,25 +28,29 @@ var catalogFiles embed.FS
 // rate-limit figures, which vendor-specific rules classify an answer, and
 // what the runbook needs to say about it.
 type Vendor struct {
-	Key           string        `yaml:"-"`
-	Name          string        `yaml:"name"`            // display name, e.g. "HubSpot"
-	APIURL        string        `yaml:"api_url"`         // API base; the probe path is appended
-	APIURLExample string        `yaml:"api_url_example"` // shown when api_url must be set
-	Probe         Probe         `yaml:"probe"`
-	Auth          Auth          `yaml:"auth"`
-	TokenEnv      string        `yaml:"token_env"`   // variable that holds the token
-	TokenHint     string        `yaml:"token_hint"`  // what the token looks like
-	StatusKind    StatusKind    `yaml:"status_kind"` // a kind of statusFormats, or none
-	StatusURL     string        `yaml:"status_url"`  // base of the status page API
-	Timeout       Duration      `yaml:"timeout"`     // per check; the triage deadline still wins
-	SlowAfter     Duration      `yaml:"slow_after"`  // a slower 2xx answer is flagged
-	RequestID     Locations     `yaml:"request_id"`
-	Errors        ErrorPaths    `yaml:"errors"`
-	RateLimits    []RateSpec    `yaml:"rate_limits"`
-	Rules         []Rule        `yaml:"rules"`
-	Runbook       RunbookFields `yaml:"runbook"`
-	Links         runbook.Links `yaml:"links"`
-	Sources       []string      `yaml:"sources"` // where the facts above come from
+	Key           string     `yaml:"-"`
+	Name          string     `yaml:"name"`            // display name, e.g. "HubSpot"
+	APIURL        string     `yaml:"api_url"`         // API base; the probe path is appended
+	APIURLExample string     `yaml:"api_url_example"` // shown when api_url must be set
+	Probe         Probe      `yaml:"probe"`
+	Auth          Auth       `yaml:"auth"`
+	TokenEnv      string     `yaml:"token_env"`   // variable that holds the token
+	TokenHint     string     `yaml:"token_hint"`  // what the token looks like
+	StatusKind    StatusKind `yaml:"status_kind"` // a kind of statusFormats, or none
+	StatusURL     string     `yaml:"status_url"`  // base of the status page API
+	// StatusComponents are the status-page components (or component
+	// groups) that carry the API the probe calls, as the page names them.
+	// An incident or maintenance on one of them covers our calls.
+	StatusComponents []string      `yaml:"status_components"`
+	Timeout          Duration      `yaml:"timeout"`    // per check; the triage deadline still wins
+	SlowAfter        Duration      `yaml:"slow_after"` // a slower 2xx answer is flagged
+	RequestID        Locations     `yaml:"request_id"`
+	Errors           ErrorPaths    `yaml:"errors"`
+	RateLimits       []RateSpec    `yaml:"rate_limits"`
+	Rules            []Rule        `yaml:"rules"`
+	Runbook          RunbookFields `yaml:"runbook"`
+	Links            runbook.Links `yaml:"links"`
+	Sources          []string      `yaml:"sources"` // where the facts above come from
 }
 
 // Probe is the one cheap authenticated call.
@@ -98,7 +102,7 @@ type RateSpec struct {
 // given must hold; the first rule that matches wins.
 type Rule struct {
 	Status       []int               `yaml:"status"`        // any of these; empty: any status
-	Headers      map[string]string   `yaml:"headers"`       // header equals value (case-insensitive)
+	Headers      map[string]string   `yaml:"headers"`       // header equals value (case-insensitive); "*": present
 	Body         map[string][]string `yaml:"body"`          // body path has one of these values; "*": any value
 	BodyContains string              `yaml:"body_contains"` // raw body contains this (case-insensitive)
 	Class        runbook.Class       `yaml:"class"`
@@ -501,10 +505,14 @@ func (v *Vendor) validate() error {
 		}
 	}
 	for i, r := range v.Rules {
-		switch r.Class {
-		case runbook.ClassOK, runbook.ClassAuthInvalid, runbook.ClassAuthForbidden, runbook.ClassRateLimited, runbook.ClassVendorError:
-		default:
-			return field(fmt.Sprintf("rules[%d].class", i), "%q: use ok, auth_invalid, auth_forbidden, rate_limited or vendor_error", r.Class)
+		known := false
+		names := make([]string, 0, len(runbook.Classes))
+		for _, c := range runbook.Classes {
+			known = known || r.Class == c
+			names = append(names, string(c))
+		}
+		if !known {
+			return field(fmt.Sprintf("rules[%d].class", i), "%q: use one of %s", r.Class, strings.Join(names, ", "))
 		}
 		for _, s := range r.Status {
 			if s < 100 || s > 599 {
@@ -553,6 +561,7 @@ func (v Vendor) runbookVendor() runbook.Vendor {
 		RestartCommand: v.Runbook.RestartCommand,
 		Degrade:        v.Runbook.Degrade,
 		Policies:       v.Runbook.Policies,
+		Components:     v.StatusComponents,
 		Links:          v.Links,
 	}
 }

@@ -13,8 +13,10 @@
 //     fixtures under testdata/status/<kind>/.
 //   - The probes: the status page, the one cheap authenticated API call,
 //     the rate-limit figures the answer carries, and our own HEALTH_URL.
-//   - The per-vendor classification rules (the catalog's rules), which
-//     read an API answer before its HTTP status does.
+//   - The classification of an API answer: a CDN's or firewall's
+//     challenge or block page first (edge.go: Cloudflare, Akamai, AWS WAF,
+//     CloudFront, Fastly), then the per-vendor rules of the catalog, then
+//     the HTTP status (402 and 423 mean the account is refused).
 //   - The Triager, which runs every check of a vendor concurrently within a
 //     deadline, hands the findings to the runbook package for the cause,
 //     severity and texts, and scrubs the token out of the report. Triages

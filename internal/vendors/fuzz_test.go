@@ -36,7 +36,7 @@ var fzIndicators = map[runbook.Indicator]bool{
 
 var fzClasses = map[runbook.Class]bool{
 	runbook.ClassOK: true, runbook.ClassAuthInvalid: true, runbook.ClassAuthForbidden: true,
-	runbook.ClassRateLimited: true, runbook.ClassVendorError: true,
+	runbook.ClassRateLimited: true, runbook.ClassVendorError: true, runbook.ClassBlocked: true, runbook.ClassAccount: true,
 }
 
 // fzBodies are answers seen from real vendors, and ones no vendor should send.
@@ -92,7 +92,7 @@ func FuzzStatusParsers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, raw []byte) {
 		p := statusFormats[int(which)%len(statusFormats)]
 		s := runbook.StatusFinding{Checked: true, Indicator: runbook.IndicatorUnknown}
-		err := p.parse(raw, &s)
+		err := p.parse(raw, fzNow, &s)
 		if err != nil {
 			if msg := err.Error(); utf8.RuneCountInString(msg) > 200 || strings.Contains(msg, "\n") {
 				t.Fatalf("%s: error of %d characters, or on several lines: %q", p.kind, utf8.RuneCountInString(msg), msg)
@@ -110,6 +110,22 @@ func FuzzStatusParsers(f *testing.F) {
 		for _, in := range s.Incidents {
 			if n := utf8.RuneCountInString(in.Name); n > 120 {
 				t.Errorf("%s: incident name of %d characters kept", p.kind, n)
+			}
+			if len(in.Components) > maxItemComps {
+				t.Errorf("%s: %d components kept for one incident", p.kind, len(in.Components))
+			}
+		}
+		for _, m := range s.Maintenances {
+			if n := utf8.RuneCountInString(m.Name); n > 120 {
+				t.Errorf("%s: maintenance name of %d characters kept", p.kind, n)
+			}
+		}
+		if len(s.Components) > maxComponents || len(s.Incidents) > maxStatusItems || len(s.Maintenances) > 2*maxStatusItems {
+			t.Errorf("%s: %d components, %d incidents, %d maintenances kept", p.kind, len(s.Components), len(s.Incidents), len(s.Maintenances))
+		}
+		for _, c := range s.Components {
+			if n := utf8.RuneCountInString(c.Name); n > maxStatusCompNm {
+				t.Errorf("%s: component name of %d characters kept", p.kind, n)
 			}
 		}
 	})
@@ -131,7 +147,7 @@ func TestStatusDescriptionsAreShortened(t *testing.T) {
 		}
 		t.Run(p.kind, func(t *testing.T) {
 			var s runbook.StatusFinding
-			if err := p.parse([]byte(body), &s); err != nil {
+			if err := p.parse([]byte(body), fzNow, &s); err != nil {
 				t.Fatal(err)
 			}
 			if n := utf8.RuneCountInString(s.Description); n > 120 {
@@ -402,7 +418,7 @@ func FuzzStatusPage(f *testing.F) {
 		srv.set(code, "", "", contentType, body)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		s := probeStatus(ctx, srv.Client(), v)
+		s := probeStatus(ctx, srv.Client(), v, fzNow)
 		if s.TimedOut || s.HTTPStatus == 0 {
 			// A content type the transport refuses ("\x00") is no answer.
 			t.Skipf("no answer over loopback: %s", s.Err)

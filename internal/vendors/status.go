@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ func (v Vendor) statusEndpoint() string {
 
 // probeStatus reads the vendor's status page. Errors, HTML and values we do
 // not know give an unknown indicator, never "vendor down".
-func probeStatus(ctx context.Context, client *http.Client, v Vendor) runbook.StatusFinding {
+func probeStatus(ctx context.Context, client *http.Client, v Vendor, now time.Time) runbook.StatusFinding {
 	s := runbook.StatusFinding{Checked: v.StatusKind != StatusNone, Indicator: runbook.IndicatorUnknown}
 	if !s.Checked {
 		return s
@@ -75,31 +76,74 @@ func probeStatus(ctx context.Context, client *http.Client, v Vendor) runbook.Sta
 	if !ok {
 		return s
 	}
-	if err := f.parse(raw, &s); err != nil {
-		s.Indicator = runbook.IndicatorUnknown
-		s.Err = err.Error()
+	if err := f.parse(raw, now, &s); err != nil {
+		// Nothing half-read counts: the page says nothing either way.
+		s = runbook.StatusFinding{Checked: true, HTTPStatus: s.HTTPStatus, Latency: s.Latency,
+			Indicator: runbook.IndicatorUnknown, Err: err.Error()}
 	}
 	return s
 }
 
-// parseStatuspage reads Atlassian Statuspage's /api/v2/summary.json.
-func parseStatuspage(raw []byte, s *runbook.StatusFinding) error {
+// Bounds on what a status page may make us keep.
+const (
+	maxComponents   = 200
+	maxStatusItems  = 20
+	maxItemComps    = 20
+	maxStatusName   = 120
+	maxStatusCompNm = 60
+)
+
+// statusNames is a list of component names, shortened and bounded.
+func statusNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n = shorten(n, maxStatusCompNm); n != "" && len(out) < maxItemComps {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// parseTime reads an RFC 3339 time; zero when absent or unreadable.
+func parseTime(v string) time.Time {
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// parseStatuspage reads Atlassian Statuspage's /api/v2/summary.json: the
+// overall indicator, every component with its group, the unresolved
+// incidents with their impact and affected components, and the scheduled
+// maintenances that are not completed, with their window.
+func parseStatuspage(raw []byte, now time.Time, s *runbook.StatusFinding) error {
+	type named struct {
+		Name string `json:"name"`
+	}
+	type item struct {
+		Name           string  `json:"name"`
+		Status         string  `json:"status"`
+		Impact         string  `json:"impact"`
+		Shortlink      string  `json:"shortlink"`
+		ScheduledFor   string  `json:"scheduled_for"`
+		ScheduledUntil string  `json:"scheduled_until"`
+		Components     []named `json:"components"`
+	}
 	var doc struct {
 		Status *struct {
 			Indicator   string `json:"indicator"`
 			Description string `json:"description"`
 		} `json:"status"`
 		Components []struct {
-			Name   string `json:"name"`
-			Status string `json:"status"`
-			Group  bool   `json:"group"`
+			ID      string `json:"id"`
+			Name    string `json:"name"`
+			Status  string `json:"status"`
+			Group   bool   `json:"group"`
+			GroupID string `json:"group_id"`
 		} `json:"components"`
-		Incidents []struct {
-			Name      string `json:"name"`
-			Status    string `json:"status"`
-			Impact    string `json:"impact"`
-			Shortlink string `json:"shortlink"`
-		} `json:"incidents"`
+		Incidents    []item `json:"incidents"`
+		Maintenances []item `json:"scheduled_maintenances"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return fmt.Errorf("not a Statuspage summary: %s", shorten(err.Error(), 80))
@@ -108,34 +152,80 @@ func parseStatuspage(raw []byte, s *runbook.StatusFinding) error {
 		return fmt.Errorf("no status.indicator in the answer")
 	}
 	s.Indicator = runbook.ParseIndicator(doc.Status.Indicator)
-	s.Description = shorten(doc.Status.Description, 120)
+	s.Description = shorten(doc.Status.Description, maxStatusName)
+	groups := map[string]string{}
 	for _, c := range doc.Components {
-		if c.Status != "" && c.Status != "operational" && !c.Group {
-			s.Degraded = append(s.Degraded, fmt.Sprintf("%s (%s)", shorten(c.Name, 60), c.Status))
+		if c.Group && c.ID != "" {
+			groups[c.ID] = shorten(c.Name, maxStatusCompNm)
 		}
 	}
-	for _, in := range doc.Incidents {
-		if in.Status == "resolved" || in.Status == "postmortem" {
+	for _, c := range doc.Components {
+		if c.Group || len(s.Components) == maxComponents {
 			continue
 		}
+		s.Components = append(s.Components, runbook.Component{
+			Name: shorten(c.Name, maxStatusCompNm), Group: groups[c.GroupID], Status: shorten(strings.ToLower(c.Status), 40),
+		})
+	}
+	names := func(cs []named) []string {
+		out := make([]string, 0, len(cs))
+		for _, c := range cs {
+			out = append(out, c.Name)
+		}
+		return statusNames(out)
+	}
+	for _, in := range doc.Incidents {
+		switch strings.ToLower(in.Status) {
+		case "resolved", "postmortem", "completed":
+			continue
+		}
+		if len(s.Incidents) == maxStatusItems {
+			break
+		}
 		s.Incidents = append(s.Incidents, runbook.StatusIncident{
-			Name: shorten(in.Name, 120), Impact: in.Impact, Status: in.Status, Link: in.Shortlink,
+			Name: shorten(in.Name, maxStatusName), Impact: shorten(in.Impact, 20), Status: shorten(in.Status, 20),
+			Link: shorten(in.Shortlink, 200), Components: names(in.Components),
+		})
+	}
+	for _, m := range doc.Maintenances {
+		st := strings.ToLower(strings.TrimSpace(m.Status))
+		until := parseTime(m.ScheduledUntil)
+		switch {
+		case st == "completed", st == "resolved":
+			continue
+		case st != runbook.MaintenanceScheduled && st != runbook.MaintenanceInProgress && st != runbook.MaintenanceVerifying:
+			continue
+		case st == runbook.MaintenanceScheduled && !until.IsZero() && !until.After(now):
+			continue // its window is over: finished, whatever the page forgot to say
+		}
+		if len(s.Maintenances) == maxStatusItems {
+			break
+		}
+		s.Maintenances = append(s.Maintenances, runbook.StatusMaintenance{
+			Name: shorten(m.Name, maxStatusName), Status: st, Link: shorten(m.Shortlink, 200),
+			Components: names(m.Components), ScheduledFor: parseTime(m.ScheduledFor), ScheduledUntil: until,
 		})
 	}
 	return nil
 }
 
 // parseSlackStatus reads slack-status.com's /api/v2.0.0/current:
-// {"status":"ok","active_incidents":[{"title","type","status","url"}]}.
-// Outages rate major, incidents minor, notices maintenance.
-func parseSlackStatus(raw []byte, s *runbook.StatusFinding) error {
+// {"status":"ok|active|broken","active_incidents":[{"title","type",
+// "status","url","services","date_created"}]}. The list can still hold
+// items that are over (status resolved or completed) and notices of
+// maintenance to come (status scheduled, or created in the future): they
+// are not live. Outages rate major, incidents minor; a live notice is
+// maintenance in progress.
+func parseSlackStatus(raw []byte, now time.Time, s *runbook.StatusFinding) error {
 	var doc struct {
 		Status    *string `json:"status"`
 		Incidents []struct {
-			Title  string `json:"title"`
-			Type   string `json:"type"`
-			Status string `json:"status"`
-			URL    string `json:"url"`
+			Title       string   `json:"title"`
+			Type        string   `json:"type"`
+			Status      string   `json:"status"`
+			URL         string   `json:"url"`
+			Services    []string `json:"services"`
+			DateCreated string   `json:"date_created"`
 		} `json:"active_incidents"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
@@ -146,25 +236,38 @@ func parseSlackStatus(raw []byte, s *runbook.StatusFinding) error {
 	}
 	worst := runbook.IndicatorNone
 	for _, in := range doc.Incidents {
-		ind := runbook.IndicatorMinor
-		switch strings.ToLower(in.Type) {
-		case "outage":
-			ind = runbook.IndicatorMajor
-		case "notice":
-			ind = runbook.IndicatorMaintenance
+		st := strings.ToLower(strings.TrimSpace(in.Status))
+		if st == "resolved" || st == "completed" || len(s.Incidents)+len(s.Maintenances) >= 2*maxStatusItems {
+			continue
+		}
+		name, link, services := shorten(in.Title, maxStatusName), shorten(in.URL, 200), statusNames(in.Services)
+		if strings.EqualFold(in.Type, "notice") {
+			m := runbook.StatusMaintenance{Name: name, Link: link, Components: services, Status: runbook.MaintenanceInProgress}
+			if created := parseTime(in.DateCreated); st == "scheduled" || created.After(now) {
+				m.Status = runbook.MaintenanceScheduled
+				m.ScheduledFor = created
+			} else {
+				worst = worse(worst, runbook.IndicatorMaintenance)
+			}
+			s.Maintenances = append(s.Maintenances, m)
+			continue
+		}
+		impact, ind := "minor", runbook.IndicatorMinor
+		if strings.EqualFold(in.Type, "outage") {
+			impact, ind = "major", runbook.IndicatorMajor
 		}
 		worst = worse(worst, ind)
 		s.Incidents = append(s.Incidents, runbook.StatusIncident{
-			Name: shorten(in.Title, 120), Impact: in.Type, Status: in.Status, Link: in.URL,
+			Name: name, Impact: impact, Status: shorten(in.Status, 20), Link: link, Components: services,
 		})
 	}
 	switch st := strings.ToLower(*doc.Status); {
-	case st == "ok" && len(doc.Incidents) == 0:
+	case worst != runbook.IndicatorNone:
+		s.Indicator, s.Description = worst, shorten(*doc.Status, maxStatusName)
+	case st == "ok" || len(doc.Incidents) > 0:
 		s.Indicator, s.Description = runbook.IndicatorNone, "ok"
-	case len(doc.Incidents) > 0:
-		s.Indicator, s.Description = worst, shorten(*doc.Status, 120)
 	case st == "active" || st == "broken":
-		s.Indicator, s.Description = runbook.IndicatorMinor, shorten(*doc.Status, 120)
+		s.Indicator, s.Description = runbook.IndicatorMinor, shorten(*doc.Status, maxStatusName)
 	default:
 		return fmt.Errorf("unrecognised Slack status %q", shorten(*doc.Status, 40))
 	}
@@ -172,11 +275,13 @@ func parseSlackStatus(raw []byte, s *runbook.StatusFinding) error {
 }
 
 // parseStripeStatus reads status.stripe.com's /current:
-// {"largestatus":"up|degraded|down","message":"…"}.
-func parseStripeStatus(raw []byte, s *runbook.StatusFinding) error {
+// {"largestatus":"up|degraded|down","message":"…","statuses":{"api":"up",…}}.
+// Each entry of statuses is a component.
+func parseStripeStatus(raw []byte, _ time.Time, s *runbook.StatusFinding) error {
 	var doc struct {
-		LargeStatus string `json:"largestatus"`
-		Message     string `json:"message"`
+		LargeStatus string            `json:"largestatus"`
+		Message     string            `json:"message"`
+		Statuses    map[string]string `json:"statuses"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return fmt.Errorf("not a Stripe status answer: %s", shorten(err.Error(), 80))
@@ -193,22 +298,63 @@ func parseStripeStatus(raw []byte, s *runbook.StatusFinding) error {
 	default:
 		return fmt.Errorf("unrecognised Stripe status %q", shorten(doc.LargeStatus, 40))
 	}
-	s.Description = shorten(doc.Message, 120)
+	s.Description = shorten(doc.Message, maxStatusName)
+	keys := make([]string, 0, len(doc.Statuses))
+	for k := range doc.Statuses {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if len(s.Components) == maxComponents {
+			break
+		}
+		st := runbook.ComponentOperational
+		switch strings.ToLower(doc.Statuses[k]) {
+		case "up":
+		case "degraded":
+			st = runbook.ComponentDegraded
+		case "down":
+			st = runbook.ComponentMajorOutage
+		default:
+			st = shorten(strings.ToLower(doc.Statuses[k]), 40)
+		}
+		s.Components = append(s.Components, runbook.Component{Name: shorten(k, maxStatusCompNm), Status: st})
+	}
 	return nil
 }
 
 // parseZendeskStatus reads Zendesk's Status API /api/incidents/active, a
-// JSON:API list: {"data":[{"attributes":{"title","impact","outage"}}]}.
-func parseZendeskStatus(raw []byte, s *runbook.StatusFinding) error {
+// JSON:API list: {"data":[{"attributes":{"title","impact","outage",
+// "resolved_at"},"relationships":{"services":{"data":[{"id"}]}}}],
+// "included":[{"id","type":"service","attributes":{"name"}}]}. The
+// services an incident names are its components.
+func parseZendeskStatus(raw []byte, _ time.Time, s *runbook.StatusFinding) error {
+	type ref struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
 	var doc struct {
 		Data *[]struct {
 			Attributes struct {
-				Title  string `json:"title"`
-				Impact string `json:"impact"`
-				Status string `json:"status"`
-				Outage bool   `json:"outage"`
+				Title      string  `json:"title"`
+				Impact     string  `json:"impact"`
+				Status     string  `json:"status"`
+				Outage     bool    `json:"outage"`
+				ResolvedAt *string `json:"resolved_at"`
 			} `json:"attributes"`
+			Relationships struct {
+				Services struct {
+					Data []ref `json:"data"`
+				} `json:"services"`
+			} `json:"relationships"`
 		} `json:"data"`
+		Included []struct {
+			ID         string `json:"id"`
+			Type       string `json:"type"`
+			Attributes struct {
+				Name string `json:"name"`
+			} `json:"attributes"`
+		} `json:"included"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return fmt.Errorf("not a Zendesk status answer: %s", shorten(err.Error(), 80))
@@ -216,19 +362,37 @@ func parseZendeskStatus(raw []byte, s *runbook.StatusFinding) error {
 	if doc.Data == nil {
 		return fmt.Errorf("no data in the answer")
 	}
+	services := map[string]string{}
+	for _, inc := range doc.Included {
+		if inc.Type == "service" {
+			services[inc.ID] = inc.Attributes.Name
+		}
+	}
 	s.Indicator = runbook.IndicatorNone
 	s.Description = "no active incidents"
 	for _, in := range *doc.Data {
-		ind := runbook.ParseIndicator(in.Attributes.Impact)
+		at := in.Attributes
+		if (at.ResolvedAt != nil && *at.ResolvedAt != "") || strings.EqualFold(at.Status, "resolved") || len(s.Incidents) == maxStatusItems {
+			continue
+		}
+		ind := runbook.ParseIndicator(at.Impact)
 		if ind == runbook.IndicatorUnknown || ind == runbook.IndicatorNone {
 			ind = runbook.IndicatorMinor
 		}
-		if in.Attributes.Outage {
+		impact := at.Impact
+		if at.Outage {
 			ind = worse(ind, runbook.IndicatorMajor)
+			impact = string(ind)
+		}
+		var comps []string
+		for _, r := range in.Relationships.Services.Data {
+			if n := services[r.ID]; n != "" {
+				comps = append(comps, n)
+			}
 		}
 		s.Indicator = worse(s.Indicator, ind)
 		s.Incidents = append(s.Incidents, runbook.StatusIncident{
-			Name: shorten(in.Attributes.Title, 120), Impact: in.Attributes.Impact, Status: in.Attributes.Status,
+			Name: shorten(at.Title, maxStatusName), Impact: shorten(impact, 20), Status: shorten(at.Status, 20), Components: statusNames(comps),
 		})
 	}
 	if len(s.Incidents) > 0 {

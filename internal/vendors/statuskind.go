@@ -1,6 +1,10 @@
 package vendors
 
-import "github.com/incident-bot/bot/internal/runbook"
+import (
+	"time"
+
+	"github.com/incident-bot/bot/internal/runbook"
+)
 
 // StatusKind names a status-page format, as status_kind in the catalog and
 // in VENDORS_FILE spells it.
@@ -26,18 +30,35 @@ type statusFormat struct {
 	// path is appended to status_url, unless status_url already ends
 	// with it. Empty: status_url is the document itself (a feed, say).
 	path string
-	// parse reads the document the page serves at path into s. It sets
-	// s.Indicator and what else the format says (description, open
-	// incidents, degraded components) and returns an error of one short
-	// line when the document is not what the format promises; the probe
-	// then reports the indicator as unknown.
-	parse func(raw []byte, s *runbook.StatusFinding) error
+	// parse reads the document the page serves at path into s, as of
+	// now. It sets s.Indicator and what else the format says (description,
+	// unresolved incidents and their components, maintenance in progress or
+	// to come with its window, every component's state) and returns an
+	// error of one short line when the document is not what the format
+	// promises; the probe then reports the indicator as unknown. Resolved
+	// incidents and finished maintenance are left out; maintenance still to
+	// come is kept with status scheduled.
+	parse func(raw []byte, now time.Time, s *runbook.StatusFinding) error
 	// about says whose page and which document, in a few words.
 	about string
-	// maintenance: the document tells scheduled maintenance apart from an
-	// incident (the parser can set runbook.IndicatorMaintenance).
-	maintenance bool
+	// states lists the states the format can tell apart, beyond
+	// operational and incident (see the state constants): each has a
+	// fixture under testdata/status/<kind>/<state>.json.
+	states []string
 }
+
+// The states a status page can be in, as fixture names. Every format
+// reports operational and incident; the rest only where the format can
+// tell them apart.
+const (
+	stateOperational     = "operational"        // nothing going on
+	stateIncident        = "incident"           // an incident covering the API
+	stateUnrelated       = "incident_unrelated" // an incident on another component
+	stateMaintenance     = "maintenance"        // maintenance in progress
+	stateScheduled       = "scheduled"          // maintenance to come, nothing now
+	stateResolved        = "resolved"           // only items that are over
+	stateComponentOutage = "component_outage"   // a component down, overall indicator none
+)
 
 // statusFormats is the registry of status-page formats, in the order
 // catalog errors list them. Adding a format is one entry here, its parser,
@@ -45,14 +66,18 @@ type statusFormat struct {
 // TestStatusRegistry says what is missing, FuzzStatusParsers fuzzes the
 // parser.
 var statusFormats = []statusFormat{
-	{kind: StatusStatuspage, path: "/api/v2/summary.json", parse: parseStatuspage, maintenance: true,
-		about: "Atlassian Statuspage v2 summary.json, also served by incident.io status pages"},
-	{kind: StatusSlack, path: "/api/v2.0.0/current", parse: parseSlackStatus, maintenance: true,
-		about: "slack-status.com current status: active incidents, outages and notices"},
+	{kind: StatusStatuspage, path: "/api/v2/summary.json", parse: parseStatuspage,
+		states: []string{stateUnrelated, stateMaintenance, stateScheduled, stateResolved, stateComponentOutage},
+		about:  "Atlassian Statuspage v2 summary.json, also served by incident.io status pages"},
+	{kind: StatusSlack, path: "/api/v2.0.0/current", parse: parseSlackStatus,
+		states: []string{stateUnrelated, stateMaintenance, stateScheduled, stateResolved},
+		about:  "slack-status.com current status: active incidents, outages and notices"},
 	{kind: StatusStripe, path: "/current", parse: parseStripeStatus,
-		about: "status.stripe.com current status: up, degraded or down"},
+		states: []string{stateUnrelated},
+		about:  "status.stripe.com current status: up, degraded or down, per service"},
 	{kind: StatusZendesk, path: "/api/incidents/active", parse: parseZendeskStatus,
-		about: "Zendesk Status API active incidents (JSON:API)"},
+		states: []string{stateUnrelated, stateResolved},
+		about:  "Zendesk Status API active incidents (JSON:API) with the services they affect"},
 }
 
 // statusFormatOf finds the format of a kind. StatusNone and unknown kinds

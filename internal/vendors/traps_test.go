@@ -254,7 +254,11 @@ func TestStatusFormats(t *testing.T) {
 		{"slack ok", "slack", `{"status":"ok","date_created":"2026-05-04T10:00:00-07:00","date_updated":"2026-05-04T10:00:00-07:00","active_incidents":[]}`, runbook.IndicatorNone, "ok"},
 		{"slack incident", "slack", `{"status":"active","active_incidents":[{"id":1,"title":"Trouble with notifications","type":"incident","status":"active","url":"https://slack-status.com/x","services":["Notifications"]}]}`, runbook.IndicatorMinor, "warn"},
 		{"slack outage", "slack", `{"status":"active","active_incidents":[{"id":2,"title":"Slack is down","type":"outage","status":"active","url":"https://slack-status.com/y"}]}`, runbook.IndicatorMajor, "fail"},
-		{"slack notice", "slack", `{"status":"active","active_incidents":[{"id":3,"title":"Maintenance","type":"notice","status":"scheduled"}]}`, runbook.IndicatorMaintenance, "warn"},
+		// Was maintenance/warn: a notice still to come is not live.
+		{"slack notice scheduled", "slack", `{"status":"active","active_incidents":[{"id":3,"title":"Maintenance","type":"notice","status":"scheduled"}]}`, runbook.IndicatorNone, "ok"},
+		{"slack notice active", "slack", `{"status":"active","active_incidents":[{"id":3,"title":"Maintenance","type":"notice","status":"active","date_created":"2026-05-04T09:00:00Z"}]}`, runbook.IndicatorMaintenance, "warn"},
+		{"slack notice created later", "slack", `{"status":"active","active_incidents":[{"id":3,"title":"Maintenance","type":"notice","status":"active","date_created":"2026-05-07T09:00:00Z"}]}`, runbook.IndicatorNone, "ok"},
+		{"slack resolved incident", "slack", `{"status":"active","active_incidents":[{"id":4,"title":"Trouble","type":"incident","status":"resolved"}]}`, runbook.IndicatorNone, "ok"},
 		{"slack garbage", "slack", `{"status":"purple","active_incidents":[]}`, runbook.IndicatorUnknown, "unknown"},
 		{"slack wrong shape", "slack", `{"page":{}}`, runbook.IndicatorUnknown, "unknown"},
 		{"stripe up", "stripe", `{"statuses":{"api":"up"},"largestatus":"up","message":"All services are online.","time":"2026-05-04 10:00:00 UTC"}`, runbook.IndicatorNone, "ok"},
@@ -273,7 +277,7 @@ func TestStatusFormats(t *testing.T) {
 			s.set(&s.status, jsonHandler(200, tt.body))
 			tr := triager(t, s)
 			v, _ := tr.Catalog.Lookup(tt.vendor)
-			f := probeStatus(context.Background(), http.DefaultClient, v)
+			f := probeStatus(context.Background(), http.DefaultClient, v, statusNow)
 			if f.Indicator != tt.indicator {
 				t.Errorf("indicator = %s (err %q), want %s", f.Indicator, f.Err, tt.indicator)
 			}

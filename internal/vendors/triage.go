@@ -232,7 +232,7 @@ func (t *Triager) triage(ctx context.Context, v Vendor) (runbook.Report, error) 
 	go func() {
 		cctx, ccancel := context.WithTimeout(ctx, time.Duration(v.Timeout))
 		defer ccancel()
-		statusC <- probeStatus(cctx, t.client(), v)
+		statusC <- probeStatus(cctx, t.client(), v, startedAt)
 	}()
 	go func() {
 		cctx, ccancel := context.WithTimeout(ctx, time.Duration(v.Timeout))
@@ -281,6 +281,8 @@ func (t *Triager) triage(ctx context.Context, v Vendor) (runbook.Report, error) 
 // (TestCloneReportSharesNothing says when one is not).
 func cloneReport(r runbook.Report) runbook.Report {
 	r.Checks = slices.Clone(r.Checks)
+	r.Evidence = slices.Clone(r.Evidence)
+	r.VendorStatus = cloneVendorStatus(r.VendorStatus)
 	r.Mitigation = slices.Clone(r.Mitigation)
 	r.Prevention = slices.Clone(r.Prevention)
 	r.Links = slices.Clone(r.Links)
@@ -290,6 +292,19 @@ func cloneReport(r runbook.Report) runbook.Report {
 		r.RateLimit = &rl
 	}
 	return r
+}
+
+func cloneVendorStatus(v runbook.VendorStatus) runbook.VendorStatus {
+	v.Incidents = slices.Clone(v.Incidents)
+	for i := range v.Incidents {
+		v.Incidents[i].Components = slices.Clone(v.Incidents[i].Components)
+	}
+	v.Maintenances = slices.Clone(v.Maintenances)
+	for i := range v.Maintenances {
+		v.Maintenances[i].Components = slices.Clone(v.Maintenances[i].Components)
+	}
+	v.DegradedComponents = slices.Clone(v.DegradedComponents)
+	return v
 }
 
 // missing says why the API cannot be called: an API base still holding a
@@ -343,6 +358,7 @@ func scrubReport(r runbook.Report, secrets []string) runbook.Report {
 	}
 	r.Summary = s(r.Summary)
 	r.RequestID = s(r.RequestID)
+	r.Evidence = list(r.Evidence)
 	r.Mitigation = list(r.Mitigation)
 	r.Prevention = list(r.Prevention)
 	r.Links = list(r.Links)
