@@ -15,7 +15,7 @@ type button struct {
 
 type incidentView struct {
 	ID, Ref, Header, Status, Severity, Impact, Commander string
-	Cause, Action, Checks, ResolvedNote                  string
+	Cause, Why, Action, Checks, ResolvedNote             string
 	Declared, NextUpdate, ResolvedAt                     time.Time
 	Resolved                                             bool
 	Severities, Statuses                                 []button
@@ -38,6 +38,7 @@ func Incident(inc *incident.Incident) (Message, error) {
 	v.Header = fmt.Sprintf("%s INCIDENT %s: %s", tag, inc.Ref(), inc.Title)
 	if d := inc.Diagnosis; d != nil {
 		v.Cause = Cause(d)
+		v.Why = why(d.Evidence)
 		v.Action = numbered(d.Mitigation)
 		v.Checks = checks(d.Checks)
 	}
@@ -78,6 +79,18 @@ func Cause(d *incident.Diagnosis) string {
 		b.WriteString(" (" + strings.Join(extra, ", ") + ")")
 	}
 	return b.String()
+}
+
+// maxWhy is how many evidence lines a message shows: the strongest.
+const maxWhy = 3
+
+// why lists the strongest evidence lines, one bullet each.
+func why(evidence []string) string {
+	var b strings.Builder
+	for _, e := range evidence[:min(len(evidence), maxWhy)] {
+		b.WriteString("• " + Escape(e) + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func numbered(steps []string) string {
@@ -163,6 +176,9 @@ type triageView struct{ Text, Checks, Vendor, Name string }
 func Healthy(name, vendor string, d *incident.Diagnosis) (Message, error) {
 	text := fmt.Sprintf(":white_check_mark: *%s looks healthy:* %s.\nNo incident was opened. If you still see a problem, declare one.",
 		Escape(name), strings.TrimSuffix(Cause(d), "."))
+	if w := why(d.Evidence); w != "" {
+		text += "\n" + w
+	}
 	blocks, err := render("triage_report", triageView{Text: text, Checks: checks(d.Checks), Vendor: vendor, Name: name})
 	if err != nil {
 		return Message{}, err
@@ -178,6 +194,9 @@ func Retriage(inc *incident.Incident, name string, d *incident.Diagnosis, change
 		lead = fmt.Sprintf(":mag: *New triage of %s: the cause changed.* ", Escape(name))
 	}
 	text := lead + Cause(d)
+	if w := why(d.Evidence); w != "" {
+		text += "\n" + w
+	}
 	if changed && len(d.Mitigation) > 0 {
 		text += "\n*Action:*\n" + numbered(d.Mitigation)
 	}

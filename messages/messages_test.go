@@ -61,6 +61,12 @@ func vendorIncident() *incident.Incident {
 		Diagnosis: &incident.Diagnosis{
 			Cause: "auth_invalid", HTTPStatus: 401, RequestIDs: []string{"b7e2c1d0-5f1e-4a43-9d3e-0c8b8e1f2a11"},
 			Summary: "HubSpot answers 401 INVALID_AUTHENTICATION: the token is invalid or revoked",
+			Evidence: []string{
+				"HubSpot answered 401 INVALID_AUTHENTICATION: the token is refused",
+				"HubSpot's open incident \"Webhooks delayed\" does not cover the CRM API",
+				"HubSpot's status page reports a minor incident",
+				"a fourth line the message leaves out",
+			},
 			Checks: []incident.Check{
 				{Name: "status_page", Result: "ok", Detail: "All Systems Operational"},
 				{Name: "api", Result: "fail", Detail: "HTTP 401 in 132 ms"},

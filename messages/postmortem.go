@@ -32,7 +32,7 @@ type pmView struct {
 	Days                                                                         []pmDay
 	MultiDay                                                                     bool
 	ToAck, ToMitigate, ToResolve                                                 string
-	Actions, Resources                                                           []string
+	Actions, Resources, Evidence                                                 []string
 }
 
 // Postmortem renders the postmortem in markdown. Every piece of user text
@@ -71,6 +71,9 @@ func Postmortem(d PostmortemData) (string, error) {
 			v.RootCause += fmt.Sprintf(" (HTTP %d)", diag.HTTPStatus)
 		}
 		v.RootCause += ". Cause: " + codeMD(diag.Cause) + "."
+		for _, e := range diag.Evidence {
+			v.Evidence = append(v.Evidence, inlineMD(e))
+		}
 		for _, id := range diag.RequestIDs {
 			v.RequestIDs = append(v.RequestIDs, codeMD(id))
 		}

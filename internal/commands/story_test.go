@@ -423,7 +423,7 @@ func TestTriageOpensFromTheReport(t *testing.T) {
 			severity: incident.P2, title: "HubSpot: rate limited (429)",
 			cause: "*Cause:* HubSpot answers 429: the daily limit is spent (HTTP 429)"},
 		{name: "misconfigured, no severity suggested", report: &runbook.Report{Cause: runbook.Misconfigured,
-			Summary: "HUBSPOT_ACCESS_TOKEN is not set"}, severity: incident.P3, title: "HubSpot: no token configured",
+			Summary: "HUBSPOT_ACCESS_TOKEN is not set"}, severity: incident.P3, title: "HubSpot: not configured",
 			cause: "*Cause:* HUBSPOT_ACCESS_TOKEN is not set"},
 		{name: "healthy", report: &runbook.Report{Cause: runbook.Healthy, Summary: "Every check passed"}},
 		{name: "the triage fails"},

@@ -69,7 +69,10 @@ func (s *Service) runTriage(ctx context.Context, a jobArgs) error {
 			return err
 		}
 	}
-	inc := s.newIncident(a.Cmd, incidentTitle(name, rep), rep.IncidentSeverity())
+	if rep.VendorName == "" {
+		rep.VendorName = name
+	}
+	inc := s.newIncident(a.Cmd, messages.Truncate(maxTitle, rep.Title()), rep.IncidentSeverity())
 	inc.ID = a.Incident
 	inc.Vendor, inc.VendorName = a.Vendor, name
 	inc.Diagnosis = rep.Diagnosis()
@@ -117,29 +120,6 @@ func (s *Service) retriage(ctx context.Context, cmd Command, inc *incident.Incid
 	}
 	s.refresh(ctx, inc)
 	return nil
-}
-
-// causeWords says a cause in words, for incident titles.
-var causeWords = map[runbook.Cause]string{
-	runbook.Healthy: "looks healthy", runbook.VendorIncident: "incident on their side",
-	runbook.AuthInvalid: "token refused", runbook.AuthForbidden: "token lacks a permission",
-	runbook.RateLimited: "rate limited", runbook.VendorError: "errors from their API",
-	runbook.Unreachable: "unreachable", runbook.OurService: "our side unhealthy",
-	runbook.Misconfigured: "no token configured",
-}
-
-// incidentTitle names the vendor and the cause in words, with the HTTP
-// status where there was one: "HubSpot: token refused (401)".
-func incidentTitle(name string, rep runbook.Report) string {
-	words, ok := causeWords[rep.Cause]
-	if !ok {
-		words = strings.ReplaceAll(string(rep.Cause), "_", " ")
-	}
-	t := name + ": " + words
-	if rep.HTTPStatus != 0 && rep.Cause != runbook.Healthy {
-		t += fmt.Sprintf(" (%d)", rep.HTTPStatus)
-	}
-	return messages.Truncate(maxTitle, t)
 }
 
 func firstWord(s string) string {
