@@ -17,12 +17,17 @@ var (
 	buildErr  error
 )
 
-// builtBot builds ./cmd/bot once per test binary, as `make build` does.
+// builtBot builds ./cmd/bot once per test binary, as `make build` does:
+// its go build line, environment and flags. The Dockerfile's build
+// (TestBinaryAsTheDockerfileBuildsIt, which runs later: it is parallel)
+// compiles with the same flags, so it finds every package compiled and
+// only links; on a cold build cache that is a whole compile saved.
 func builtBot(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
+	mk := makeBuild(t).withVersion("crash-test")
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "bot-build-")
 		if err != nil {
@@ -30,9 +35,15 @@ func builtBot(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "bot")
-		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		args := append(append([]string{"build"}, mk.flags...), "-o", builtBin, mk.pkg)
+		cmd := exec.Command("go", args...)
+		cmd.Dir = repoRoot
+		cmd.Env = os.Environ()
+		for k, v := range mk.env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	})
 	if buildErr != nil {
