@@ -4,6 +4,14 @@
 #
 #   scripts/test.sh                    # go test -race -count=1 ./...
 #   scripts/test.sh ./internal/store/... -v   # arguments replace ./...
+#   TEST_JSON=t.json scripts/test.sh   # also keep go test -json's stream
+#
+# What it prints: one line for what it starts or finds (PostgreSQL,
+# Chromium), then go test's line for each package as that package finishes
+# (scripts/testreport reads go test -json), the full output of every failed
+# test as soon as it fails, a line saying what still runs when nothing was
+# printed for 30 s (the first race build takes minutes), and at the end the
+# slowest tests and "tests: N passed, N failed, N skipped".
 #
 # - TEST_DATABASE_URL already set: it is used and nothing is started.
 # - Otherwise a PostgreSQL (15 preferred; installed with apt-get when missing
@@ -15,7 +23,8 @@
 # - If PostgreSQL cannot be started, one line says why and the tests run
 #   anyway: the Postgres store tests skip.
 #
-# Needs no terminal (CI=true, no stdin). Exits with go test's exit code.
+# Needs no terminal (CI=true, no stdin). Exits with go test's exit code
+# (or the reporter's, should go test pass and the reporter fail).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -137,7 +146,36 @@ elif ! start_pg; then
 	echo "postgres: not available ($PG_REASON); the Postgres store tests will be skipped" >&2
 fi
 
+if [ -n "${CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+	echo "chromium: found, so the playground's browser tests run" >&2
+else
+	echo "chromium: not installed, so the playground's browser tests skip (scripts/browser-test.sh or .ci/run installs it)" >&2
+fi
+
 if [ $# -eq 0 ]; then
 	set -- ./...
 fi
-"$GO" test -race -count=1 "$@" </dev/null
+verbose=
+for a in "$@"; do
+	case $a in -v | -v=true | -test.v | -test.v=true) verbose=-v ;; esac
+done
+
+# The reporter is built first: a few seconds, and a compile error in it
+# should not cost a test run.
+REPORT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/bot-testreport.XXXXXX")
+trap 'stop_pg; rm -rf "$REPORT_DIR"' EXIT
+if ! "$GO" build -o "$REPORT_DIR/testreport" ./scripts/testreport; then
+	echo "go test: scripts/testreport did not build; plain go test output follows" >&2
+	"$GO" test -race -count=1 "$@" </dev/null
+	exit $?
+fi
+echo "go test: building the test binaries with the race detector (the first build on a machine compiles every" >&2
+echo "         dependency and takes a few minutes; later ones reuse the build cache), then running them:" >&2
+echo "         a line as each package finishes" >&2
+"$GO" test -race -count=1 -json "$@" </dev/null |
+	"$REPORT_DIR/testreport" $verbose -module "$("$GO" list -m)" ${TEST_JSON:+-json "$TEST_JSON"}
+codes=("${PIPESTATUS[@]}")
+if [ "${codes[0]}" != 0 ]; then
+	exit "${codes[0]}"
+fi
+exit "${codes[1]}"
