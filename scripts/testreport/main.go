@@ -103,6 +103,15 @@ type tt struct {
 	done    bool
 }
 
+// elapsed is the test's time from its start to e, its end: a test whose
+// subtests are parallel reports 0 s for itself, being done before they run.
+func (t *tt) elapsed(e event) float64 {
+	if e.Time.IsZero() || t.started.IsZero() {
+		return e.Elapsed
+	}
+	return max(e.Elapsed, e.Time.Sub(t.started).Seconds())
+}
+
 type slow struct {
 	pkg, test string
 	elapsed   float64
@@ -181,6 +190,10 @@ func (r *report) event(e event) {
 		}
 	}
 	switch e.Action {
+	case "cont":
+		if !sub {
+			t.started = e.Time // a parallel test's time starts when it resumes
+		}
 	case "output":
 		if t != nil {
 			t.out = append(t.out, e.Output)
@@ -201,7 +214,7 @@ func (r *report) event(e event) {
 			r.skiped++
 		}
 		if !sub {
-			r.slow = append(r.slow, slow{e.Package, e.Test, e.Elapsed})
+			r.slow = append(r.slow, slow{e.Package, e.Test, t.elapsed(e)})
 			t.done, t.out = true, nil
 		}
 	case "fail":
@@ -211,7 +224,7 @@ func (r *report) event(e event) {
 		}
 		r.failed++
 		if !sub {
-			r.slow = append(r.slow, slow{e.Package, e.Test, e.Elapsed})
+			r.slow = append(r.slow, slow{e.Package, e.Test, t.elapsed(e)})
 			r.failedTests = append(r.failedTests, r.short(e.Package)+" "+e.Test)
 			if !r.verbose {
 				r.printf("%s", strings.Join(t.out, ""))

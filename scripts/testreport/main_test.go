@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,28 @@ func TestHeartbeat(t *testing.T) {
 	r.heartbeat(t0.Add(90*time.Second), 30*time.Second)
 	if got := out.String(); got != "… 1m30s, still running: a for 40s (TestSlow for 39s)\n" {
 		t.Errorf("while a test runs: %q", got)
+	}
+}
+
+// TestSlowest: a test's time is from its start, or its resumption when it
+// is parallel, to its end; a parent of parallel subtests reports 0 s.
+func TestSlowest(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ev := func(sec float64, action, test string, elapsed float64) string {
+		return `{"Time":"` + t0.Add(time.Duration(sec*float64(time.Second))).Format(time.RFC3339Nano) + `","Action":"` + action +
+			`","Package":"example.com/m/a","Test":"` + test + `","Elapsed":` + strconv.FormatFloat(elapsed, 'f', -1, 64) + "}\n"
+	}
+	var out strings.Builder
+	r := newReport(&out, false, 10)
+	r.module = "example.com/m"
+	r.read(strings.NewReader(
+		ev(0, "run", "TestParallel", 0) + ev(0, "pause", "TestParallel", 0) +
+			ev(0, "run", "TestParent", 0) + ev(0, "run", "TestParent/a", 0) + ev(0, "pause", "TestParent/a", 0) +
+			ev(0.1, "cont", "TestParent/a", 0) + ev(2.1, "pass", "TestParent/a", 2) + ev(2.1, "pass", "TestParent", 0) +
+			ev(10, "cont", "TestParallel", 0) + ev(11, "pass", "TestParallel", 1) +
+			`{"Action":"pass","Package":"example.com/m/a","Elapsed":11}` + "\n"))
+	r.finish(t0.Add(12 * time.Second))
+	if want := "slowest tests:\n    2.10s  a TestParent\n    1.00s  a TestParallel\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("want %q in:\n%s", want, out.String())
 	}
 }
