@@ -15,6 +15,7 @@
 //
 // -v prints every line of test output as it comes, as go test -v does.
 // -json FILE keeps a copy of the raw stream (for `go test -json` figures).
+// -start tells when go test started, for the times it prints.
 // Lines that are not JSON are passed through. It exits 1 when a test or
 // package failed, 0 otherwise.
 package main
@@ -38,6 +39,7 @@ func main() {
 	slowest := flag.Int("slowest", 10, "list this many of the slowest tests at the end")
 	rawFile := flag.String("json", "", "also write the raw go test -json stream to this file")
 	module := flag.String("module", "", "the module path, left out of package names in the summary")
+	since := flag.Int64("start", 0, "when go test started, in Unix seconds (default: now)")
 	flag.Parse()
 
 	in := io.Reader(os.Stdin)
@@ -52,6 +54,9 @@ func main() {
 	}
 	r := newReport(os.Stdout, *verbose, *slowest)
 	r.module = *module
+	if *since > 0 {
+		r.start = time.Unix(*since, 0)
+	}
 	if *every > 0 {
 		stop := make(chan struct{})
 		defer close(stop)
