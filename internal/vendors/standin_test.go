@@ -175,11 +175,12 @@ func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// triager is a Triager against the stand-in with every token set.
-func triager(t *testing.T, s *standIn) *Triager {
+// triager is a Triager against the stand-in with every token set; extra,
+// when given, is added to its catalog (catalogFor).
+func triager(t *testing.T, s *standIn, extra ...string) *Triager {
 	t.Helper()
 	return &Triager{
-		Catalog: catalogFor(t, s, ""),
+		Catalog: catalogFor(t, s, strings.Join(extra, "")),
 		Getenv: env(map[string]string{
 			"HUBSPOT_ACCESS_TOKEN": testToken, "INTERCOM_ACCESS_TOKEN": testToken, "GITHUB_ACCESS_TOKEN": testToken,
 			"STRIPE_ACCESS_TOKEN": testToken, "SLACK_BOT_TOKEN": testToken, "TWILIO_ACCESS_TOKEN": "AC123:" + testToken,
