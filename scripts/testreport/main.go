@@ -129,12 +129,12 @@ type report struct {
 	nSlow   int
 	module  string // left out of package names in the summary
 
-	start, last            time.Time // of the report, of the last line printed
-	pkgs                   map[string]*pkgState
-	passed, failed, skiped int
-	failedPkgs             []string
-	failedTests            []string
-	slow                   []slow
+	start, last             time.Time // of the report, of the last line printed
+	pkgs                    map[string]*pkgState
+	passed, failed, skipped int
+	failedPkgs              []string
+	failedTests             []string
+	slow                    []slow
 }
 
 func newReport(w io.Writer, verbose bool, nSlow int) *report {
@@ -149,20 +149,29 @@ func (r *report) printf(format string, args ...any) {
 }
 
 func (r *report) read(in io.Reader) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		line := sc.Bytes()
-		var e event
-		if len(line) == 0 || line[0] != '{' || json.Unmarshal(line, &e) != nil || e.Action == "" {
-			r.mu.Lock()
-			r.printf("%s\n", line)
-			r.mu.Unlock()
-			continue
+	br := bufio.NewReader(in)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			var e event
+			if line[0] != '{' || json.Unmarshal(line, &e) != nil || e.Action == "" {
+				if line[len(line)-1] != '\n' {
+					line = append(line, '\n')
+				}
+				r.mu.Lock()
+				r.printf("%s", line)
+				r.mu.Unlock()
+			} else {
+				r.event(e)
+			}
 		}
-		r.event(e)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return sc.Err()
 }
 
 func (r *report) pkg(name string, at time.Time) *pkgState {
@@ -216,7 +225,7 @@ func (r *report) event(e event) {
 		if e.Action == "pass" {
 			r.passed++
 		} else {
-			r.skiped++
+			r.skipped++
 		}
 		if !sub {
 			r.slow = append(r.slow, slow{e.Package, e.Test, t.elapsed(e)})
@@ -359,7 +368,7 @@ func (r *report) finish(now time.Time) bool {
 		r.printf("failed packages: %s\n", strings.Join(r.failedPkgs, " "))
 	}
 	r.printf("took %s\n", round(now.Sub(r.start)))
-	r.printf("tests: %d passed, %d failed, %d skipped\n", r.passed, r.failed, r.skiped)
+	r.printf("tests: %d passed, %d failed, %d skipped\n", r.passed, r.failed, r.skipped)
 	return r.failed == 0 && len(r.failedPkgs) == 0
 }
 
