@@ -10,12 +10,13 @@ help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
 
 build: ## build the static binary ./bot, version stamped
+	@if [ -e bot ]; then echo "make build: building ./bot"; else echo "make build: building ./bot. The first build downloads the Go modules and compiles every package, which takes a few minutes; later builds take seconds."; fi
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bot ./cmd/bot
 
 run: build ## bot serve when SLACK_BOT_TOKEN is set (environment or .env), else the local playground (bot play)
 	./scripts/run.sh
 
-test: ## run every test, with the race detector
+test: ## run every test, with the race detector; a line as each package finishes
 	GO=$(GO) ./scripts/test.sh
 
 bench: ## run the benchmarks and print the table

@@ -4,6 +4,14 @@
 #
 #   scripts/test.sh                    # go test -race -count=1 ./...
 #   scripts/test.sh ./internal/store/... -v   # arguments replace ./...
+#   TEST_JSON=t.json scripts/test.sh   # also keep go test -json's stream
+#
+# What it prints: one line for what it starts or finds (PostgreSQL,
+# Chromium), then go test's line for each package as that package finishes
+# (scripts/testreport reads go test -json), the full output of every failed
+# test as soon as it fails, a line saying what still runs when nothing was
+# printed for 30 s (the first race build takes minutes), and at the end the
+# slowest tests and "tests: N passed, N failed, N skipped".
 #
 # - TEST_DATABASE_URL already set: it is used and nothing is started.
 # - Otherwise a PostgreSQL (15 preferred; installed with apt-get when missing
@@ -15,7 +23,8 @@
 # - If PostgreSQL cannot be started, one line says why and the tests run
 #   anyway: the Postgres store tests skip.
 #
-# Needs no terminal (CI=true, no stdin). Exits with go test's exit code.
+# Needs no terminal (CI=true, no stdin). Exits with go test's exit code
+# (or the reporter's, should go test pass and the reporter fail).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -137,7 +146,54 @@ elif ! start_pg; then
 	echo "postgres: not available ($PG_REASON); the Postgres store tests will be skipped" >&2
 fi
 
+if [ -n "${CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+	echo "chromium: found, so the playground's browser tests run" >&2
+else
+	echo "chromium: not installed, so the playground's browser tests skip (scripts/browser-test.sh or .ci/run installs it)" >&2
+fi
+
 if [ $# -eq 0 ]; then
 	set -- ./...
 fi
-"$GO" test -race -count=1 "$@" </dev/null
+verbose=
+for a in "$@"; do
+	case $a in -v | -v=true | -test.v | -test.v=true) verbose=-v ;; esac
+done
+
+# The bot's own build, without the race detector (TestKill9… and the
+# Dockerfile test run it, with make build's flags), starts now, in the
+# background and at a lower priority: on a cold build cache it compiles on
+# the core the race build leaves idle, so that those tests only link instead
+# of compiling everything again after the race build is done.
+PREBUILD=
+for a in "$@"; do
+	case $a in ./... | ./cmd/... | ./cmd/bot | ./cmd/bot/...) PREBUILD=1 ;; esac
+done
+if [ -n "$PREBUILD" ]; then
+	CGO_ENABLED=0 nice -n 10 "$GO" build -trimpath -o /dev/null ./cmd/bot </dev/null >/dev/null 2>&1 &
+fi
+
+# go test's JSON goes through scripts/testreport, built meanwhile (the race
+# build takes far longer), with make build's flags so that the packages of
+# the standard library it compiles are those the bot's own build reuses.
+REPORT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/bot-testreport.XXXXXX")
+# At exit: the prebuild, if it still runs (jobs lists only this shell's
+# children that are still running), the reporter's directory, PostgreSQL.
+trap 'running=$(jobs -pr); [ -z "$running" ] || kill $running 2>/dev/null; rm -rf "$REPORT_DIR"; stop_pg' EXIT
+module=$("$GO" list -m)
+echo "go test: building the test binaries with the race detector (the first build on a machine compiles every" >&2
+echo "         dependency and takes a few minutes; later ones reuse the build cache), then running them:" >&2
+echo "         a line as each package finishes" >&2
+start=$(date +%s)
+"$GO" test -race -count=1 -json "$@" </dev/null | {
+	if CGO_ENABLED=0 "$GO" build -trimpath -o "$REPORT_DIR/testreport" ./scripts/testreport; then
+		exec "$REPORT_DIR/testreport" $verbose -start "$start" -module "$module" ${TEST_JSON:+-json "$TEST_JSON"}
+	fi
+	echo "go test: scripts/testreport did not build; go test's JSON follows as it is" >&2
+	exec cat
+}
+codes=("${PIPESTATUS[@]}")
+if [ "${codes[0]}" != 0 ]; then
+	exit "${codes[0]}"
+fi
+exit "${codes[1]}"

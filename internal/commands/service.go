@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,6 +60,7 @@ type Service struct {
 	Config Config
 
 	threadCache threadCache // incident threads found, for the event path
+	refreshing  turns       // one re-render of an incident's message at a time
 }
 
 // Start fills in the defaults and registers the service's jobs with the
@@ -114,10 +116,27 @@ func (s *Service) record(ctx context.Context, inc *incident.Incident, kind incid
 	}
 }
 
-// refresh re-renders the incident message in place.
+// refresh re-renders the incident message in place, from the incident as
+// stored now. inc is the caller's copy, which a concurrent change (a
+// reminder, a button, the update form) may already have overtaken; had it
+// been rendered, an older state could reach Slack last and stay on screen
+// (reminders stopped, then shown due again). The re-renders of one incident
+// take turns, each reading the store inside its turn, so the last one sent
+// shows the latest state.
 func (s *Service) refresh(ctx context.Context, inc *incident.Incident) {
 	if inc.MessageTS == "" {
 		return
+	}
+	done, ok := s.refreshing.take(ctx, inc.ID)
+	if !ok {
+		s.Log.Error().Err(ctx.Err()).Str("incident", inc.Ref()).Msg("update incident message")
+		return
+	}
+	defer done()
+	if cur, err := s.Store.Incident(ctx, inc.ID); err == nil {
+		inc = cur
+	} else {
+		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("reload the incident to update its message")
 	}
 	m, err := messages.Incident(inc)
 	if err == nil {
@@ -168,3 +187,43 @@ func (s *Service) userError(err error, what string) string {
 type incidentID = uuid.UUID
 
 var timeZero time.Time
+
+// turns lets one holder at a time per incident; the zero value is ready.
+type turns struct {
+	mu sync.Mutex
+	m  map[uuid.UUID]*turn
+}
+
+type turn struct {
+	ch      chan struct{} // holds a token while the turn is taken
+	waiters int           // holders and those waiting, under turns.mu
+}
+
+// take waits for id's turn; done ends it. ok is false when ctx ended first.
+func (t *turns) take(ctx context.Context, id uuid.UUID) (done func(), ok bool) {
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = map[uuid.UUID]*turn{}
+	}
+	tr := t.m[id]
+	if tr == nil {
+		tr = &turn{ch: make(chan struct{}, 1)}
+		t.m[id] = tr
+	}
+	tr.waiters++
+	t.mu.Unlock()
+	leave := func() {
+		t.mu.Lock()
+		if tr.waiters--; tr.waiters == 0 {
+			delete(t.m, id)
+		}
+		t.mu.Unlock()
+	}
+	select {
+	case tr.ch <- struct{}{}:
+		return func() { <-tr.ch; leave() }, true
+	case <-ctx.Done():
+		leave()
+		return nil, false
+	}
+}

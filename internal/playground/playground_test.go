@@ -311,29 +311,44 @@ func TestPageViewStreamAndFiles(t *testing.T) {
 	}
 	stream.ReadString('\n')
 
+	// changeEvent reads the stream's next event, which must be a change.
+	changeEvent := func(after string) {
+		t.Helper()
+		got := make(chan string, 1)
+		go func() {
+			var ev strings.Builder
+			for {
+				line, err := stream.ReadString('\n')
+				ev.WriteString(line)
+				if line == "\n" || err != nil {
+					break
+				}
+			}
+			got <- ev.String()
+		}()
+		select {
+		case ev := <-got:
+			if ev != "event: change\ndata: {}\n\n" {
+				t.Fatalf("stream after %s: %q", after, ev)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("no change event after %s", after)
+		}
+	}
+
+	// Posted as soon as the stream opened, and again as soon as the page
+	// was told of a change: neither may fall between two subscriptions.
 	_, ts, err := g.api.PostMessage(ChannelID, slack.MsgOptionText("*INC-1* opened <script>", false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan string, 1)
-	go func() {
-		line, _ := stream.ReadString('\n')
-		got <- line
-	}()
-	select {
-	case line := <-got:
-		if line != "event: change\n" {
-			t.Fatalf("stream: %q", line)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("no change event after a post")
-	}
-
+	changeEvent("a post")
 	sum, err := g.api.UploadFile(slack.UploadFileParameters{Content: "# Postmortem\n\n| a | b |\n|---|---|\n| <x> | y |\n",
 		FileSize: 44, Filename: "INC-1-postmortem.md", Title: "Postmortem INC-1", Channel: ChannelID, ThreadTimestamp: ts, SnippetType: "markdown"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	changeEvent("an upload")
 	page := get(t, g.srv.URL+"/")
 	view := get(t, g.srv.URL+"/play/view?thread="+ts)
 	for _, want := range []string{"<b>INC-1</b> opened &lt;script&gt;", `data-thread="` + ts + `"`, "1 reply"} {

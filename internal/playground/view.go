@@ -439,11 +439,14 @@ func (p *Playground) serveStream(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	// Subscribe before the first byte: the page fetches the view when the
+	// stream opens, so a change made after this point is either in that
+	// fetch or wakes the loop below; none falls in between.
+	fake, own := p.fake.Changed(), p.changes()
 	if !write("retry: 1000\n\n") {
 		return
 	}
 	for {
-		fake, own := p.fake.Changed(), p.changes()
 		select {
 		case <-fake:
 		case <-own:
@@ -465,6 +468,9 @@ func (p *Playground) serveStream(w http.ResponseWriter, r *http.Request) {
 		case <-p.ctx.Done():
 			return
 		}
+		// Subscribe again before telling the page: what changes after this
+		// wakes the next round, what changed before is in the page's fetch.
+		fake, own = p.fake.Changed(), p.changes()
 		if !write("event: change\ndata: {}\n\n") {
 			return
 		}

@@ -200,10 +200,11 @@ func testTokens(c *Catalog) map[string]string {
 	return out
 }
 
-// triager is a Triager against the stand-in with every token set.
-func triager(t *testing.T, s *standIn) *Triager {
+// triager is a Triager against the stand-in with every token set; extra,
+// when given, is added to its catalog (catalogFor).
+func triager(t *testing.T, s *standIn, extra ...string) *Triager {
 	t.Helper()
-	c := catalogFor(t, s, "")
+	c := catalogFor(t, s, strings.Join(extra, ""))
 	return &Triager{
 		Catalog:   c,
 		Getenv:    env(testTokens(c)),

@@ -104,8 +104,7 @@ func TestVendorTraps(t *testing.T) {
 			t.Parallel()
 			s := newStandIn(t)
 			s.set(&s.api, tt.api)
-			tr := triager(t, s)
-			tr.Catalog = catalogFor(t, s, tt.extra)
+			tr := triager(t, s, tt.extra)
 			r, err := tr.Triage(context.Background(), tt.vendor)
 			if err != nil {
 				t.Fatal(err)

@@ -358,8 +358,7 @@ func TestTriageDeadline(t *testing.T) {
 func TestTriageVendorTimeout(t *testing.T) {
 	s := newStandIn(t)
 	s.set(&s.api, s.hang())
-	tr := triager(t, s)
-	tr.Catalog = catalogFor(t, s, "hubspot:\n  timeout: 200ms\n")
+	tr := triager(t, s, "hubspot:\n  timeout: 200ms\n")
 	tr.Deadline = 5 * time.Second
 	start := time.Now()
 	r, err := tr.Triage(context.Background(), "hubspot")
@@ -423,8 +422,7 @@ func TestTriageStatusPageStates(t *testing.T) {
 			s := newStandIn(t)
 			s.set(&s.api, hubspotAnswers().ok)
 			s.set(&s.status, tt.status(s))
-			tr := triager(t, s)
-			tr.Catalog = catalogFor(t, s, "hubspot:\n  timeout: 1s\n")
+			tr := triager(t, s, "hubspot:\n  timeout: 1s\n")
 			r, err := tr.Triage(context.Background(), "hubspot")
 			if err != nil {
 				t.Fatal(err)
@@ -443,8 +441,7 @@ func TestTriageStatusPageStates(t *testing.T) {
 func TestTriageStatusRefused(t *testing.T) {
 	s := newStandIn(t)
 	s.set(&s.api, hubspotAnswers().ok)
-	tr := triager(t, s)
-	tr.Catalog = catalogFor(t, s, "hubspot:\n  status_url: "+refusedURL(t)+"\n")
+	tr := triager(t, s, "hubspot:\n  status_url: "+refusedURL(t)+"\n")
 	r, err := tr.Triage(context.Background(), "hubspot")
 	if err != nil {
 		t.Fatal(err)
@@ -482,8 +479,7 @@ func TestTriageHealthStates(t *testing.T) {
 			if tt.health != nil {
 				s.set(&s.health, tt.health(s))
 			}
-			tr := triager(t, s)
-			tr.Catalog = catalogFor(t, s, "hubspot:\n  timeout: 1s\n")
+			tr := triager(t, s, "hubspot:\n  timeout: 1s\n")
 			if tt.url != nil {
 				tr.HealthURL = tt.url(s, t)
 			}
@@ -567,8 +563,7 @@ func TestTriageBasicAuthScrub(t *testing.T) {
 		reply(401, map[string]string{"X-AREQUESTID": r.Header.Get("Authorization")},
 			`{"errorMessages":["Basic auth `+r.Header.Get("Authorization")+` refused"],"errors":{}}`)(w, r)
 	})
-	tr := triager(t, s)
-	tr.Catalog = catalogFor(t, s, "jira:\n  api_url: "+s.URL+"/api\n")
+	tr := triager(t, s, "jira:\n  api_url: "+s.URL+"/api\n")
 	r, err := tr.Triage(context.Background(), "jira")
 	if err != nil {
 		t.Fatal(err)
