@@ -8,13 +8,14 @@ import (
 	"github.com/incident-bot/bot/messages"
 )
 
-// TestResolveAllowed: with RESOLVE_ALLOWED set, only the people it names
+// TestResolveAllowed (finding 1: the Resolve button ignored it): with RESOLVE_ALLOWED set, only the people it names
 // may resolve an incident or change its severity, by command or by
 // button. Others are refused, only to them, and the refusal is recorded;
 // nothing changes and nothing is posted.
 func TestResolveAllowed(t *testing.T) {
-	onlyCommander := ":no_entry: Only the commander (<@U0ALICE>) may %s on INC-1. Ask them, or ask for the commander role with `/incident commander @you`."
-	onlyListed := ":no_entry: Only the people listed in RESOLVE_ALLOWED may %s on INC-1. Ask them, or ask for the commander role with `/incident commander @you`."
+	onlyCommander := ":no_entry: Only the commander (<@U0ALICE>) may %s. Ask them to, or to make you the commander."
+	onlyListed := ":no_entry: Only the members of <!subteam^S0OPS> may %s. Ask them."
+	says := map[string]string{"resolve": "resolve INC-1", "change the severity": "change the severity of INC-1"}
 	resolveCmd := func(b *testBot, user string, _ *incident.Incident) string { return b.command(user, "resolve") }
 	resolveBtn := func(b *testBot, user string, inc *incident.Incident) string {
 		b.click(user, messages.ActionID(messages.ActionResolve, ""), inc)
@@ -63,7 +64,7 @@ func TestResolveAllowed(t *testing.T) {
 				}
 				return
 			}
-			want := strings.Replace(tt.refusal, "%s", tt.what, 1)
+			want := strings.Replace(tt.refusal, "%s", says[tt.what], 1)
 			if changed {
 				t.Errorf("refused, but the incident changed: %s, %s", after.Status, after.Severity)
 			}
@@ -81,5 +82,57 @@ func TestResolveAllowed(t *testing.T) {
 				t.Errorf("Slack received %+v; want only the ephemeral %q to %s", calls, want, tt.user)
 			}
 		})
+	}
+}
+
+// TestCommanderHandoverNeedsPermission (finding 2): with
+// RESOLVE_ALLOWED=commander, taking the commander role was the way around
+// the rule: `/incident commander @me`, then `resolve`. Once an incident has
+// a commander, only the commander (or someone RESOLVE_ALLOWED lists) hands
+// the role on, and the refusal no longer suggests taking it.
+func TestCommanderHandoverNeedsPermission(t *testing.T) {
+	b := newTestBot(t, Config{ResolveAllowed: []string{"commander"}})
+	inc := b.open("U0ALICE", "DNS flapping") // commander: U0ALICE
+
+	mark := b.mark()
+	answer := b.command("U0BOB", "commander <@U0BOB>")
+	b.settle()
+	if got := b.reload(inc).Commander; got != "U0ALICE" {
+		t.Fatalf("bob made himself commander: commander is %s", got)
+	}
+	want := ":no_entry: Only the commander (<@U0ALICE>) may hand on the commander role of INC-1. Ask them."
+	if answer != want {
+		t.Errorf("bob's handover answered %q, want %q", answer, want)
+	}
+	if calls := b.since(mark, callPost, callUpdate, callUpload); len(calls) != 0 {
+		t.Errorf("a refused handover sent %v", methods(calls))
+	}
+	if refused := b.entries(inc, incident.KindRefused); len(refused) != 1 || refused[0].Author != "U0BOB" ||
+		refused[0].Text != "hand on the commander role" {
+		t.Errorf("refusals recorded %+v, want bob's handover", refused)
+	}
+	if got := b.command("U0BOB", "resolve"); !strings.HasPrefix(got, ":no_entry: Only the commander (<@U0ALICE>) may resolve INC-1.") ||
+		strings.Contains(got, "/incident commander") {
+		t.Errorf("bob's resolve answered %q: want a refusal that does not suggest taking the role", got)
+	}
+	b.settle()
+	if !b.reload(inc).Open() {
+		t.Fatal("bob resolved the incident")
+	}
+
+	// The commander hands the role on; then bob may resolve.
+	if got := b.command("U0ALICE", "commander <@U0BOB>"); !strings.HasPrefix(got, "Making <@U0BOB> the commander") {
+		t.Fatalf("alice's handover answered %q", got)
+	}
+	b.settle()
+	if got := b.reload(inc).Commander; got != "U0BOB" {
+		t.Fatalf("after alice's handover the commander is %s", got)
+	}
+	if got := b.command("U0BOB", "resolve"); !strings.HasPrefix(got, "Resolving INC-1") {
+		t.Errorf("the new commander's resolve answered %q", got)
+	}
+	b.settle()
+	if b.reload(inc).Open() {
+		t.Error("the new commander could not resolve")
 	}
 }

@@ -74,7 +74,7 @@ func (s *Service) target(ctx context.Context, cmd Command, n int) (*incident.Inc
 	if n > 0 {
 		inc, err := s.Store.IncidentByNumber(ctx, cmd.TeamID, n)
 		if err != nil && incident.KindOf(err) == incident.NotFound {
-			return nil, incident.Errorf(incident.NotFound, "%s does not exist. `/incident list` shows the open incidents.", incident.Ref(n))
+			return nil, incident.Errorf(incident.NotFound, "%s", notFound(n))
 		}
 		return inc, err
 	}

@@ -123,7 +123,7 @@ func (s *Service) severityCommand(ctx context.Context, cmd Command, rest string)
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
 	}
-	if msg, ok := s.allowed(ctx, inc, cmd.UserID, "change the severity"); !ok {
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opSeverity, inc); !ok {
 		return notice(msg)
 	}
 	if err := s.later(ctx, jobSeverity, jobArgs{Cmd: cmd, Incident: inc.ID, Severity: sev}); err != nil {
@@ -195,6 +195,9 @@ func (s *Service) statusUpdate(ctx context.Context, cmd Command, rest string) me
 		if err != nil {
 			return notice(s.userError(err, "find the incident"))
 		}
+		if ok, msg := s.authorize(ctx, cmd.actor(n), opStatus, inc); !ok {
+			return notice(msg)
+		}
 		if err := s.later(ctx, jobStatus, jobArgs{Cmd: cmd, Incident: inc.ID, Status: st}); err != nil {
 			return s.refuse(err)
 		}
@@ -203,6 +206,9 @@ func (s *Service) statusUpdate(ctx context.Context, cmd Command, rest string) me
 	inc, err := s.target(ctx, cmd, n)
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
+	}
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opUpdate, inc); !ok {
+		return notice(msg)
 	}
 	text = messages.Truncate(2000, text)
 	if err := s.later(ctx, jobUpdate, jobArgs{Cmd: cmd, Incident: inc.ID, Text: text}); err != nil {
@@ -247,6 +253,9 @@ func (s *Service) commander(ctx context.Context, cmd Command, rest string) messa
 	inc, err := s.target(ctx, cmd, n)
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
+	}
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opCommander, inc); !ok {
+		return notice(msg)
 	}
 	if err := s.later(ctx, jobCommander, jobArgs{Cmd: cmd, Incident: inc.ID, User: user}); err != nil {
 		return s.refuse(err)
@@ -324,6 +333,9 @@ func (s *Service) reopen(ctx context.Context, cmd Command, rest string) messages
 	inc, err := s.target(ctx, cmd, n)
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
+	}
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opReopen, inc); !ok {
+		return notice(msg)
 	}
 	if inc.Open() {
 		return notice(inc.Ref() + " is not resolved.")

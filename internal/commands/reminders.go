@@ -188,7 +188,19 @@ func (s *Service) Submit(ctx context.Context, sub Submission) {
 }
 
 // runSubmit applies the "Post update" form: the status, then the update.
+// The form is one request, authorized as posting an update.
 func (s *Service) runSubmit(ctx context.Context, a jobArgs) error {
+	inc, err := s.Store.Incident(ctx, a.Incident)
+	if incident.KindOf(err) == incident.NotFound {
+		return incident.Errorf(incident.NotFound, "That incident does not exist here.")
+	}
+	if err != nil {
+		return err
+	}
+	if ok, msg := s.authorize(ctx, a.Cmd.actor(0), opUpdate, inc); !ok {
+		s.tell(ctx, a.Cmd, msg)
+		return nil
+	}
 	if a.Sub != nil {
 		if st, err := incident.ParseStatus(a.Sub.Values["status"]); err == nil && st != incident.Resolved {
 			if err := s.setStatus(ctx, a.Incident, a.Cmd.UserID, st); err != nil {
