@@ -17,7 +17,11 @@ import (
 //  1. Workspace: the request comes from the incident's workspace. A
 //     request from another one is answered as if the incident did not
 //     exist.
-//  2. The operation's rule (ops): RESOLVE_ALLOWED for resolving and the
+//  2. Place: the request comes from the incident's own channel (its thread
+//     is in it). From another channel it is refused, saying where to ask;
+//     an incident of a private channel is answered as if it did not exist,
+//     so nothing of it shows outside its channel.
+//  3. The operation's rule (ops): RESOLVE_ALLOWED for resolving and the
 //     severity; once an incident has a commander, the commander or someone
 //     RESOLVE_ALLOWED allows for handing the role on; anyone in the
 //     channel for the rest.
@@ -88,6 +92,12 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 	switch {
 	case a.team != inc.TeamID:
 		return false, s.refused(ctx, a, o, inc, "from another workspace", s.hidden(a))
+	case !inPlace(a, inc) && !inc.Public:
+		return false, s.refused(ctx, a, o, inc, "from another channel", s.hidden(a))
+	case !inPlace(a, inc):
+		return false, s.refused(ctx, a, o, inc, "from another channel", fmt.Sprintf(
+			":no_entry: %s is changed only in <#%s>, the channel it was declared in, or in its thread there.",
+			inc.Ref(), inc.ChannelID))
 	}
 	rule := s.Config.ResolveAllowed
 	switch ops[o].rule {
@@ -108,6 +118,13 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 	}
 	return false, s.refused(ctx, a, o, inc, "", fmt.Sprintf(":no_entry: Only %s may %s. %s",
 		s.who(inc, o), fmt.Sprintf(ops[o].says, inc.Ref()), ask))
+}
+
+// inPlace reports whether a asks from inc's own place: its channel, which
+// holds its thread. (An incident channel of its own, when incidents get
+// one, is another such place.)
+func inPlace(a actor, inc *incident.Incident) bool {
+	return a.channel != "" && a.channel == inc.ChannelID
 }
 
 // refused records and logs a refusal, and returns answer.

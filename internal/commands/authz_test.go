@@ -1,8 +1,10 @@
 package commands
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/messages"
@@ -134,5 +136,123 @@ func TestCommanderHandoverNeedsPermission(t *testing.T) {
 	b.settle()
 	if b.reload(inc).Open() {
 		t.Error("the new commander could not resolve")
+	}
+}
+
+// TestChangesOnlyFromTheIncidentsChannel (finding 3): incidents were
+// found by workspace and number only, so anyone, from any channel, could
+// post a status update into a private channel's incident thread and change
+// its commander and severity. An incident is changed only from its own
+// channel (and its thread); a private channel's incident is, elsewhere,
+// answered as if it did not exist, and a public one's refusal says where.
+func TestChangesOnlyFromTheIncidentsChannel(t *testing.T) {
+	b := newTestBot(t, Config{})
+	private := b.openIn(testChannel, "group", "U0ALICE", "Payroll export leaks salaries") // INC-1
+	public := b.openIn("C0PUB", "channel", "U0ALICE", "Checkout slow")                    // INC-2
+	if private.Public || !public.Public {
+		t.Fatalf("stored public: %v for the private channel's, %v for the public one's", private.Public, public.Public)
+	}
+	hidden := ":warning: INC-1 does not exist. `/incident list` shows the open incidents."
+	onlyThere := ":no_entry: INC-2 is changed only in <#C0PUB>, the channel it was declared in, or in its thread there."
+	tests := []struct{ text, want string }{
+		{"status All good, nothing to see INC-1", hidden},
+		{"status monitoring INC-1", hidden},
+		{"severity P4 INC-1", hidden},
+		{"commander <@U0MAL> INC-1", hidden},
+		{"resolve INC-1", hidden},
+		{"status All good INC-2", onlyThere},
+		{"severity P4 INC-2", onlyThere},
+		{"commander <@U0MAL> INC-2", onlyThere},
+		{"resolve INC-2", onlyThere},
+	}
+	mark := b.mark()
+	for _, tt := range tests {
+		if got := b.commandIn("C0ELSE", "channel", "U0MAL", tt.text); got != tt.want {
+			t.Errorf("%q from another channel answered %q, want %q", tt.text, got, tt.want)
+		}
+	}
+	b.settle()
+	if calls := b.since(mark, callPost, callUpdate, callUpload); len(calls) != 0 {
+		t.Errorf("changes from another channel sent %v", calls)
+	}
+	for _, inc := range []*incident.Incident{private, public} {
+		after := b.reload(inc)
+		if after.Severity != incident.P3 || after.Commander != "U0ALICE" || !after.Open() || after.Status != incident.Investigating {
+			t.Errorf("%s changed from another channel: %s, %s, commander %s", inc.Ref(), after.Status, after.Severity, after.Commander)
+		}
+		if n := len(b.entries(inc, incident.KindUpdate)); n != 0 {
+			t.Errorf("%s has %d status updates from another channel", inc.Ref(), n)
+		}
+		refused := b.entries(inc, incident.KindRefused)
+		if len(refused) != 4+btoi(inc == private) || refused[0].Author != "U0MAL" || !strings.HasSuffix(refused[0].Text, "(from another channel)") {
+			t.Errorf("%s recorded refusals %+v", inc.Ref(), refused)
+		}
+	}
+
+	// From its own channel, the same words work.
+	if got := b.commandIn("C0PUB", "channel", "U0BOB", "severity P2 INC-2"); got != "Setting INC-2 to P2…" {
+		t.Errorf("severity from the incident's channel answered %q", got)
+	}
+	b.settle()
+	if got := b.reload(public).Severity; got != incident.P2 {
+		t.Errorf("severity from the incident's channel: %s, want P2", got)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestListIsPerChannel (finding 3): `list` showed every open incident of
+// the workspace, with the titles and channels of private channels'
+// incidents, to anyone anywhere. `list` shows the channel's own; `list
+// all` every open incident but those of other private channels.
+func TestListIsPerChannel(t *testing.T) {
+	b := newTestBot(t, Config{})
+	b.openIn(testChannel, "group", "U0ALICE", "Payroll export leaks salaries") // INC-1, private
+	b.openIn("C0PUB", "channel", "U0ALICE", "Checkout slow")                   // INC-2, public
+	b.openIn("C0ELSE", "channel", "U0BOB", "Search down")                      // INC-3, public
+	tests := []struct {
+		channel, kind, text string
+		want, notWant       []string
+	}{
+		{"C0ELSE", "channel", "list", []string{"*Open incidents in this channel (1)*", "INC-3"}, []string{"INC-1", "Payroll", testChannel, "INC-2"}},
+		{"C0ELSE", "channel", "list all", []string{"*Open incidents (2)*", "INC-2", "INC-3", "Checkout slow"}, []string{"INC-1", "Payroll", testChannel}},
+		{"C0NONE", "group", "list", []string{"No open incidents in this channel."}, []string{"INC-"}},
+		{testChannel, "group", "list", []string{"(1)", "INC-1", "Payroll"}, []string{"INC-2", "INC-3"}},
+		{testChannel, "group", "list all", []string{"(3)", "INC-1", "INC-2", "INC-3"}, nil},
+	}
+	for _, tt := range tests {
+		got := b.commandIn(tt.channel, tt.kind, "U0MAL", tt.text)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%q in %s: %q lacks %q", tt.text, tt.channel, got, w)
+			}
+		}
+		for _, w := range tt.notWant {
+			if strings.Contains(got, w) {
+				t.Errorf("%q in %s: %q shows %q", tt.text, tt.channel, got, w)
+			}
+		}
+	}
+}
+
+// TestListCountsEveryOpenIncident (finding 3): with 420 open, list said
+// "Open incidents (40)": the count is of all of them, the list the newest.
+func TestListCountsEveryOpenIncident(t *testing.T) {
+	b := newTestBot(t, Config{})
+	for i := range 45 {
+		b.seed(&incident.Incident{Title: fmt.Sprintf("Incident %d", i), Severity: incident.P3, Status: incident.Investigating,
+			DeclaredAt: testT0.Add(time.Duration(i) * time.Minute), Public: true})
+	}
+	got := b.command("U0ALICE", "list")
+	shown := strings.Count(got, "\n•")
+	if !strings.Contains(got, "*Open incidents in this channel (45)*") || shown < 20 || !strings.Contains(got, "INC-45:") ||
+		strings.Contains(got, "INC-5:") || !strings.Contains(got, fmt.Sprintf("…and %d more, older", 45-shown)) ||
+		strings.HasSuffix(strings.TrimSpace(got), "• …") {
+		t.Errorf("list of 45 open incidents:\n%s", got)
 	}
 }

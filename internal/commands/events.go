@@ -21,13 +21,16 @@ type Event struct {
 	Type      string // "message" or "app_mention"
 	Subtype   string // "", "message_changed", "message_deleted", "bot_message", …
 	ChannelID string
-	UserID    string
-	BotID     string // set on messages written by an app, the bot included
-	Text      string
-	TS        string // the message's ts; for edits, the edited message's ts
-	ThreadTS  string // the thread the message is in
-	EditedTS  string // for message_changed: when the edit was made
-	DeletedTS string // for message_deleted
+	// ChannelType is the Events API's channel_type ("channel", "group",
+	// "im", "mpim"); app_mention events do not carry it.
+	ChannelType string
+	UserID      string
+	BotID       string // set on messages written by an app, the bot included
+	Text        string
+	TS          string // the message's ts; for edits, the edited message's ts
+	ThreadTS    string // the thread the message is in
+	EditedTS    string // for message_changed: when the edit was made
+	DeletedTS   string // for message_deleted
 }
 
 // Event applies one event: replies in an incident thread become its
@@ -204,7 +207,7 @@ func (s *Service) mention(ctx context.Context, e Event) error {
 			return nil
 		}
 	}
-	cmd := Command{TeamID: e.TeamID, ChannelID: e.ChannelID, UserID: e.UserID,
+	cmd := Command{TeamID: e.TeamID, ChannelID: e.ChannelID, ChannelType: e.ChannelType, UserID: e.UserID,
 		Text: leadingMention.ReplaceAllString(e.Text, ""), ThreadTS: e.ThreadTS, DeliveryID: e.EventID}
 	err := s.later(ctx, jobMention, jobArgs{Cmd: cmd})
 	if errors.Is(err, engine.ErrBusy) {
