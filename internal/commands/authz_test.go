@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -254,5 +255,73 @@ func TestListCountsEveryOpenIncident(t *testing.T) {
 		strings.Contains(got, "INC-5:") || !strings.Contains(got, fmt.Sprintf("…and %d more, older", 45-shown)) ||
 		strings.HasSuffix(strings.TrimSpace(got), "• …") {
 		t.Errorf("list of 45 open incidents:\n%s", got)
+	}
+}
+
+// TestActionsStayInTheirWorkspace (finding 4): a block action carrying
+// another workspace's team id changed and resolved an incident: actions
+// were not checked against the incident's workspace. Now nothing changes,
+// the clicker is told no more than that the incident does not exist there,
+// and the attempt is in the timeline.
+func TestActionsStayInTheirWorkspace(t *testing.T) {
+	b := newTestBot(t, Config{})
+	inc := b.open("U0ALICE", "DNS flapping")
+	mark := b.mark()
+	for _, id := range []string{
+		messages.ActionID(messages.ActionSeverity, "P1"),
+		messages.ActionID(messages.ActionStatus, "monitoring"),
+		messages.ActionID(messages.ActionResolve, ""),
+		messages.ActionID(messages.ActionReminder, messages.ReminderStop),
+	} {
+		b.svc.Action(context.Background(), Action{TeamID: "T0EVIL", ChannelID: testChannel, UserID: "U0EVE",
+			MessageTS: inc.MessageTS, ActionID: id, Value: inc.ID.String(), ResponseURL: testHook})
+	}
+	b.settle()
+	after := b.reload(inc)
+	if !after.Open() || after.Severity != incident.P3 || after.Status != incident.Investigating || after.NextUpdateAt.IsZero() {
+		t.Errorf("another workspace's clicks changed the incident: %s, %s, next update %v", after.Status, after.Severity, after.NextUpdateAt)
+	}
+	calls := b.since(mark)
+	if len(calls) != 4 {
+		t.Fatalf("Slack received %v; want one answer per click", calls)
+	}
+	for _, c := range calls {
+		if c.Method != callEphemeral || c.UserID != "U0EVE" || c.Msg.Text != ":warning: That incident does not exist here." {
+			t.Errorf("Slack received %v; want only ephemeral answers that the incident does not exist", c)
+		}
+	}
+	refused := b.entries(inc, incident.KindRefused)
+	if len(refused) != 4 {
+		t.Errorf("refusals recorded %+v, want one per click", refused)
+	}
+	for _, r := range refused {
+		if r.Author != "U0EVE" || !strings.HasSuffix(r.Text, " (from another workspace)") {
+			t.Errorf("refusal recorded %+v", r)
+		}
+	}
+}
+
+// TestEventsStayInTheirWorkspace (finding 4): an event from another team
+// was stored in this team's timeline. Messages, edits and deletions from
+// another workspace are left out (and logged), those of this one kept.
+func TestEventsStayInTheirWorkspace(t *testing.T) {
+	b := newTestBot(t, Config{})
+	inc := b.open("U0ALICE", "DNS flapping")
+	ts := b.slack.Say(testChannel, inc.MessageTS, "U0BOB", "looking into it")
+	b.event(Event{EventID: "Ev1", Type: "message", ChannelID: testChannel, UserID: "U0BOB", Text: "looking into it",
+		TS: ts, ThreadTS: inc.MessageTS})
+	evil := slackTS(testT0.Add(time.Minute))
+	for _, e := range []Event{
+		{EventID: "Ev2", Type: "message", Text: "all fine, resolve it", TS: evil},
+		{EventID: "Ev3", Type: "message", Subtype: "message_changed", Text: "nothing was wrong", TS: ts, EditedTS: evil},
+		{EventID: "Ev4", Type: "message", Subtype: "message_deleted", TS: evil, DeletedTS: ts},
+	} {
+		e.TeamID, e.ChannelID, e.UserID, e.ThreadTS = "T0EVIL", testChannel, "U0EVE", inc.MessageTS
+		b.event(e)
+	}
+	b.settle()
+	msgs := b.entries(inc, incident.KindMessage, incident.KindEdit, incident.KindDeletion)
+	if len(msgs) != 1 || msgs[0].Text != "looking into it" || msgs[0].Edited || msgs[0].Deleted || msgs[0].Author != "U0BOB" {
+		t.Errorf("timeline messages %+v; want bob's alone, unchanged", msgs)
 	}
 }

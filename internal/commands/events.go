@@ -51,7 +51,7 @@ func (s *Service) Event(ctx context.Context, e Event) error {
 	case e.Subtype != "" && e.Subtype != "thread_broadcast" && e.Subtype != "file_share":
 		return nil // joins, topic changes and the like are not said in the incident
 	}
-	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	inc, ok, err := s.eventIncident(ctx, e)
 	if !ok || err != nil {
 		return err
 	}
@@ -77,14 +77,36 @@ func (s *Service) Event(ctx context.Context, e Event) error {
 	return nil
 }
 
+// eventIncident returns the incident whose thread e is in, when there is
+// one and authorize lets e add to its timeline.
+func (s *Service) eventIncident(ctx context.Context, e Event) (threadRef, bool, error) {
+	ref, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	if !ok || err != nil {
+		return ref, false, err
+	}
+	who := actor{team: e.TeamID, user: e.UserID, channel: e.ChannelID}
+	if ok, _ := s.authorize(ctx, who, opTimeline, ref.identity(e.ChannelID)); !ok {
+		return ref, false, nil
+	}
+	return ref, true, nil
+}
+
 // threadRef is what the event handlers need of a thread's incident.
 type threadRef struct {
 	id     uuid.UUID
-	number int // for logs
+	number int    // for logs
+	team   string // its workspace, which events must come from
 	// acknowledged: AcknowledgedAt was set when this was read. Nothing
 	// clears it once set, so true stays true; false may be stale, and the
 	// acknowledgement's own read-modify-write checks again.
 	acknowledged bool
+}
+
+// identity is the incident as far as threadRef knows it, for authorize:
+// what never changes once its message is posted (its id, number,
+// workspace, and channelID, where its thread was found).
+func (r threadRef) identity(channelID string) *incident.Incident {
+	return &incident.Incident{ID: r.id, Number: r.number, TeamID: r.team, ChannelID: channelID}
 }
 
 // threadIncident returns the incident whose thread threadTS is, and false
@@ -111,13 +133,13 @@ func (s *Service) threadIncident(ctx context.Context, channelID, threadTS string
 	if err != nil {
 		return threadRef{}, false, err
 	}
-	ref := threadRef{id: inc.ID, number: inc.Number, acknowledged: !inc.AcknowledgedAt.IsZero()}
+	ref := threadRef{id: inc.ID, number: inc.Number, team: inc.TeamID, acknowledged: !inc.AcknowledgedAt.IsZero()}
 	cache.put(channelID, threadTS, ref)
 	return ref, true, nil
 }
 
 func (s *Service) threadEdit(ctx context.Context, e Event) error {
-	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	inc, ok, err := s.eventIncident(ctx, e)
 	if !ok || err != nil {
 		return err
 	}
@@ -127,7 +149,7 @@ func (s *Service) threadEdit(ctx context.Context, e Event) error {
 }
 
 func (s *Service) threadDelete(ctx context.Context, e Event) error {
-	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	inc, ok, err := s.eventIncident(ctx, e)
 	if !ok || err != nil {
 		return err
 	}
