@@ -37,6 +37,13 @@ type Event struct {
 // timeline, edits and deletions amend it, mentions run commands. It returns
 // an error only when the event should be delivered again (the store failed).
 func (s *Service) Event(ctx context.Context, e Event) error {
+	if e.Type == "message" {
+		if field, ok := checkTS(e); !ok {
+			s.Log.Warn().Str("event_id", e.EventID).Str("subtype", e.Subtype).Str("field", field).
+				Str("channel", e.ChannelID).Msg("event with an invalid ts refused")
+			return nil // Slack would only send it again
+		}
+	}
 	switch {
 	case e.Type == "app_mention":
 		return s.mention(ctx, e)
@@ -89,6 +96,28 @@ func (s *Service) eventIncident(ctx context.Context, e Event) (threadRef, bool, 
 		return ref, false, nil
 	}
 	return ref, true, nil
+}
+
+// canonicalTS is a Slack ts: seconds since the epoch, a dot, microseconds.
+var canonicalTS = regexp.MustCompile(`^[1-9][0-9]{0,11}\.[0-9]{6}$`)
+
+// checkTS checks the ts values a message event is stored by: its thread's
+// (absent outside threads), and the message's own (for an edit, the edited
+// message's, and the edit's time when given; for a deletion, the deleted
+// message's). It names the field it judged.
+func checkTS(e Event) (field string, ok bool) {
+	if e.ThreadTS != "" && !canonicalTS.MatchString(e.ThreadTS) {
+		return "thread_ts", false
+	}
+	switch e.Subtype {
+	case "message_deleted":
+		return "deleted_ts", canonicalTS.MatchString(e.DeletedTS)
+	case "message_changed":
+		if e.EditedTS != "" && !canonicalTS.MatchString(e.EditedTS) {
+			return "edited.ts", false
+		}
+	}
+	return "ts", canonicalTS.MatchString(e.TS)
 }
 
 // threadRef is what the event handlers need of a thread's incident.
@@ -144,13 +173,40 @@ func (s *Service) threadEdit(ctx context.Context, e Event) error {
 		return err
 	}
 	at := slackTime(e.EditedTS, s.Now())
-	_, err = s.Store.EditMessage(ctx, inc.id, e.TS, clean(e.Text), e.EventID, at)
+	text := clean(e.Text)
+	applied, err := s.Store.EditMessage(ctx, inc.id, e.TS, text, e.EventID, at)
+	if err != nil || applied || e.BotID != "" || e.UserID == "" || e.TS == e.ThreadTS {
+		return err // the bot's own messages, and the thread's parent, are no replies
+	}
+	// Not applied: a retry of an edit already recorded, or an edit that
+	// came before its message (Slack does not promise the order). The
+	// edited text is stored as the message, which the original, when it
+	// comes, finds there (AddEntry keeps one message per ts); then the
+	// edit goes into the history as any edit does.
+	added, err := s.Store.AddEntry(ctx, &incident.Entry{IncidentID: inc.id, Kind: incident.KindMessage,
+		Author: e.UserID, Text: text, At: slackTime(e.TS, s.Now()), SlackTS: e.TS, Edited: true})
+	if err != nil || !added {
+		return err
+	}
+	_, err = s.Store.EditMessage(ctx, inc.id, e.TS, text, e.EventID, at)
 	return err
 }
 
 func (s *Service) threadDelete(ctx context.Context, e Event) error {
 	inc, ok, err := s.eventIncident(ctx, e)
 	if !ok || err != nil {
+		return err
+	}
+	applied, err := s.Store.DeleteMessage(ctx, inc.id, e.DeletedTS, e.EventID, s.Now())
+	if err != nil || applied || e.DeletedTS == e.ThreadTS {
+		return err
+	}
+	// A deletion that came before its message: the message is kept as
+	// deleted, without its text, so that the original, when it comes, is
+	// not shown (what someone deleted stays out of the postmortem).
+	added, err := s.Store.AddEntry(ctx, &incident.Entry{IncidentID: inc.id, Kind: incident.KindMessage,
+		Author: e.UserID, At: slackTime(e.DeletedTS, s.Now()), SlackTS: e.DeletedTS, Deleted: true})
+	if err != nil || !added {
 		return err
 	}
 	_, err = s.Store.DeleteMessage(ctx, inc.id, e.DeletedTS, e.EventID, s.Now())
