@@ -100,7 +100,15 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 			inc.Ref(), inc.ChannelID))
 	}
 	rule := s.Config.ResolveAllowed
-	switch ops[o].rule {
+	r, known := ops[o]
+	switch {
+	case !known: // an operation without a rule is nobody's
+		s.Log.Error().Str("op", string(o)).Msg("authorize: an operation without a rule")
+		return false, s.refused(ctx, a, o, inc, "", ":warning: That cannot be done here.")
+	case r.rule == anyMember:
+		return true, ""
+	}
+	switch r.rule {
 	case resolveAllowed:
 		if len(rule) == 0 || s.permits(ctx, inc, a.user, rule) {
 			return true, ""
@@ -109,15 +117,13 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 		if inc.Commander == "" || a.user == inc.Commander || len(rule) == 0 || s.permits(ctx, inc, a.user, rule) {
 			return true, ""
 		}
-	default:
-		return true, ""
 	}
 	ask := "Ask them."
 	if o != opCommander && slices.ContainsFunc(rule, isCommanderRule) {
 		ask = "Ask them to, or to make you the commander."
 	}
 	return false, s.refused(ctx, a, o, inc, "", fmt.Sprintf(":no_entry: Only %s may %s. %s",
-		s.who(inc, o), fmt.Sprintf(ops[o].says, inc.Ref()), ask))
+		s.who(inc, o), fmt.Sprintf(r.says, inc.Ref()), ask))
 }
 
 // inPlace reports whether a asks from inc's own place: its channel, which

@@ -325,3 +325,14 @@ func TestEventsStayInTheirWorkspace(t *testing.T) {
 		t.Errorf("timeline messages %+v; want bob's alone, unchanged", msgs)
 	}
 }
+
+// TestAuthorizeUnknownOperation: an operation the table does not list is
+// refused (fails closed), however open the rules are.
+func TestAuthorizeUnknownOperation(t *testing.T) {
+	b := newTestBot(t, Config{})
+	inc := b.open("U0ALICE", "DNS flapping")
+	ok, msg := b.svc.authorize(context.Background(), actor{team: testTeam, user: "U0ALICE", channel: testChannel}, op("frobnicate"), inc)
+	if ok || msg == "" {
+		t.Errorf("authorize(frobnicate) = %v, %q; want refused", ok, msg)
+	}
+}
