@@ -1,6 +1,9 @@
 package messages
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // ActionKind names what a button does. Its action_id is the kind, or the
 // kind and an argument joined by "_" (severity_P2, status_monitoring,
@@ -35,6 +38,46 @@ const (
 )
 
 var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReminder, ActionDeclareAnyway}
+
+// ActionKinds lists every kind of button the bot posts: a table for tests
+// that must cover each (the permission matrix).
+func ActionKinds() []ActionKind { return append([]ActionKind(nil), actionKinds...) }
+
+// ReminderArgs lists the reminder buttons' arguments.
+func ReminderArgs() []string {
+	return []string{ReminderUpdate, ReminderSnooze15m, ReminderSnooze1h, ReminderStop}
+}
+
+// Callbacks lists the callback ids of every modal the bot opens.
+func Callbacks() []string { return []string{CallbackPostUpdate} }
+
+// FormMetadata is the private_metadata of a modal the bot opens: the
+// incident it is about and the channel of the click that opened it, which
+// Slack does not send with the submission. Slack keeps private_metadata
+// out of users' reach: only the bot writes it.
+type FormMetadata struct {
+	Incident string `json:"incident"`
+	Channel  string `json:"channel"`
+}
+
+// String is the metadata as private_metadata carries it.
+func (m FormMetadata) String() string {
+	b, _ := json.Marshal(m) // two strings: cannot fail
+	return string(b)
+}
+
+// ParseFormMetadata reads private_metadata. Forms opened by versions that
+// wrote the incident id alone name no channel.
+func ParseFormMetadata(s string) FormMetadata {
+	var m FormMetadata
+	if strings.HasPrefix(strings.TrimSpace(s), "{") {
+		if json.Unmarshal([]byte(s), &m) == nil {
+			return m
+		}
+		return FormMetadata{}
+	}
+	return FormMetadata{Incident: strings.TrimSpace(s)}
+}
 
 // ActionID returns the action_id of a button of kind k with argument arg
 // (empty for none).

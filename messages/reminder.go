@@ -26,13 +26,15 @@ func Reminder(inc *incident.Incident, overdue string) (Message, error) {
 }
 
 type updateModalView struct {
-	ID, Ref, Status, StatusLabel, Impact, Cause, Interval string
-	Statuses                                              []button
+	Metadata, Ref, Status, StatusLabel, Impact, Cause, Interval string
+	Statuses                                                    []button
 }
 
-// UpdateModal renders the "Post update" modal, prefilled from the incident.
-func UpdateModal(inc *incident.Incident, interval string) (json.RawMessage, error) {
-	v := updateModalView{ID: inc.ID.String(), Ref: inc.Ref(), Status: string(inc.Status), StatusLabel: inc.Status.Label(),
+// UpdateModal renders the "Post update" modal, prefilled from the incident,
+// for a click in channelID.
+func UpdateModal(inc *incident.Incident, interval, channelID string) (json.RawMessage, error) {
+	md := FormMetadata{Incident: inc.ID.String(), Channel: channelID}
+	v := updateModalView{Metadata: md.String(), Ref: inc.Ref(), Status: string(inc.Status), StatusLabel: inc.Status.Label(),
 		Impact: inc.Severity.Impact(), Interval: interval}
 	if inc.Diagnosis != nil {
 		v.Cause = inc.Diagnosis.Summary

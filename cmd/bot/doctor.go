@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/internal/slackapp"
 )
 
@@ -53,7 +54,9 @@ func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io
 		return errNothingToCheck
 	}
 	failed := false
-	line := func(mark, what, detail string) { fmt.Fprintf(stdout, "%-4s %-14s %s\n", mark, what, detail) }
+	line := func(mark, what, detail string) { // detail may quote what Slack or a vendor answered
+		fmt.Fprintf(stdout, "%-4s %-14s %s\n", mark, runbook.Printable(what, false), runbook.Printable(detail, false))
+	}
 	pass := func(what, detail string) { line("ok", what, detail) }
 	skip := func(what, detail string) { line("--", what, detail) }
 	fail := func(what, detail string) {

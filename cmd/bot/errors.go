@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+
+	"github.com/incident-bot/bot/internal/runbook"
 )
 
 // usageErr is a usage or configuration error: exit 2, one line on stderr
@@ -32,3 +34,7 @@ func exitCode(err error) int {
 		return 1
 	}
 }
+
+// errorLine is err as main prints it on stderr: one line of printable
+// text, whatever a vendor or Slack put into it.
+func errorLine(err error) string { return runbook.Printable(err.Error(), false) }

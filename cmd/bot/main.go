@@ -12,7 +12,7 @@ import (
 func main() {
 	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if err != errProblemFound {
-			fmt.Fprintln(os.Stderr, "bot:", err)
+			fmt.Fprintln(os.Stderr, "bot:", errorLine(err))
 		}
 		os.Exit(exitCode(err))
 	}

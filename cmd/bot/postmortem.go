@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/messages"
 )
 
@@ -72,6 +73,9 @@ func cmdPostmortem(ctx context.Context, args []string, cfg config, stdout, stder
 			return err
 		}
 	}
+	// The document holds what vendors and people said: printed, it is
+	// printable text (runbook.Printable), lines and all.
+	doc = runbook.Printable(doc, true)
 	if *out == "" {
 		_, err = io.WriteString(stdout, doc)
 		return err

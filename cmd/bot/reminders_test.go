@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/slackfake"
+	"github.com/incident-bot/bot/messages"
 )
 
 // reminders returns the reminders posted in a thread.
@@ -61,10 +62,12 @@ func TestReminders(t *testing.T) {
 	b.click("U0ALICE", "reminder_update", id, r[0].Params.Get("ts"))
 	fake.MustWait(t, "views.open", 1)
 	views := fake.Views()
-	if len(views) != 1 || views[0].CallbackID != "post_update" || views[0].PrivateMetadata != id {
+	// The form notes its incident and the channel it was opened in.
+	wantMD := messages.FormMetadata{Incident: id, Channel: channel}.String()
+	if len(views) != 1 || views[0].CallbackID != "post_update" || views[0].PrivateMetadata != wantMD {
 		t.Fatalf("modal = %+v", views)
 	}
-	b.submit("U0ALICE", map[string]any{"callback_id": "post_update", "private_metadata": id, "state": map[string]any{
+	b.submit("U0ALICE", map[string]any{"callback_id": "post_update", "private_metadata": views[0].PrivateMetadata, "state": map[string]any{
 		"values": map[string]any{
 			"status": map[string]any{"value": map[string]any{"type": "static_select", "selected_option": map[string]string{"value": "monitoring"}}},
 			"impact": map[string]any{"value": map[string]any{"type": "plain_text_input", "value": "Webhooks arrive 5 min late"}},

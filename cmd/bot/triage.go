@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,10 +73,7 @@ func cmdTriage(ctx context.Context, args []string, cfg config, stdout, stderr io
 		return fmt.Errorf("triage %s: %w", names[0], err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(r)
+		err = writeJSON(stdout, r)
 	} else {
 		err = runbook.WriteText(stdout, r)
 	}
@@ -86,6 +84,21 @@ func cmdTriage(ctx context.Context, args []string, cfg config, stdout, stderr io
 		return errProblemFound
 	}
 	return nil
+}
+
+// writeJSON prints v as indented JSON that is safe in a terminal: the
+// vendor's words keep their meaning, but no character a terminal acts on
+// is written raw (runbook.TerminalJSON).
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(runbook.TerminalJSON(buf.Bytes()))
+	return err
 }
 
 // parseInterspersed parses flags before and after the positional
@@ -164,14 +177,12 @@ func cmdVendors(ctx context.Context, args []string, cfg config, stdout, stderr i
 		rows = append(rows, row)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rows); err != nil {
+		if err := writeJSON(stdout, rows); err != nil {
 			return fmt.Errorf("vendors: %w", err)
 		}
 		return nil
 	}
+	text := func(s string) string { return runbook.Printable(s, false) }
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tNAME\tTOKEN\tAPI\tSTATUS PAGE")
 	for _, r := range rows {
@@ -187,7 +198,7 @@ func cmdVendors(ctx context.Context, args []string, cfg config, stdout, stderr i
 		if r.StatusURL != "" {
 			status = r.StatusKind + " " + r.StatusURL
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Key, r.Name, token, api, status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", text(r.Key), text(r.Name), text(token), text(api), text(status))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("vendors: %w", err)

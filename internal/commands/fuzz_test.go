@@ -608,7 +608,7 @@ func FuzzSubmit(f *testing.F) {
 		h := newFzHarness(t, db, true)
 		ctx := context.Background()
 		h.svc.Submit(ctx, Submission{TeamID: h.team, UserID: "U0ALICE", CallbackID: "post_update",
-			PrivateMetadata: h.open.ID.String(),
+			PrivateMetadata: messages.FormMetadata{Incident: h.open.ID.String(), Channel: h.open.ChannelID}.String(),
 			Values:          map[string]string{"impact": impact, "cause": cause, "action": action, "status": status}})
 		drainJobs(t, h.db)
 		for i, s := range h.sent() {
@@ -716,7 +716,7 @@ func TestHostileCommands(t *testing.T) {
 			}},
 		{name: "5,000-character verb", text: long, reply: "I don't know `" + strings.Repeat("x", 39) + "…`"},
 		{name: "NUL before help", text: "\x00help", reply: "/incident* runs incidents"},
-		{name: "list with hostile titles", text: "list", withIncident: true, reply: "Open incidents (1)"},
+		{name: "list with hostile titles", text: "list", withIncident: true, reply: "Open incidents in this channel (1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

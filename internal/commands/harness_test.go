@@ -163,6 +163,29 @@ func (b *testBot) command(user, text string) string {
 		Text: text, ResponseURL: testHook}).Text
 }
 
+// commandIn gives text as user's /incident in channel, a channel of the
+// given type ("channel" public, "group" private), and returns the answer.
+func (b *testBot) commandIn(channel, channelType, user, text string) string {
+	b.t.Helper()
+	return b.svc.Command(context.Background(), Command{TeamID: testTeam, ChannelID: channel, ChannelType: channelType,
+		UserID: user, Text: text, ResponseURL: testHook}).Text
+}
+
+// openIn declares an incident as user in channel, of the given type, and
+// returns it once its message is posted.
+func (b *testBot) openIn(channel, channelType, user, title string) *incident.Incident {
+	b.t.Helper()
+	if got := b.commandIn(channel, channelType, user, "declare "+title); !strings.HasPrefix(got, "Declaring") {
+		b.t.Fatalf("declare = %q", got)
+	}
+	b.settle()
+	inc := b.incidents()[0] // newest first
+	if inc.Title != title || inc.MessageTS == "" || inc.ChannelID != channel {
+		b.t.Fatalf("declared %+v, want %q in %s with its message posted", inc, title, channel)
+	}
+	return inc
+}
+
 // click presses the button actionID on inc's message, as user.
 func (b *testBot) click(user, actionID string, inc *incident.Incident) {
 	b.t.Helper()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/messages"
@@ -26,7 +27,7 @@ func (s *Service) newIncident(cmd Command, title string, sev incident.Severity) 
 	now := s.Now()
 	return &incident.Incident{
 		ID: s.NewID(), TeamID: cmd.TeamID, Title: title, Severity: sev, Status: incident.Investigating,
-		Commander: cmd.UserID, CreatedBy: cmd.UserID, ChannelID: cmd.ChannelID,
+		Commander: cmd.UserID, CreatedBy: cmd.UserID, ChannelID: cmd.ChannelID, Public: cmd.ChannelType == "channel",
 		DeclaredAt: now, UpdatedAt: now, NextUpdateAt: s.nextUpdate(sev),
 	}
 }
@@ -123,7 +124,7 @@ func (s *Service) severityCommand(ctx context.Context, cmd Command, rest string)
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
 	}
-	if msg, ok := s.allowed(ctx, inc, cmd.UserID, "change the severity"); !ok {
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opSeverity, inc); !ok {
 		return notice(msg)
 	}
 	if err := s.later(ctx, jobSeverity, jobArgs{Cmd: cmd, Incident: inc.ID, Severity: sev}); err != nil {
@@ -195,6 +196,9 @@ func (s *Service) statusUpdate(ctx context.Context, cmd Command, rest string) me
 		if err != nil {
 			return notice(s.userError(err, "find the incident"))
 		}
+		if ok, msg := s.authorize(ctx, cmd.actor(n), opStatus, inc); !ok {
+			return notice(msg)
+		}
 		if err := s.later(ctx, jobStatus, jobArgs{Cmd: cmd, Incident: inc.ID, Status: st}); err != nil {
 			return s.refuse(err)
 		}
@@ -203,6 +207,9 @@ func (s *Service) statusUpdate(ctx context.Context, cmd Command, rest string) me
 	inc, err := s.target(ctx, cmd, n)
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
+	}
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opUpdate, inc); !ok {
+		return notice(msg)
 	}
 	text = messages.Truncate(2000, text)
 	if err := s.later(ctx, jobUpdate, jobArgs{Cmd: cmd, Incident: inc.ID, Text: text}); err != nil {
@@ -248,6 +255,9 @@ func (s *Service) commander(ctx context.Context, cmd Command, rest string) messa
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
 	}
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opCommander, inc); !ok {
+		return notice(msg)
+	}
 	if err := s.later(ctx, jobCommander, jobArgs{Cmd: cmd, Incident: inc.ID, User: user}); err != nil {
 		return s.refuse(err)
 	}
@@ -278,24 +288,61 @@ func (s *Service) runCommander(ctx context.Context, a jobArgs) error {
 	return nil
 }
 
-// list: the workspace's open incidents, with links to their messages.
-func (s *Service) list(ctx context.Context, cmd Command) messages.Message {
-	open, err := s.Store.Incidents(ctx, incident.Filter{TeamID: cmd.TeamID, OpenOnly: true, Limit: 40})
+// listShown is the most incidents list reads; it shows those that fit in
+// listText characters, and the count is of all of them.
+const (
+	listShown = 40
+	listText  = 2800 // a notice holds 3000; the rest is for the last line
+)
+
+// list: the open incidents of this channel; with "all", of the workspace,
+// but for those of private channels other than this one. Each links to its
+// message.
+func (s *Service) list(ctx context.Context, cmd Command, rest string) messages.Message {
+	f := incident.Filter{TeamID: cmd.TeamID, ChannelID: cmd.ChannelID, OpenOnly: true}
+	where := " in this channel"
+	switch strings.ToLower(strings.TrimSpace(rest)) {
+	case "":
+	case "all":
+		f.ChannelID, f.VisibleIn, where = "", cmd.ChannelID, ""
+	default:
+		return notice("`/incident list` shows this channel's open incidents; `/incident list all` those of every channel you may see.")
+	}
+	if cmd.ChannelID == "" {
+		return notice("`/incident list` works in a channel.")
+	}
+	f.Limit = listShown
+	open, err := s.Store.Incidents(ctx, f)
 	if err != nil {
 		return notice(s.userError(err, "list the incidents"))
 	}
 	if len(open) == 0 {
-		return notice("No open incidents. :tada:")
+		return notice("No open incidents" + where + ". :tada:")
+	}
+	total := len(open)
+	if total == listShown { // there may be more: count them
+		if total, err = s.Store.CountIncidents(ctx, f); err != nil {
+			return notice(s.userError(err, "count the incidents"))
+		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Open incidents (%d)*\n", len(open))
+	fmt.Fprintf(&b, "*Open incidents%s (%d)*\n", where, total)
+	shown := 0
 	for _, inc := range open {
 		name := messages.Escape(inc.Ref() + ": " + messages.Truncate(80, inc.Title))
 		if link := permalink(inc); link != "" {
 			name = "<" + link + "|" + name + ">"
 		}
-		fmt.Fprintf(&b, "• [%s] %s — %s, in <#%s>, commander %s\n", inc.Severity, name, inc.Status.Label(),
+		line := fmt.Sprintf("• [%s] %s — %s, in <#%s>, commander %s\n", inc.Severity, name, inc.Status.Label(),
 			inc.ChannelID, mention(inc.Commander))
+		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(line) > listText {
+			break
+		}
+		b.WriteString(line)
+		shown++
+	}
+	if more := total - shown; more > 0 {
+		fmt.Fprintf(&b, "…and %d more, older; name one with `INC-n`.\n", more)
 	}
 	return notice(b.String())
 }
@@ -324,6 +371,9 @@ func (s *Service) reopen(ctx context.Context, cmd Command, rest string) messages
 	inc, err := s.target(ctx, cmd, n)
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
+	}
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opReopen, inc); !ok {
+		return notice(msg)
 	}
 	if inc.Open() {
 		return notice(inc.Ref() + " is not resolved.")

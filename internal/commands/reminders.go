@@ -147,14 +147,15 @@ func (s *Service) openUpdateModal(ctx context.Context, a Action, id uuid.UUID) e
 	if err != nil {
 		return err
 	}
-	view, err := messages.UpdateModal(inc, messages.Duration(s.interval(inc.Severity)))
+	view, err := messages.UpdateModal(inc, messages.Duration(s.interval(inc.Severity)), a.ChannelID)
 	if err != nil {
 		return err
 	}
 	return s.Slack.OpenModal(ctx, a.TriggerID, view)
 }
 
-// Submission is a submitted modal.
+// Submission is a submitted modal. PrivateMetadata is what the bot wrote
+// when it opened it (messages.FormMetadata).
 type Submission struct {
 	TeamID, UserID  string
 	CallbackID      string
@@ -169,9 +170,16 @@ func (s *Service) Submit(ctx context.Context, sub Submission) {
 	if sub.CallbackID != messages.CallbackPostUpdate {
 		return
 	}
-	id, err := uuid.Parse(sub.PrivateMetadata)
+	md := messages.ParseFormMetadata(sub.PrivateMetadata)
+	id, err := uuid.Parse(md.Incident)
 	if err != nil {
 		s.Log.Warn().Msg("update modal without an incident id")
+		return
+	}
+	if md.Channel == "" {
+		// Opened by a version that did not note where: authorize cannot
+		// tell whether it came from the incident's channel.
+		s.Log.Warn().Str("user", sub.UserID).Msg("update modal opened before channels were noted; not applied")
 		return
 	}
 	var parts []string
@@ -181,14 +189,26 @@ func (s *Service) Submit(ctx context.Context, sub Submission) {
 		}
 	}
 	text := messages.Truncate(2000, strings.Join(parts, "\n"))
-	cmd := Command{TeamID: sub.TeamID, UserID: sub.UserID, DeliveryID: sub.DeliveryID}
+	cmd := Command{TeamID: sub.TeamID, ChannelID: md.Channel, UserID: sub.UserID, DeliveryID: sub.DeliveryID}
 	if err := s.later(ctx, jobSubmit, jobArgs{Cmd: cmd, Incident: id, Text: text, Sub: &sub}); err != nil {
 		s.Log.Warn().Err(err).Msg("update modal: not accepted")
 	}
 }
 
 // runSubmit applies the "Post update" form: the status, then the update.
+// The form is one request, authorized as posting an update.
 func (s *Service) runSubmit(ctx context.Context, a jobArgs) error {
+	inc, err := s.Store.Incident(ctx, a.Incident)
+	if incident.KindOf(err) == incident.NotFound {
+		return incident.Errorf(incident.NotFound, "That incident does not exist here.")
+	}
+	if err != nil {
+		return err
+	}
+	if ok, msg := s.authorize(ctx, a.Cmd.actor(0), opUpdate, inc); !ok {
+		s.tell(ctx, a.Cmd, msg)
+		return nil
+	}
 	if a.Sub != nil {
 		if st, err := incident.ParseStatus(a.Sub.Values["status"]); err == nil && st != incident.Resolved {
 			if err := s.setStatus(ctx, a.Incident, a.Cmd.UserID, st); err != nil {

@@ -216,7 +216,7 @@ func TestReminderPostUpdateButton(t *testing.T) {
 				t.Fatal(err)
 			}
 			if calls[0].Method != callOpenModal || calls[0].TriggerID != tt.trigger || view.CallbackID != messages.CallbackPostUpdate ||
-				view.PrivateMetadata != inc.ID.String() {
+				view.PrivateMetadata != (messages.FormMetadata{Incident: inc.ID.String(), Channel: testChannel}).String() {
 				t.Errorf("got %s with trigger %q, view %+v", calls[0].Method, calls[0].TriggerID, view)
 			}
 		})
@@ -244,7 +244,8 @@ func TestUpdatesMoveTheDueTime(t *testing.T) {
 		}},
 		{name: "the Post update form", update: func(b *testBot, inc *incident.Incident) {
 			b.svc.Submit(context.Background(), Submission{TeamID: testTeam, UserID: "U0ALICE", CallbackID: messages.CallbackPostUpdate,
-				PrivateMetadata: inc.ID.String(), Values: map[string]string{"action": "Token rotated"}})
+				PrivateMetadata: messages.FormMetadata{Incident: inc.ID.String(), Channel: testChannel}.String(),
+				Values:          map[string]string{"action": "Token rotated"}})
 		}},
 	}
 	for _, tt := range tests {

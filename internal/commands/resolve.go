@@ -17,11 +17,11 @@ func (s *Service) resolveCommand(ctx context.Context, cmd Command, rest string) 
 	if err != nil {
 		return notice(s.userError(err, "find the incident"))
 	}
+	if ok, msg := s.authorize(ctx, cmd.actor(n), opResolve, inc); !ok {
+		return notice(msg)
+	}
 	if !inc.Open() && inc.Postmortem != "" {
 		return notice(alreadyResolved(inc))
-	}
-	if msg, ok := s.allowed(ctx, inc, cmd.UserID, "resolve"); !ok {
-		return notice(msg)
 	}
 	summary = messages.Truncate(2000, summary)
 	if err := s.later(ctx, jobResolve, jobArgs{Cmd: cmd, Incident: inc.ID, Text: summary}); err != nil {

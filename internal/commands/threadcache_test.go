@@ -43,7 +43,7 @@ func TestThreadCache(t *testing.T) {
 	}
 	reply := func(n int) {
 		t.Helper()
-		if err := svc.Event(ctx, Event{EventID: "Ev" + string(rune('A'+n)), Type: "message", ChannelID: "C1", UserID: "U1",
+		if err := svc.Event(ctx, Event{TeamID: "T1", EventID: "Ev" + string(rune('A'+n)), Type: "message", ChannelID: "C1", UserID: "U1",
 			Text: "hi", TS: "1700000001.00000" + string(rune('0'+n)), ThreadTS: "1700000000.000001"}); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestThreadCache(t *testing.T) {
 		t.Error("not acknowledged")
 	}
 	// edit and delete go through the cache.
-	if err := svc.Event(ctx, Event{EventID: "EvEdit1", Type: "message", Subtype: "message_changed", ChannelID: "C1", UserID: "U1", Text: "edited", TS: "1700000001.000003", ThreadTS: "1700000000.000001", EditedTS: "1700000002.000000"}); err != nil {
+	if err := svc.Event(ctx, Event{TeamID: "T1", EventID: "EvEdit1", Type: "message", Subtype: "message_changed", ChannelID: "C1", UserID: "U1", Text: "edited", TS: "1700000001.000003", ThreadTS: "1700000000.000001", EditedTS: "1700000002.000000"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := cs.byMessage.Load(); got != 3 {

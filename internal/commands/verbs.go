@@ -35,9 +35,8 @@ func init() {
 			help: "post a status update in the incident thread"},
 		{names: []string{"commander", "lead"}, usage: "commander @user [INC-n]", run: (*Service).commander,
 			help: "set the incident commander"},
-		{names: []string{"list", "ls"}, usage: "list", run: func(s *Service, ctx context.Context, cmd Command, _ string) messages.Message {
-			return s.list(ctx, cmd)
-		}, help: "open incidents in this workspace"},
+		{names: []string{"list", "ls"}, usage: "list [all]", run: (*Service).list,
+			help: "open incidents of this channel; `all`: of every channel but other private ones"},
 		{names: []string{"resolve"}, usage: "resolve [INC-n] [summary]", run: (*Service).resolveCommand,
 			help: "resolve and post the postmortem"},
 		{names: []string{"reopen"}, usage: "reopen INC-n", run: (*Service).reopen,

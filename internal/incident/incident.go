@@ -103,9 +103,13 @@ type Incident struct {
 	Commander  string // Slack user id
 	CreatedBy  string // Slack user id
 	ChannelID  string
-	MessageTS  string // the incident message; its thread is the timeline
-	Diagnosis  *Diagnosis
-	Summary    string // given when resolved
+	// Public: ChannelID is a public channel, so `list all` shows the
+	// incident in every channel. False for private channels, direct
+	// messages, and wherever the bot could not tell.
+	Public    bool
+	MessageTS string // the incident message; its thread is the timeline
+	Diagnosis *Diagnosis
+	Summary   string // given when resolved
 
 	DeclaredAt     time.Time
 	AcknowledgedAt time.Time // zero until set

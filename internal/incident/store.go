@@ -22,6 +22,8 @@ type Store interface {
 	IncidentByMessage(ctx context.Context, channelID, ts string) (*Incident, error)
 	// Incidents lists incidents, newest first, narrowed by the filter.
 	Incidents(ctx context.Context, f Filter) ([]*Incident, error)
+	// CountIncidents counts the incidents the filter selects, its Limit aside.
+	CountIncidents(ctx context.Context, f Filter) (int, error)
 	// UpdateIncident writes inc if its Version is still the stored one and
 	// bumps it; otherwise it returns ErrConflict and writes nothing.
 	UpdateIncident(ctx context.Context, inc *Incident) error
@@ -52,7 +54,10 @@ type Store interface {
 type Filter struct {
 	TeamID    string // empty: every workspace
 	ChannelID string // empty: every channel
-	Number    int    // 0: every number
+	// VisibleIn, when set, leaves out the incidents of private channels
+	// other than this one.
+	VisibleIn string
+	Number    int // 0: every number
 	OpenOnly  bool
 	// Unfinished selects incidents a stopped process left half-done: no
 	// incident message yet, or resolved without a shared postmortem.

@@ -156,7 +156,8 @@ func TestSlashCommand(t *testing.T) {
 	}
 	c := g.rec.commands[0]
 	g.rec.mu.Unlock()
-	want := commands.Command{TeamID: TeamID, ChannelID: ChannelID, UserID: UserID, Text: "commander <@U0PLAYJOR1|jordan> &amp; &lt;me&gt;",
+	want := commands.Command{TeamID: TeamID, ChannelID: ChannelID, ChannelType: "channel", UserID: UserID,
+		Text:        "commander <@U0PLAYJOR1|jordan> &amp; &lt;me&gt;",
 		ResponseURL: g.p.fake.ResponseURL(ChannelID, UserID), TriggerID: c.TriggerID}
 	if c != want || c.TriggerID == "" {
 		t.Errorf("command = %+v\nwant %+v", c, want)

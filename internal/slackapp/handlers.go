@@ -100,8 +100,30 @@ func Commands(svc Service, opts ...HandlerOption) http.Handler {
 func CommandFromForm(form url.Values) commands.Command {
 	return commands.Command{
 		TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"), UserID: form.Get("user_id"),
-		Text: form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
+		ChannelType: channelType(form.Get("channel_id"), form.Get("channel_name")),
+		Text:        form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
 	}
+}
+
+// channelType names the kind of channel a slash command came from as the
+// Events API's channel_type does ("channel" public, "group" private, "im",
+// "mpim"), from what the command carries: Slack sends channel_name
+// "privategroup" for a private channel, "directmessage" for a direct
+// message and "mpdm-…" for a group one, and ids of direct messages start
+// with D (and of the oldest private channels with G). Without a name it
+// cannot tell: empty, which the bot treats as private.
+func channelType(id, name string) string {
+	switch {
+	case strings.HasPrefix(id, "D") || name == "directmessage":
+		return "im"
+	case strings.HasPrefix(name, "mpdm-"):
+		return "mpim"
+	case strings.HasPrefix(id, "G") || name == "privategroup":
+		return "group"
+	case name == "":
+		return ""
+	}
+	return "channel"
 }
 
 type reply struct {
@@ -231,16 +253,17 @@ type envelope struct {
 }
 
 type eventMessage struct {
-	Type     string `json:"type"`
-	Subtype  string `json:"subtype"`
-	Channel  string `json:"channel"`
-	User     string `json:"user"`
-	BotID    string `json:"bot_id"`
-	Text     string `json:"text"`
-	TS       string `json:"ts"`
-	ThreadTS string `json:"thread_ts"`
-	Team     string `json:"team"`
-	Edited   *struct {
+	Type        string `json:"type"`
+	Subtype     string `json:"subtype"`
+	Channel     string `json:"channel"`
+	ChannelType string `json:"channel_type"`
+	User        string `json:"user"`
+	BotID       string `json:"bot_id"`
+	Text        string `json:"text"`
+	TS          string `json:"ts"`
+	ThreadTS    string `json:"thread_ts"`
+	Team        string `json:"team"`
+	Edited      *struct {
 		TS string `json:"ts"`
 	} `json:"edited"`
 	Message         *eventMessage `json:"message"`
@@ -290,7 +313,7 @@ func EventFrom(eventID, teamID string, raw json.RawMessage) (commands.Event, err
 	}
 	e := commands.Event{
 		EventID: eventID, TeamID: teamID, Type: m.Type, Subtype: m.Subtype, ChannelID: m.Channel,
-		UserID: m.User, BotID: m.BotID, Text: m.Text, TS: m.TS, ThreadTS: m.ThreadTS,
+		ChannelType: m.ChannelType, UserID: m.User, BotID: m.BotID, Text: m.Text, TS: m.TS, ThreadTS: m.ThreadTS,
 	}
 	if e.TeamID == "" {
 		e.TeamID = m.Team

@@ -3,6 +3,7 @@ package slackapp
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,4 +123,28 @@ func withBody(r *http.Request, body string) *http.Request {
 	n := httptest.NewRequest(r.Method, r.URL.String(), strings.NewReader(body))
 	n.Header = r.Header
 	return n
+}
+
+// TestCommandChannelType: a slash command says whether its channel is
+// public only through channel_name and the id; what it does not say is
+// not taken as public.
+func TestCommandChannelType(t *testing.T) {
+	tests := []struct{ id, name, want string }{
+		{"C0INC", "incidents", "channel"},
+		{"C0SECRET", "privategroup", "group"},
+		{"G0OLD", "ops-private", "group"},
+		{"D0DM", "directmessage", "im"},
+		{"D0DM", "", "im"},
+		{"G0MP", "mpdm-alice--bob-1", "mpim"},
+		{"C0INC", "", ""},
+	}
+	for _, tt := range tests {
+		form := url.Values{"team_id": {"T1"}, "channel_id": {tt.id}, "user_id": {"U1"}}
+		if tt.name != "" {
+			form.Set("channel_name", tt.name)
+		}
+		if got := CommandFromForm(form).ChannelType; got != tt.want {
+			t.Errorf("channel %s named %q: type %q, want %q", tt.id, tt.name, got, tt.want)
+		}
+	}
 }

@@ -194,7 +194,7 @@ func (s *DB) Close() error {
 const incidentCols = `id, team_id, number, title, vendor, vendor_name, severity, status, commander,
 	created_by, channel_id, message_ts, diagnosis, summary, declared_at, acknowledged_at,
 	mitigated_at, resolved_at, next_update_at, updated_at, postmortem, postmortem_file_id,
-	postmortem_link, version`
+	postmortem_link, version, channel_public`
 
 // CreateIncident stores inc with the next number of its workspace.
 //
@@ -226,12 +226,12 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO incidents (`+incidentCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-		$19, $20, $21, $22, $23, 1)`,
+		$19, $20, $21, $22, $23, 1, $24)`,
 		inc.ID, inc.TeamID, n, inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity),
 		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
 		inc.DeclaredAt, nullTime(inc.AcknowledgedAt), nullTime(inc.MitigatedAt),
 		nullTime(inc.ResolvedAt), nullTime(inc.NextUpdateAt), inc.UpdatedAt, inc.Postmortem,
-		inc.PostmortemFileID, inc.PostmortemLink)
+		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
 	if err != nil {
 		return fmt.Errorf("postgres: insert incident: %w", err)
 	}
@@ -316,6 +316,16 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	return out, nil
 }
 
+// CountIncidents counts the incidents f selects, its Limit aside.
+func (s *DB) CountIncidents(ctx context.Context, f incident.Filter) (int, error) {
+	where, args := query.Where(f, func(n int) string { return "$" + strconv.Itoa(n) }, func(t time.Time) any { return t })
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM incidents`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: count incidents: %w", err)
+	}
+	return n, nil
+}
+
 func (s *DB) one(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
 	row := s.pool.QueryRow(ctx, `SELECT `+incidentCols+` FROM incidents `+where, args...)
 	inc, err := scanIncident(row)
@@ -335,7 +345,7 @@ func scanIncident(r pgx.Row) (*incident.Incident, error) {
 	err := r.Scan(&inc.ID, &inc.TeamID, &inc.Number, &inc.Title, &inc.Vendor, &inc.VendorName, &sev,
 		&status, &inc.Commander, &inc.CreatedBy, &inc.ChannelID, &inc.MessageTS, &diag, &inc.Summary,
 		&inc.DeclaredAt, &ack, &mitigated, &resolved, &next, &inc.UpdatedAt, &inc.Postmortem,
-		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version)
+		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, err
 	}

@@ -13,6 +13,18 @@ import (
 // their arguments in order. placeholder writes the n-th parameter (1-based:
 // "?" or "$n"); at turns a time into the store's column representation.
 func Incidents(f incident.Filter, placeholder func(n int) string, at func(time.Time) any) (string, []any) {
+	where, args := Where(f, placeholder, at)
+	q := where + ` ORDER BY declared_at DESC, number DESC`
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		q += ` LIMIT ` + placeholder(len(args))
+	}
+	return q, args
+}
+
+// Where returns the WHERE clause that selects f, its Limit aside, and its
+// arguments in order: for counting.
+func Where(f incident.Filter, placeholder func(n int) string, at func(time.Time) any) (string, []any) {
 	var q strings.Builder
 	var args []any
 	arg := func(v any) string {
@@ -29,6 +41,9 @@ func Incidents(f incident.Filter, placeholder func(n int) string, at func(time.T
 	if f.ChannelID != "" {
 		q.WriteString(` AND channel_id = ` + arg(f.ChannelID))
 	}
+	if f.VisibleIn != "" {
+		q.WriteString(` AND (channel_public OR channel_id = ` + arg(f.VisibleIn) + `)`)
+	}
 	if f.OpenOnly {
 		q.WriteString(` AND status <> 'resolved'`)
 	}
@@ -37,10 +52,6 @@ func Incidents(f incident.Filter, placeholder func(n int) string, at func(time.T
 	}
 	if f.Unfinished {
 		q.WriteString(` AND (message_ts = '' OR (status = 'resolved' AND postmortem_file_id = ''))`)
-	}
-	q.WriteString(` ORDER BY declared_at DESC, number DESC`)
-	if f.Limit > 0 {
-		q.WriteString(` LIMIT ` + arg(f.Limit))
 	}
 	return q.String(), args
 }

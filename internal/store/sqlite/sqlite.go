@@ -288,7 +288,7 @@ func (s *DB) Close() error {
 const incidentCols = `id, team_id, number, title, vendor, vendor_name, severity, status, commander,
 	created_by, channel_id, message_ts, diagnosis, summary, declared_at, acknowledged_at,
 	mitigated_at, resolved_at, next_update_at, updated_at, postmortem, postmortem_file_id,
-	postmortem_link, version`
+	postmortem_link, version, channel_public`
 
 // CreateIncident stores inc with the next number of its workspace.
 func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
@@ -302,7 +302,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	defer s.release()
 	st, err := s.prepare(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
 		`INSERT INTO incidents (`+incidentCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`)
 	if err != nil {
 		return fmt.Errorf("sqlite: create incident: %w", err)
 	}
@@ -323,7 +323,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
 		inc.DeclaredAt.UnixMicro(), micros(inc.AcknowledgedAt), micros(inc.MitigatedAt),
 		micros(inc.ResolvedAt), micros(inc.NextUpdateAt), inc.UpdatedAt.UnixMicro(), inc.Postmortem,
-		inc.PostmortemFileID, inc.PostmortemLink)
+		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
 	if err != nil {
 		return fmt.Errorf("sqlite: insert incident: %w", err)
 	}
@@ -427,6 +427,24 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	return out, nil
 }
 
+// CountIncidents counts the incidents f selects, its Limit aside.
+func (s *DB) CountIncidents(ctx context.Context, f incident.Filter) (int, error) {
+	where, args := query.Where(f, func(int) string { return "?" }, func(t time.Time) any { return t.UnixMicro() })
+	if err := s.acquire(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: count incidents: %w", err)
+	}
+	defer s.release()
+	st, err := s.stmt(ctx, `SELECT COUNT(*) FROM incidents`+where)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count incidents: %w", err)
+	}
+	var n int
+	if err := st.QueryRowContext(ctx, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count incidents: %w", err)
+	}
+	return n, nil
+}
+
 // gatedOne is one with the gate taken.
 func (s *DB) gatedOne(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
 	if err := s.acquire(ctx); err != nil {
@@ -462,7 +480,7 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 	err := r.Scan(&id, &inc.TeamID, &inc.Number, &inc.Title, &inc.Vendor, &inc.VendorName, &sev,
 		&status, &inc.Commander, &inc.CreatedBy, &inc.ChannelID, &inc.MessageTS, &diag, &inc.Summary,
 		&declared, &ack, &mitigated, &resolved, &next, &updated, &inc.Postmortem,
-		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version)
+		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}

@@ -45,9 +45,12 @@ func TestMigrationsTwice(t *testing.T) {
 	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := fs.Glob(migrations, "migrations/*.sql")
-	if n != len(files) {
-		t.Errorf("schema_migrations has %d rows, want one per migration (%d)", n, len(files))
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("embedded migrations: %v, %d files", err, len(names))
+	}
+	if n != len(names) {
+		t.Errorf("schema_migrations has %d rows, want one per migration, %d", n, len(names))
 	}
 	if _, err := db.Incident(ctx, inc.ID); err != nil {
 		t.Errorf("incident lost across restart: %v", err)

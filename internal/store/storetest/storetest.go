@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"ConcurrentResolveOnlyOneWins", testConcurrentResolve},
 		{"Lookups", testLookups},
 		{"ListFilters", testList},
+		{"VisibleIn", testVisibleIn},
 		{"TimelineDedup", testTimelineDedup},
 		{"EditsAndDeletions", testEditsAndDeletions},
 		{"SeenEvent", testSeenEvent},
@@ -260,6 +261,16 @@ func testList(t *testing.T, s incident.Store) {
 	check(incident.Filter{TeamID: "T1", Limit: 1}, c)
 	check(incident.Filter{Number: 1}, d, a)
 	check(incident.Filter{TeamID: "T1", Unfinished: true}, c, b, a) // none posted, c resolved without a file
+	count := func(f incident.Filter, want int) {
+		t.Helper()
+		if n, err := s.CountIncidents(ctx, f); err != nil || n != want {
+			t.Errorf("CountIncidents(%+v) = %d, %v; want %d", f, n, err, want)
+		}
+	}
+	count(incident.Filter{TeamID: "T1"}, 3)
+	count(incident.Filter{TeamID: "T1", OpenOnly: true, Limit: 1}, 2) // the limit is of the list, not the count
+	count(incident.Filter{TeamID: "T1", ChannelID: "C1"}, 2)
+	count(incident.Filter{TeamID: "T3"}, 0)
 	b.MessageTS, c.MessageTS, c.PostmortemFileID = "1.1", "1.2", "F1"
 	if err := s.UpdateIncident(ctx, b); err != nil {
 		t.Fatal(err)
@@ -276,6 +287,51 @@ func testList(t *testing.T, s incident.Store) {
 		t.Fatal(err)
 	}
 	check(incident.Filter{TeamID: "T1", OpenOnly: true, DueBy: t0.Add(time.Hour)}, a)
+}
+
+// testVisibleIn: an incident keeps whether its channel is public, and
+// VisibleIn leaves out the incidents of other private channels.
+func testVisibleIn(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	pub := NewIncident("T1", "CPUB")
+	pub.Public = true
+	mustCreate(t, s, pub)
+	priv := mustCreate(t, s, NewIncident("T1", "GPRIV"))
+	if got, err := s.Incident(ctx, pub.ID); err != nil || !got.Public {
+		t.Errorf("public incident read back as %+v, %v", got, err)
+	}
+	if got, err := s.Incident(ctx, priv.ID); err != nil || got.Public {
+		t.Errorf("private incident read back as %+v, %v", got, err)
+	}
+	pub.Severity = incident.P2
+	if err := s.UpdateIncident(ctx, pub); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Incident(ctx, pub.ID); !got.Public {
+		t.Error("an update made the incident private")
+	}
+	for _, tt := range []struct {
+		in   string
+		want []*incident.Incident
+	}{{"CELSE", []*incident.Incident{pub}}, {"GPRIV", []*incident.Incident{priv, pub}}, {"CPUB", []*incident.Incident{pub}}} {
+		f := incident.Filter{TeamID: "T1", OpenOnly: true, VisibleIn: tt.in}
+		got, err := s.Incidents(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("visible in %s: %d incidents, want %d", tt.in, len(got), len(tt.want))
+			continue
+		}
+		for i := range got {
+			if got[i].ID != tt.want[i].ID {
+				t.Errorf("visible in %s: [%d] = %s", tt.in, i, got[i].ChannelID)
+			}
+		}
+		if n, err := s.CountIncidents(ctx, f); err != nil || n != len(tt.want) {
+			t.Errorf("count visible in %s = %d, %v; want %d", tt.in, n, err, len(tt.want))
+		}
+	}
 }
 
 func testTimelineDedup(t *testing.T, s incident.Store) {
