@@ -260,3 +260,27 @@ func TestRecoverTwoReplicas(t *testing.T) {
 		})
 	}
 }
+
+// TestPruneJobs: finished jobs older than a day are deleted by the hourly
+// module; younger ones stay, so their keys still stop redeliveries.
+func TestPruneJobs(t *testing.T) {
+	b := newTestBot(t, Config{})
+	b.open("U0ALICE", "Webhooks delayed") // a declare job and a post job, done
+	ctx := context.Background()
+	before, err := b.db.PruneJobs(ctx, time.Now().Add(-time.Hour))
+	if err != nil || before != 0 {
+		t.Fatalf("jobs done an hour ago pruned: %d, %v", before, err)
+	}
+	b.clock.Advance(keepDoneJobs + time.Hour)
+	// The store stamps jobs with the wall clock: move the module's "now"
+	// past them by a day.
+	b.svc.Now = func() time.Time { return time.Now().Add(keepDoneJobs + time.Minute) }
+	b.tick("prune jobs")
+	st, err := b.db.JobStats(ctx)
+	if err != nil || st.Queued != 0 {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	if n, _ := b.db.PruneJobs(ctx, time.Now().Add(keepDoneJobs+time.Hour)); n != 0 {
+		t.Errorf("%d finished jobs were left after the prune", n)
+	}
+}

@@ -13,14 +13,33 @@ import (
 )
 
 // Modules is the service's timed work, for the engine: update reminders,
-// every reminderTick, and the retry of unfinished work, once at start and
-// then every recoverEvery. Every replica may run both: a reminder is claimed
+// every reminderTick; the retry of unfinished work, once at start and
+// then every recoverEvery; and, hourly, forgetting finished jobs. Every replica may run both: a reminder is claimed
 // by moving the incident's due time with a versioned update, which only one
 // replica's update can win, and unfinished work is claimed the same way.
 func (s *Service) Modules() []engine.Module {
 	return []engine.Module{
 		{Name: "reminders", Interval: s.reminderTick(), Tick: s.remindDue},
 		{Name: "recovery", Interval: recoverEvery, AtStart: true, Tick: s.Recover},
+		{Name: "prune jobs", Interval: time.Hour, Tick: s.pruneJobs},
+	}
+}
+
+// keepDoneJobs is how long a finished job stays in the store: its key
+// keeps stopping a redelivery (Slack retries within minutes) and a second
+// post of the same thing long after that. Failed jobs stay for operators.
+const keepDoneJobs = 24 * time.Hour
+
+// pruneJobs deletes finished jobs older than keepDoneJobs, so the table
+// does not grow with every command ever acknowledged.
+func (s *Service) pruneJobs(ctx context.Context) {
+	n, err := s.Store.PruneJobs(ctx, s.Now().Add(-keepDoneJobs))
+	if err != nil {
+		s.Log.Warn().Err(err).Msg("jobs: prune finished jobs")
+		return
+	}
+	if n > 0 {
+		s.Log.Info().Int("jobs", n).Msg("jobs: pruned finished jobs")
 	}
 }
 
