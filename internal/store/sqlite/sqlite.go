@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,7 +23,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/store/query"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	driver "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -502,8 +504,10 @@ const maxGroup = 128
 //
 // Group commit: each commit appends about a dozen pages to the WAL, so
 // the entries of the calls waiting for the gate are inserted together,
-// in one transaction, by whichever of them gets the gate first. Every
-// call still gets its own answer, and only once its entry is committed.
+// in one transaction, by whichever of them gets the gate first. A call
+// that finds no other waiting yields once first, so that the requests
+// already running join it. Every call still gets its own answer, and only
+// once its entry is committed.
 func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
 	r := &addReq{ctx: ctx, e: e, id: e.ID, done: make(chan struct{})}
 	s.addMu.Lock()
@@ -526,6 +530,13 @@ func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
 		case <-r.done:
 			return r.added, r.err
 		default: // r is still pending: commit the calls up to it, r included
+			if s.alone() {
+				// Let the requests already running reach AddEntry
+				// before committing: when the bot is busy they join
+				// this transaction; when it is idle nothing else is
+				// runnable and Gosched returns at once.
+				runtime.Gosched()
+			}
 			s.groupCommit(s.takeGroup())
 		}
 	}
@@ -545,6 +556,13 @@ func (s *DB) withdraw(r *addReq) bool {
 	return false
 }
 
+// alone reports whether at most one call is waiting to be committed.
+func (s *DB) alone() bool {
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
+	return len(s.pending) < 2
+}
+
 // takeGroup takes the oldest pending calls, maxGroup at most.
 func (s *DB) takeGroup() []*addReq {
 	s.addMu.Lock()
@@ -557,10 +575,15 @@ func (s *DB) takeGroup() []*addReq {
 }
 
 // groupCommit stores the entries of g and answers each call. Calls whose
-// context has ended are answered with its error and not stored. When an
-// insert fails, nothing of the group is kept and each entry is inserted
-// alone, so each caller gets exactly the answer it would have had without
-// grouping. The gate must be held.
+// context has ended are answered with its error and not stored. The live
+// entries are inserted in one transaction, whatever each insert answers: a
+// duplicate adds nothing (ON CONFLICT DO NOTHING) and an entry SQLite
+// refuses (a constraint: an incident that does not exist) is that call's
+// error alone, since SQLite backs out only the statement that broke it.
+// Only an error that can end the transaction itself (a full disk, an I/O
+// error) sends the group back to one transaction per entry, so each caller
+// still gets exactly the answer it would have had without grouping. The
+// gate must be held.
 func (s *DB) groupCommit(g []*addReq) {
 	var live []*addReq
 	for _, r := range g {
@@ -594,11 +617,12 @@ func (s *DB) insertAlone(ctx context.Context, e *incident.Entry) (bool, error) {
 }
 
 // insertTogether inserts the entries of rs in one transaction and answers
-// each. It returns false, having stored nothing and answered no one, when
-// the transaction cannot begin or an insert fails: it stops at the first
-// failure (SQLite may have rolled the transaction back already, and a
-// statement after that would commit on its own) and rolls back. A failed
-// commit is every caller's answer. The gate must be held.
+// each. An insert that breaks a constraint is its caller's answer and the
+// others go on. It returns false, having stored nothing and answered no
+// one, when the transaction cannot begin or an insert fails in a way that
+// may have rolled the transaction back (SQLite does that on SQLITE_FULL,
+// SQLITE_IOERR, SQLITE_NOMEM…, and a statement after it would commit on its
+// own). A failed commit is every caller's answer. The gate must be held.
 //
 // The transaction runs under no caller's context: one caller giving up
 // must not interrupt the others' inserts. Callers that give up before the
@@ -615,7 +639,7 @@ func (s *DB) insertTogether(rs []*addReq) bool {
 	}
 	insert := tx.StmtContext(ctx, st)
 	for _, r := range rs {
-		if r.added, r.err = addEntry(ctx, insert, r.e); r.err != nil {
+		if r.added, r.err = addEntry(ctx, insert, r.e); r.err != nil && !statementOnly(r.err) {
 			tx.Rollback()
 			for _, r := range rs {
 				r.added, r.err, r.e.ID = false, nil, r.id
@@ -625,10 +649,21 @@ func (s *DB) insertTogether(rs []*addReq) bool {
 	}
 	if err := tx.Commit(); err != nil {
 		for _, r := range rs {
-			r.added, r.err = false, fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
+			if r.err == nil {
+				r.added, r.err = false, fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
+			}
 		}
 	}
 	return true
+}
+
+// statementOnly reports whether err undid only the statement that failed,
+// leaving its transaction open: a constraint SQLite checks as the
+// statement runs (ABORT, the default conflict resolution, backs out the
+// statement and keeps the transaction).
+func statementOnly(err error) bool {
+	var se *driver.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 }
 
 const insertEntry = `INSERT INTO entries (incident_id, kind, author, text, at, slack_ts,
