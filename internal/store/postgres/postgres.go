@@ -50,6 +50,7 @@ var migrations embed.FS
 // DB is the Postgres implementation of incident.Store.
 type DB struct {
 	pool *pgxpool.Pool
+	adds adds // AddEntry's group commit
 }
 
 var _ incident.Store = (*DB)(nil)
@@ -75,6 +76,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	s.startCommitters()
 	return s, nil
 }
 
@@ -185,8 +187,10 @@ func (s *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool, waiting for connections in use to be returned.
+// Close commits the entries already queued, then closes the pool, waiting
+// for connections in use to be returned.
 func (s *DB) Close() error {
+	s.stopCommitters()
 	s.pool.Close()
 	return nil
 }
@@ -360,14 +364,10 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// AddEntry appends e unless an entry with its dedup key or event id exists.
-func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
-	return addEntry(ctx, s.pool, e)
-}
-
-// addEntry inserts e; ON CONFLICT DO NOTHING without a target covers both
-// unique indexes, (incident_id, dedup_key) and event_id. A delivery racing
-// an identical one waits for it to commit and then adds nothing.
+// addEntry inserts e inside a transaction of changeMessage; ON CONFLICT DO
+// NOTHING without a target covers both unique indexes, (incident_id,
+// dedup_key) and event_id. A delivery racing an identical one waits for it
+// to commit and then adds nothing.
 func addEntry(ctx context.Context, q querier, e *incident.Entry) (bool, error) {
 	err := q.QueryRow(ctx, `INSERT INTO entries (incident_id, kind, author, text, at, slack_ts,
 		event_id, dedup_key, edited, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
