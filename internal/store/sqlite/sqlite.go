@@ -662,8 +662,16 @@ func (s *DB) insertTogether(rs []*addReq) bool {
 // statement runs (ABORT, the default conflict resolution, backs out the
 // statement and keeps the transaction).
 func statementOnly(err error) bool {
+	return code(err)&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+// code is SQLite's extended result code of err, 0 for other errors.
+func code(err error) int {
 	var se *driver.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
 }
 
 const insertEntry = `INSERT INTO entries (incident_id, kind, author, text, at, slack_ts,
@@ -675,6 +683,9 @@ func addEntry(ctx context.Context, st *sql.Stmt, e *incident.Entry) (bool, error
 	res, err := st.ExecContext(ctx,
 		e.IncidentID.String(), string(e.Kind), e.Author, e.Text, e.At.UnixMicro(), e.SlackTS,
 		e.EventID, e.DedupKey(), e.Edited, e.Deleted)
+	if code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w (%w)", e.Kind, e.IncidentID, incident.ErrNotFound, err)
+	}
 	if err != nil {
 		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
 	}
