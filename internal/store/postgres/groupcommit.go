@@ -280,5 +280,5 @@ func oneEntryCouldCause(err error) bool {
 }
 
 func addErr(e *incident.Entry, err error) error {
-	return fmt.Errorf("postgres: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
+	return fmt.Errorf("postgres: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
 }

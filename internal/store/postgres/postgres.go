@@ -40,6 +40,7 @@ import (
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/store/query"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -69,7 +70,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open: %w", err)
+		return nil, fmt.Errorf("postgres: open: %w", cause(err))
 	}
 	s := &DB{pool: pool}
 	if err := s.migrate(ctx); err != nil {
@@ -102,7 +103,7 @@ func migrationLock(schema string) (int32, int32) {
 func (s *DB) migrate(ctx context.Context) error {
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: connect: %w", err)
+		return fmt.Errorf("postgres: connect: %w", cause(err))
 	}
 	conn := pc.Hijack()
 	defer func() {
@@ -113,22 +114,22 @@ func (s *DB) migrate(ctx context.Context) error {
 
 	var schema pgtype.Text
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
+		return fmt.Errorf("postgres: migrate: %w", cause(err))
 	}
 	if !schema.Valid {
 		return errors.New("postgres: migrate: no schema of the search_path exists; create it or fix search_path")
 	}
 	k1, k2 := migrationLock(schema.String)
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, $2)`, k1, k2); err != nil {
-		return fmt.Errorf("postgres: migrate: take the advisory lock: %w", err)
+		return fmt.Errorf("postgres: migrate: take the advisory lock: %w", cause(err))
 	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("postgres: create schema_migrations: %w", err)
+		return fmt.Errorf("postgres: create schema_migrations: %w", cause(err))
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("postgres: list migrations: %w", err)
+		return fmt.Errorf("postgres: list migrations: %w", cause(err))
 	}
 	sort.Strings(names)
 	for _, name := range names {
@@ -139,14 +140,14 @@ func (s *DB) migrate(ctx context.Context) error {
 		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
-			return fmt.Errorf("postgres: read migration %s: %w", base, err)
+			return fmt.Errorf("postgres: read migration %s: %w", base, cause(err))
 		}
 		if err := apply(ctx, conn, v, base, string(body)); err != nil {
 			return err
 		}
 	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1, $2)`, k1, k2); err != nil {
-		return fmt.Errorf("postgres: migrate: release the advisory lock: %w", err)
+		return fmt.Errorf("postgres: migrate: release the advisory lock: %w", cause(err))
 	}
 	return nil
 }
@@ -154,12 +155,12 @@ func (s *DB) migrate(ctx context.Context) error {
 func apply(ctx context.Context, conn *pgx.Conn, version int, name, body string) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: migration %s: %w", name, err)
+		return fmt.Errorf("postgres: migration %s: %w", name, cause(err))
 	}
 	defer tx.Rollback(ctx)
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
-		return fmt.Errorf("postgres: migration %s: %w", name, err)
+		return fmt.Errorf("postgres: migration %s: %w", name, cause(err))
 	}
 	if n > 0 {
 		return nil
@@ -167,22 +168,25 @@ func apply(ctx context.Context, conn *pgx.Conn, version int, name, body string) 
 	// Without arguments Exec uses the simple protocol, which runs every
 	// statement of the file.
 	if _, err := tx.Exec(ctx, body); err != nil {
-		return fmt.Errorf("postgres: apply migration %s: %w", name, err)
+		return fmt.Errorf("postgres: apply migration %s: %w", name, cause(err))
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, version, name); err != nil {
-		return fmt.Errorf("postgres: record migration %s: %w", name, err)
+		return fmt.Errorf("postgres: record migration %s: %w", name, cause(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: migration %s: %w", name, err)
+		return fmt.Errorf("postgres: migration %s: %w", name, cause(err))
 	}
 	return nil
 }
 
-// Ping reports whether the database answers a query.
+// Ping reports whether the database can write: it rewrites the one row of
+// the health table. A database that still answers reads but refuses writes
+// (a standby after a failover, a full disk) fails it with an error that
+// names the cause.
 func (s *DB) Ping(ctx context.Context) error {
-	var one int
-	if err := s.pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
+	if _, err := s.pool.Exec(ctx, `INSERT INTO health (id, checked_at) VALUES (1, now())
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`); err != nil {
+		return fmt.Errorf("postgres: ping: write: %w", cause(err))
 	}
 	return nil
 }
@@ -215,7 +219,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: create incident: %w", err)
+		return fmt.Errorf("postgres: create incident: %w", cause(err))
 	}
 	defer tx.Rollback(ctx)
 	var n int
@@ -223,7 +227,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = $1))
 		ON CONFLICT (team_id) DO UPDATE SET last = GREATEST(c.last + 1, EXCLUDED.last)
 		RETURNING last`, inc.TeamID).Scan(&n); err != nil {
-		return fmt.Errorf("postgres: next incident number: %w", err)
+		return fmt.Errorf("postgres: next incident number: %w", cause(err))
 	}
 	if inc.UpdatedAt.IsZero() {
 		inc.UpdatedAt = inc.DeclaredAt
@@ -237,10 +241,10 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		nullTime(inc.ResolvedAt), nullTime(inc.NextUpdateAt), inc.UpdatedAt, inc.Postmortem,
 		inc.PostmortemFileID, inc.PostmortemLink)
 	if err != nil {
-		return fmt.Errorf("postgres: insert incident: %w", err)
+		return fmt.Errorf("postgres: insert incident: %w", cause(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: create incident: %w", err)
+		return fmt.Errorf("postgres: create incident: %w", cause(err))
 	}
 	inc.Number, inc.Version = n, 1
 	return nil
@@ -267,7 +271,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		inc.UpdatedAt, inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
 		inc.ID, inc.Version)
 	if err != nil {
-		return fmt.Errorf("postgres: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("postgres: update incident %s: %w", inc.ID, cause(err))
 	}
 	if tag.RowsAffected() == 0 {
 		if _, err := s.Incident(ctx, inc.ID); err != nil {
@@ -303,7 +307,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	q := `SELECT ` + incidentCols + ` FROM incidents` + where
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list incidents: %w", err)
+		return nil, fmt.Errorf("postgres: list incidents: %w", cause(err))
 	}
 	defer rows.Close()
 	var out []*incident.Incident
@@ -315,7 +319,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 		out = append(out, inc)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: list incidents: %w", err)
+		return nil, fmt.Errorf("postgres: list incidents: %w", cause(err))
 	}
 	return out, nil
 }
@@ -344,13 +348,13 @@ func scanIncident(r pgx.Row) (*incident.Incident, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read incident: %w", err)
+		return nil, fmt.Errorf("postgres: read incident: %w", cause(err))
 	}
 	inc.Severity, inc.Status = incident.Severity(sev), incident.Status(status)
 	if len(diag) > 0 {
 		inc.Diagnosis = new(incident.Diagnosis)
 		if err := json.Unmarshal(diag, inc.Diagnosis); err != nil {
-			return nil, fmt.Errorf("postgres: read incident %s diagnosis: %w", inc.ID, err)
+			return nil, fmt.Errorf("postgres: read incident %s diagnosis: %w", inc.ID, cause(err))
 		}
 	}
 	inc.DeclaredAt, inc.UpdatedAt = inc.DeclaredAt.UTC(), inc.UpdatedAt.UTC()
@@ -378,7 +382,7 @@ func addEntry(ctx context.Context, q querier, e *incident.Entry) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("postgres: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
+		return false, fmt.Errorf("postgres: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
 	}
 	return true, nil
 }
@@ -406,7 +410,7 @@ func (s *DB) DeleteMessage(ctx context.Context, id uuid.UUID, ts, eventID string
 func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string, args ...any) (bool, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return false, fmt.Errorf("postgres: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("postgres: %s: %w", e.Kind, cause(err))
 	}
 	defer tx.Rollback(ctx)
 	var one int
@@ -416,17 +420,17 @@ func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("postgres: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("postgres: %s: %w", e.Kind, cause(err))
 	}
 	added, err := addEntry(ctx, tx, e)
 	if err != nil || !added {
 		return false, err
 	}
 	if _, err := tx.Exec(ctx, update, args...); err != nil {
-		return false, fmt.Errorf("postgres: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("postgres: %s: %w", e.Kind, cause(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("postgres: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("postgres: %s: %w", e.Kind, cause(err))
 	}
 	return true, nil
 }
@@ -436,7 +440,7 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 	rows, err := s.pool.Query(ctx, `SELECT id, kind, author, text, at, slack_ts, event_id, edited, deleted
 		FROM entries WHERE incident_id = $1 ORDER BY at, id`, id)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, cause(err))
 	}
 	defer rows.Close()
 	var out []incident.Entry
@@ -444,13 +448,13 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 		e := incident.Entry{IncidentID: id}
 		var kind string
 		if err := rows.Scan(&e.ID, &kind, &e.Author, &e.Text, &e.At, &e.SlackTS, &e.EventID, &e.Edited, &e.Deleted); err != nil {
-			return nil, fmt.Errorf("postgres: timeline of %s: %w", id, err)
+			return nil, fmt.Errorf("postgres: timeline of %s: %w", id, cause(err))
 		}
 		e.Kind, e.At = incident.EntryKind(kind), e.At.UTC()
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, cause(err))
 	}
 	return out, nil
 }
@@ -460,9 +464,49 @@ func (s *DB) SeenEvent(ctx context.Context, eventID string, at time.Time) (bool,
 	tag, err := s.pool.Exec(ctx, `INSERT INTO slack_events (event_id, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		eventID, at)
 	if err != nil {
-		return false, fmt.Errorf("postgres: record event: %w", err)
+		return false, fmt.Errorf("postgres: record event: %w", cause(err))
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// causes names the states of the database that SQLSTATEs report, by code
+// and then by class: every write fails the same way until someone acts, so
+// the log and the readiness check say which.
+var causes = map[string]string{
+	"25006": "the database is read-only", // read_only_sql_transaction: a standby, or default_transaction_read_only
+	"53100": "the database is full",      // disk_full
+	"42501": "the bot's database role may not write there",
+	"53":    "the database is out of resources (memory or connections)",
+	"57":    "the database is shutting down or not accepting connections",
+	"08":    "the connection to the database failed",
+}
+
+// cause returns err as an internal incident.Error whose message names the
+// database's state, when Postgres's code says what it is (or the
+// connection could not be made); otherwise err. The driver's error stays in
+// the chain.
+func cause(err error) error {
+	var named *incident.Error
+	if errors.As(err, &named) {
+		return err // named already
+	}
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	msg := ""
+	switch {
+	case errors.As(err, &pe):
+		if m, ok := causes[pe.Code]; ok {
+			msg = m
+		} else if len(pe.Code) == 5 {
+			msg = causes[pe.Code[:2]]
+		}
+	case errors.As(err, &ce):
+		msg = "cannot connect to the database"
+	}
+	if msg == "" {
+		return err
+	}
+	return &incident.Error{Kind: incident.Internal, Message: msg, Err: err}
 }
 
 func marshalDiagnosis(d *incident.Diagnosis) ([]byte, error) {
@@ -471,7 +515,7 @@ func marshalDiagnosis(d *incident.Diagnosis) ([]byte, error) {
 	}
 	b, err := json.Marshal(d)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: encode diagnosis: %w", err)
+		return nil, fmt.Errorf("postgres: encode diagnosis: %w", cause(err))
 	}
 	return b, nil
 }

@@ -17,22 +17,22 @@ const jobCols = `id, kind, job_key, payload, state, attempts, run_at, owner, lea
 func (s *DB) EnqueueJob(ctx context.Context, j *incident.Job) (bool, error) {
 	j.Defaults(s.now())
 	if err := s.acquire(ctx); err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
+		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `INSERT INTO jobs (`+jobCols+`) VALUES (?, ?, ?, ?, ?, 0, ?, '', 0, '', ?, ?)
 		ON CONFLICT (job_key) DO NOTHING`)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
+		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
 	}
 	res, err := st.ExecContext(ctx, j.ID.String(), j.Kind, j.Key, string(j.Payload), string(incident.JobQueued),
 		j.RunAt.UnixMicro(), j.CreatedAt.UnixMicro(), j.UpdatedAt.UnixMicro())
 	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
+		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
+		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
 	}
 	if n == 1 {
 		j.State = incident.JobQueued
@@ -47,7 +47,7 @@ func (s *DB) ClaimJobs(ctx context.Context, owner string, n int, now time.Time, 
 		return nil, nil
 	}
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
+		return nil, fmt.Errorf("sqlite: claim jobs: %w", cause(err))
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
@@ -56,12 +56,12 @@ func (s *DB) ClaimJobs(ctx context.Context, owner string, n int, now time.Time, 
 			ORDER BY run_at, id LIMIT ?)
 		RETURNING `+jobCols)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
+		return nil, fmt.Errorf("sqlite: claim jobs: %w", cause(err))
 	}
 	at := now.UnixMicro()
 	rows, err := st.QueryContext(ctx, owner, now.Add(lease).UnixMicro(), at, at, at, n)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
+		return nil, fmt.Errorf("sqlite: claim jobs: %w", cause(err))
 	}
 	defer rows.Close()
 	var out []*incident.Job
@@ -73,7 +73,7 @@ func (s *DB) ClaimJobs(ctx context.Context, owner string, n int, now time.Time, 
 		out = append(out, j)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
+		return nil, fmt.Errorf("sqlite: claim jobs: %w", cause(err))
 	}
 	return out, nil
 }
@@ -108,20 +108,20 @@ func (s *DB) ReleaseJob(ctx context.Context, id uuid.UUID, owner string, now tim
 // changeJob runs an update of one job that its owner must still hold.
 func (s *DB) changeJob(ctx context.Context, what, q string, args ...any) error {
 	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("sqlite: %s job: %w", what, err)
+		return fmt.Errorf("sqlite: %s job: %w", what, cause(err))
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, q)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s job: %w", what, err)
+		return fmt.Errorf("sqlite: %s job: %w", what, cause(err))
 	}
 	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s job: %w", what, err)
+		return fmt.Errorf("sqlite: %s job: %w", what, cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("sqlite: %s job: %w", what, err)
+		return fmt.Errorf("sqlite: %s job: %w", what, cause(err))
 	}
 	if n == 0 {
 		return incident.ErrConflict
@@ -132,12 +132,12 @@ func (s *DB) changeJob(ctx context.Context, what, q string, args ...any) error {
 // Job returns one job.
 func (s *DB) Job(ctx context.Context, id uuid.UUID) (*incident.Job, error) {
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: read job: %w", err)
+		return nil, fmt.Errorf("sqlite: read job: %w", cause(err))
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `SELECT `+jobCols+` FROM jobs WHERE id = ?`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read job: %w", err)
+		return nil, fmt.Errorf("sqlite: read job: %w", cause(err))
 	}
 	j, err := scanJob(st.QueryRowContext(ctx, id.String()))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -150,7 +150,7 @@ func (s *DB) Job(ctx context.Context, id uuid.UUID) (*incident.Job, error) {
 func (s *DB) JobStats(ctx context.Context) (incident.JobStats, error) {
 	var st incident.JobStats
 	if err := s.acquire(ctx); err != nil {
-		return st, fmt.Errorf("sqlite: job stats: %w", err)
+		return st, fmt.Errorf("sqlite: job stats: %w", cause(err))
 	}
 	defer s.release()
 	q, err := s.stmt(ctx, `SELECT
@@ -158,11 +158,11 @@ func (s *DB) JobStats(ctx context.Context) (incident.JobStats, error) {
 		COALESCE(SUM(state = 'failed'), 0), MIN(CASE WHEN state IN ('queued', 'running') THEN created_at END)
 		FROM jobs`)
 	if err != nil {
-		return st, fmt.Errorf("sqlite: job stats: %w", err)
+		return st, fmt.Errorf("sqlite: job stats: %w", cause(err))
 	}
 	var oldest sql.NullInt64
 	if err := q.QueryRowContext(ctx).Scan(&st.Queued, &st.Running, &st.Failed, &oldest); err != nil {
-		return st, fmt.Errorf("sqlite: job stats: %w", err)
+		return st, fmt.Errorf("sqlite: job stats: %w", cause(err))
 	}
 	st.Oldest = fromNull(oldest)
 	return st, nil
@@ -171,16 +171,16 @@ func (s *DB) JobStats(ctx context.Context) (incident.JobStats, error) {
 // PruneJobs deletes done jobs finished before before.
 func (s *DB) PruneJobs(ctx context.Context, before time.Time) (int, error) {
 	if err := s.acquire(ctx); err != nil {
-		return 0, fmt.Errorf("sqlite: prune jobs: %w", err)
+		return 0, fmt.Errorf("sqlite: prune jobs: %w", cause(err))
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated_at < ?`)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune jobs: %w", err)
+		return 0, fmt.Errorf("sqlite: prune jobs: %w", cause(err))
 	}
 	res, err := st.ExecContext(ctx, before.UnixMicro())
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune jobs: %w", err)
+		return 0, fmt.Errorf("sqlite: prune jobs: %w", cause(err))
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
@@ -198,10 +198,10 @@ func scanJob(r scanner) (*incident.Job, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read job: %w", err)
+		return nil, fmt.Errorf("sqlite: read job: %w", cause(err))
 	}
 	if j.ID, err = uuid.Parse(id); err != nil {
-		return nil, fmt.Errorf("sqlite: read job: bad id %q: %w", id, err)
+		return nil, fmt.Errorf("sqlite: read job: bad id %q: %w", id, cause(err))
 	}
 	j.Payload, j.State = []byte(payload), incident.JobState(state)
 	j.RunAt, j.CreatedAt, j.UpdatedAt = fromMicros(runAt), fromMicros(createdAt), fromMicros(updatedAt)

@@ -77,7 +77,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path != ":memory:" {
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("sqlite: create directory for %s: %w", path, err)
+				return nil, fmt.Errorf("sqlite: create directory for %s: %w", path, cause(err))
 			}
 		}
 	}
@@ -89,7 +89,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// 32 MB of WAL) is only the safety net should it fall behind.
 	db, err := sql.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(8000)")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, cause(err))
 	}
 	// One connection: SQLite has one writer anyway, and a single connection
 	// never meets SQLITE_BUSY from itself.
@@ -106,7 +106,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if s.ck, err = sql.Open("sqlite", dsn); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s for checkpoints: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open %s for checkpoints: %w", path, cause(err))
 	}
 	s.ck.SetMaxOpenConns(1)
 	go s.checkpoints()
@@ -201,16 +201,16 @@ func (s *DB) prepare(ctx context.Context, queries ...string) ([]*sql.Stmt, error
 // schema_migrations, each in its own transaction.
 func (s *DB) migrate(ctx context.Context) error {
 	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
+		return fmt.Errorf("sqlite: migrate: %w", cause(err))
 	}
 	defer s.release()
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
+		return fmt.Errorf("sqlite: create schema_migrations: %w", cause(err))
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("sqlite: list migrations: %w", err)
+		return fmt.Errorf("sqlite: list migrations: %w", cause(err))
 	}
 	sort.Strings(names)
 	for _, name := range names {
@@ -221,7 +221,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
-			return fmt.Errorf("sqlite: read migration %s: %w", base, err)
+			return fmt.Errorf("sqlite: read migration %s: %w", base, cause(err))
 		}
 		if err := s.apply(ctx, v, base, string(body)); err != nil {
 			return err
@@ -233,39 +233,41 @@ func (s *DB) migrate(ctx context.Context) error {
 func (s *DB) apply(ctx context.Context, version int, name, body string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		return fmt.Errorf("sqlite: migration %s: %w", name, cause(err))
 	}
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		return fmt.Errorf("sqlite: migration %s: %w", name, cause(err))
 	}
 	if n > 0 {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
-		return fmt.Errorf("sqlite: apply migration %s: %w", name, err)
+		return fmt.Errorf("sqlite: apply migration %s: %w", name, cause(err))
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		version, name, s.now().UnixMicro()); err != nil {
-		return fmt.Errorf("sqlite: record migration %s: %w", name, err)
+		return fmt.Errorf("sqlite: record migration %s: %w", name, cause(err))
 	}
 	return tx.Commit()
 }
 
-// Ping reports whether the database answers a query.
+// Ping reports whether the database can write: it rewrites the one row of
+// the health table. A database that still answers reads but refuses writes
+// (read-only, full) fails it with an error that names the cause.
 func (s *DB) Ping(ctx context.Context) error {
 	if err := s.acquire(ctx); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	defer s.release()
-	st, err := s.stmt(ctx, `SELECT 1`)
+	st, err := s.stmt(ctx, `INSERT INTO health (id, checked_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`)
 	if err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
+		return fmt.Errorf("sqlite: ping: %w", cause(err))
 	}
-	var one int
-	if err := st.QueryRowContext(ctx).Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
+	if _, err := st.ExecContext(ctx, s.now().UnixMicro()); err != nil {
+		return fmt.Errorf("sqlite: ping: write: %w", cause(err))
 	}
 	return nil
 }
@@ -299,23 +301,23 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		return err
 	}
 	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("sqlite: create incident: %w", err)
+		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	defer s.release()
 	st, err := s.prepare(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
 		`INSERT INTO incidents (`+incidentCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`)
 	if err != nil {
-		return fmt.Errorf("sqlite: create incident: %w", err)
+		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: create incident: %w", err)
+		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	defer tx.Rollback() // before the release: the transaction holds the connection
 	var n int
 	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, inc.TeamID).Scan(&n); err != nil {
-		return fmt.Errorf("sqlite: next incident number: %w", err)
+		return fmt.Errorf("sqlite: next incident number: %w", cause(err))
 	}
 	if inc.UpdatedAt.IsZero() {
 		inc.UpdatedAt = inc.DeclaredAt
@@ -327,10 +329,10 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		micros(inc.ResolvedAt), micros(inc.NextUpdateAt), inc.UpdatedAt.UnixMicro(), inc.Postmortem,
 		inc.PostmortemFileID, inc.PostmortemLink)
 	if err != nil {
-		return fmt.Errorf("sqlite: insert incident: %w", err)
+		return fmt.Errorf("sqlite: insert incident: %w", cause(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: create incident: %w", err)
+		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	inc.Number, inc.Version = n, 1
 	return nil
@@ -343,7 +345,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		return err
 	}
 	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
 	}
 	defer s.release()
 	update, err := s.stmt(ctx, `UPDATE incidents SET title = ?, vendor = ?, vendor_name = ?,
@@ -353,7 +355,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		version = version + 1
 		WHERE id = ? AND version = ?`)
 	if err != nil {
-		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
 	}
 	res, err := update.ExecContext(ctx,
 		inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity), string(inc.Status), inc.Commander,
@@ -362,11 +364,11 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		inc.UpdatedAt.UnixMicro(), inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
 		inc.ID.String(), inc.Version)
 	if err != nil {
-		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
 	}
 	if n == 0 {
 		// s.one, not s.Incident: the gate is held.
@@ -402,17 +404,17 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	where, args := query.Incidents(f, func(int) string { return "?" }, func(t time.Time) any { return t.UnixMicro() })
 	q := `SELECT ` + incidentCols + ` FROM incidents` + where
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+		return nil, fmt.Errorf("sqlite: list incidents: %w", cause(err))
 	}
 	defer s.release() // after rows.Close: the rows hold the connection
 	// One prepared statement per combination of filters, 128 at most.
 	st, err := s.stmt(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+		return nil, fmt.Errorf("sqlite: list incidents: %w", cause(err))
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+		return nil, fmt.Errorf("sqlite: list incidents: %w", cause(err))
 	}
 	defer rows.Close()
 	var out []*incident.Incident
@@ -424,7 +426,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 		out = append(out, inc)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+		return nil, fmt.Errorf("sqlite: list incidents: %w", cause(err))
 	}
 	return out, nil
 }
@@ -432,7 +434,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 // gatedOne is one with the gate taken.
 func (s *DB) gatedOne(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: read incident: %w", err)
+		return nil, fmt.Errorf("sqlite: read incident: %w", cause(err))
 	}
 	defer s.release()
 	return s.one(ctx, where, args...)
@@ -442,7 +444,7 @@ func (s *DB) gatedOne(ctx context.Context, where string, args ...any) (*incident
 func (s *DB) one(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
 	st, err := s.stmt(ctx, `SELECT `+incidentCols+` FROM incidents `+where)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read incident: %w", err)
+		return nil, fmt.Errorf("sqlite: read incident: %w", cause(err))
 	}
 	inc, err := scanIncident(st.QueryRowContext(ctx, args...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -469,16 +471,16 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read incident: %w", err)
+		return nil, fmt.Errorf("sqlite: read incident: %w", cause(err))
 	}
 	if inc.ID, err = uuid.Parse(id); err != nil {
-		return nil, fmt.Errorf("sqlite: read incident: bad id %q: %w", id, err)
+		return nil, fmt.Errorf("sqlite: read incident: bad id %q: %w", id, cause(err))
 	}
 	inc.Severity, inc.Status = incident.Severity(sev), incident.Status(status)
 	if diag.Valid && diag.String != "" {
 		inc.Diagnosis = new(incident.Diagnosis)
 		if err := json.Unmarshal([]byte(diag.String), inc.Diagnosis); err != nil {
-			return nil, fmt.Errorf("sqlite: read incident %s diagnosis: %w", id, err)
+			return nil, fmt.Errorf("sqlite: read incident %s diagnosis: %w", id, cause(err))
 		}
 	}
 	inc.DeclaredAt, inc.UpdatedAt = fromMicros(declared), fromMicros(updated)
@@ -588,7 +590,7 @@ func (s *DB) groupCommit(g []*addReq) {
 	var live []*addReq
 	for _, r := range g {
 		if err := r.ctx.Err(); err != nil {
-			r.err = fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
+			r.err = fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, cause(err))
 			continue
 		}
 		live = append(live, r)
@@ -611,7 +613,7 @@ func (s *DB) groupCommit(g []*addReq) {
 func (s *DB) insertAlone(ctx context.Context, e *incident.Entry) (bool, error) {
 	st, err := s.stmt(ctx, insertEntry)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
 	}
 	return addEntry(ctx, st, e)
 }
@@ -650,7 +652,7 @@ func (s *DB) insertTogether(rs []*addReq) bool {
 	if err := tx.Commit(); err != nil {
 		for _, r := range rs {
 			if r.err == nil {
-				r.added, r.err = false, fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
+				r.added, r.err = false, fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, cause(err))
 			}
 		}
 	}
@@ -663,6 +665,41 @@ func (s *DB) insertTogether(rs []*addReq) bool {
 // statement and keeps the transaction).
 func statementOnly(err error) bool {
 	return code(err)&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+// causes names the states of the database that SQLite's primary result
+// codes report: every write fails the same way until someone acts, so the
+// log and the readiness check say which.
+var causes = map[int]string{
+	sqlite3.SQLITE_FULL:     "the database is full",
+	sqlite3.SQLITE_READONLY: "the database is read-only",
+	sqlite3.SQLITE_IOERR:    "the database's disk failed (I/O error)",
+	sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened",
+	sqlite3.SQLITE_CORRUPT:  "the database file is corrupt",
+	sqlite3.SQLITE_NOTADB:   "the database file is not a SQLite database",
+	sqlite3.SQLITE_BUSY:     "the database is locked by another process",
+	sqlite3.SQLITE_NOMEM:    "SQLite ran out of memory",
+}
+
+// cause returns err as an internal incident.Error whose message names the
+// database's state, when SQLite's code says what it is; otherwise err. The
+// driver's error stays in the chain.
+func cause(err error) error {
+	var named *incident.Error
+	if errors.As(err, &named) {
+		return err // named already
+	}
+	c := code(err)
+	msg, ok := causes[c&0xff]
+	switch c {
+	case sqlite3.SQLITE_IOERR_WRITE, sqlite3.SQLITE_IOERR_FSYNC, sqlite3.SQLITE_IOERR_TRUNCATE:
+		// a read-only or failing file system, a file made immutable
+		msg = "the database's disk refuses writes (I/O error)"
+	}
+	if !ok || c == 0 {
+		return err
+	}
+	return &incident.Error{Kind: incident.Internal, Message: msg, Err: err}
 }
 
 // code is SQLite's extended result code of err, 0 for other errors.
@@ -684,10 +721,10 @@ func addEntry(ctx context.Context, st *sql.Stmt, e *incident.Entry) (bool, error
 		e.IncidentID.String(), string(e.Kind), e.Author, e.Text, e.At.UnixMicro(), e.SlackTS,
 		e.EventID, e.DedupKey(), e.Edited, e.Deleted)
 	if code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
-		return false, fmt.Errorf("sqlite: add %s entry to %s: %w (%w)", e.Kind, e.IncidentID, incident.ErrNotFound, err)
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w (%w)", e.Kind, e.IncidentID, incident.ErrNotFound, cause(err))
 	}
 	if err != nil {
-		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil || n == 0 {
@@ -717,23 +754,23 @@ func (s *DB) DeleteMessage(ctx context.Context, id uuid.UUID, ts, eventID string
 // records it, both or neither. A reply the timeline does not have is ignored.
 func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string, args ...any) (bool, error) {
 	if err := s.acquire(ctx); err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	defer s.release()
 	st, err := s.prepare(ctx,
 		`SELECT COUNT(*) FROM entries WHERE incident_id = ? AND kind = 'message' AND slack_ts = ?`,
 		insertEntry, update)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	defer tx.Rollback() // before the release: the transaction holds the connection
 	var n int
 	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, e.IncidentID.String(), e.SlackTS).Scan(&n); err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	if n == 0 {
 		return false, nil
@@ -743,10 +780,10 @@ func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string
 		return false, err
 	}
 	if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, args...); err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	return true, nil
 }
@@ -754,17 +791,17 @@ func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string
 // Timeline returns the entries of an incident in the order they happened.
 func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, error) {
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 	}
 	defer s.release() // after rows.Close: the rows hold the connection
 	st, err := s.stmt(ctx, `SELECT id, kind, author, text, at, slack_ts, event_id, edited, deleted
 		FROM entries WHERE incident_id = ? ORDER BY at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 	}
 	rows, err := st.QueryContext(ctx, id.String())
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 	}
 	defer rows.Close()
 	var out []incident.Entry
@@ -773,13 +810,13 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 		var kind string
 		var at int64
 		if err := rows.Scan(&e.ID, &kind, &e.Author, &e.Text, &at, &e.SlackTS, &e.EventID, &e.Edited, &e.Deleted); err != nil {
-			return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+			return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 		}
 		e.Kind, e.At = incident.EntryKind(kind), fromMicros(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 	}
 	return out, nil
 }
@@ -787,20 +824,20 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 // SeenEvent records a Slack event id; first is false when it was seen before.
 func (s *DB) SeenEvent(ctx context.Context, eventID string, at time.Time) (bool, error) {
 	if err := s.acquire(ctx); err != nil {
-		return false, fmt.Errorf("sqlite: record event: %w", err)
+		return false, fmt.Errorf("sqlite: record event: %w", cause(err))
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `INSERT INTO slack_events (event_id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: record event: %w", err)
+		return false, fmt.Errorf("sqlite: record event: %w", cause(err))
 	}
 	res, err := st.ExecContext(ctx, eventID, at.UnixMicro())
 	if err != nil {
-		return false, fmt.Errorf("sqlite: record event: %w", err)
+		return false, fmt.Errorf("sqlite: record event: %w", cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("sqlite: record event: %w", err)
+		return false, fmt.Errorf("sqlite: record event: %w", cause(err))
 	}
 	return n == 1, nil
 }
@@ -811,7 +848,7 @@ func marshalDiagnosis(d *incident.Diagnosis) (any, error) {
 	}
 	b, err := json.Marshal(d)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode diagnosis: %w", err)
+		return nil, fmt.Errorf("sqlite: encode diagnosis: %w", cause(err))
 	}
 	return string(b), nil
 }
