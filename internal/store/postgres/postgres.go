@@ -129,7 +129,7 @@ func (s *DB) migrate(ctx context.Context) error {
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("postgres: list migrations: %w", cause(err))
+		return fmt.Errorf("postgres: list migrations: %w", err)
 	}
 	sort.Strings(names)
 	for _, name := range names {
@@ -140,7 +140,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
-			return fmt.Errorf("postgres: read migration %s: %w", base, cause(err))
+			return fmt.Errorf("postgres: read migration %s: %w", base, err)
 		}
 		if err := apply(ctx, conn, v, base, string(body)); err != nil {
 			return err
@@ -354,7 +354,7 @@ func scanIncident(r pgx.Row) (*incident.Incident, error) {
 	if len(diag) > 0 {
 		inc.Diagnosis = new(incident.Diagnosis)
 		if err := json.Unmarshal(diag, inc.Diagnosis); err != nil {
-			return nil, fmt.Errorf("postgres: read incident %s diagnosis: %w", inc.ID, cause(err))
+			return nil, fmt.Errorf("postgres: read incident %s diagnosis: %w", inc.ID, err)
 		}
 	}
 	inc.DeclaredAt, inc.UpdatedAt = inc.DeclaredAt.UTC(), inc.UpdatedAt.UTC()
@@ -515,7 +515,7 @@ func marshalDiagnosis(d *incident.Diagnosis) ([]byte, error) {
 	}
 	b, err := json.Marshal(d)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: encode diagnosis: %w", cause(err))
+		return nil, fmt.Errorf("postgres: encode diagnosis: %w", err)
 	}
 	return b, nil
 }

@@ -17,7 +17,7 @@ const jobCols = `id, kind, job_key, payload, state, attempts, run_at, owner, lea
 func (s *DB) EnqueueJob(ctx context.Context, j *incident.Job) (bool, error) {
 	j.Defaults(s.now())
 	if err := s.acquire(ctx); err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
+		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `INSERT INTO jobs (`+jobCols+`) VALUES (?, ?, ?, ?, ?, 0, ?, '', 0, '', ?, ?)
@@ -47,7 +47,7 @@ func (s *DB) ClaimJobs(ctx context.Context, owner string, n int, now time.Time, 
 		return nil, nil
 	}
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: claim jobs: %w", cause(err))
+		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
@@ -108,7 +108,7 @@ func (s *DB) ReleaseJob(ctx context.Context, id uuid.UUID, owner string, now tim
 // changeJob runs an update of one job that its owner must still hold.
 func (s *DB) changeJob(ctx context.Context, what, q string, args ...any) error {
 	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("sqlite: %s job: %w", what, cause(err))
+		return fmt.Errorf("sqlite: %s job: %w", what, err)
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, q)
@@ -132,7 +132,7 @@ func (s *DB) changeJob(ctx context.Context, what, q string, args ...any) error {
 // Job returns one job.
 func (s *DB) Job(ctx context.Context, id uuid.UUID) (*incident.Job, error) {
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: read job: %w", cause(err))
+		return nil, fmt.Errorf("sqlite: read job: %w", err)
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `SELECT `+jobCols+` FROM jobs WHERE id = ?`)
@@ -150,7 +150,7 @@ func (s *DB) Job(ctx context.Context, id uuid.UUID) (*incident.Job, error) {
 func (s *DB) JobStats(ctx context.Context) (incident.JobStats, error) {
 	var st incident.JobStats
 	if err := s.acquire(ctx); err != nil {
-		return st, fmt.Errorf("sqlite: job stats: %w", cause(err))
+		return st, fmt.Errorf("sqlite: job stats: %w", err)
 	}
 	defer s.release()
 	q, err := s.stmt(ctx, `SELECT
@@ -171,7 +171,7 @@ func (s *DB) JobStats(ctx context.Context) (incident.JobStats, error) {
 // PruneJobs deletes done jobs finished before before.
 func (s *DB) PruneJobs(ctx context.Context, before time.Time) (int, error) {
 	if err := s.acquire(ctx); err != nil {
-		return 0, fmt.Errorf("sqlite: prune jobs: %w", cause(err))
+		return 0, fmt.Errorf("sqlite: prune jobs: %w", err)
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated_at < ?`)
@@ -201,7 +201,7 @@ func scanJob(r scanner) (*incident.Job, error) {
 		return nil, fmt.Errorf("sqlite: read job: %w", cause(err))
 	}
 	if j.ID, err = uuid.Parse(id); err != nil {
-		return nil, fmt.Errorf("sqlite: read job: bad id %q: %w", id, cause(err))
+		return nil, fmt.Errorf("sqlite: read job: bad id %q: %w", id, err)
 	}
 	j.Payload, j.State = []byte(payload), incident.JobState(state)
 	j.RunAt, j.CreatedAt, j.UpdatedAt = fromMicros(runAt), fromMicros(createdAt), fromMicros(updatedAt)

@@ -77,7 +77,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path != ":memory:" {
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("sqlite: create directory for %s: %w", path, cause(err))
+				return nil, fmt.Errorf("sqlite: create directory for %s: %w", path, err)
 			}
 		}
 	}
@@ -201,7 +201,7 @@ func (s *DB) prepare(ctx context.Context, queries ...string) ([]*sql.Stmt, error
 // schema_migrations, each in its own transaction.
 func (s *DB) migrate(ctx context.Context) error {
 	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", cause(err))
+		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	defer s.release()
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -210,7 +210,7 @@ func (s *DB) migrate(ctx context.Context) error {
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("sqlite: list migrations: %w", cause(err))
+		return fmt.Errorf("sqlite: list migrations: %w", err)
 	}
 	sort.Strings(names)
 	for _, name := range names {
@@ -221,7 +221,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
-			return fmt.Errorf("sqlite: read migration %s: %w", base, cause(err))
+			return fmt.Errorf("sqlite: read migration %s: %w", base, err)
 		}
 		if err := s.apply(ctx, v, base, string(body)); err != nil {
 			return err
@@ -301,7 +301,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		return err
 	}
 	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("sqlite: create incident: %w", cause(err))
+		return fmt.Errorf("sqlite: create incident: %w", err)
 	}
 	defer s.release()
 	st, err := s.prepare(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
@@ -345,7 +345,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		return err
 	}
 	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
 	}
 	defer s.release()
 	update, err := s.stmt(ctx, `UPDATE incidents SET title = ?, vendor = ?, vendor_name = ?,
@@ -404,7 +404,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	where, args := query.Incidents(f, func(int) string { return "?" }, func(t time.Time) any { return t.UnixMicro() })
 	q := `SELECT ` + incidentCols + ` FROM incidents` + where
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: list incidents: %w", cause(err))
+		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
 	}
 	defer s.release() // after rows.Close: the rows hold the connection
 	// One prepared statement per combination of filters, 128 at most.
@@ -434,7 +434,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 // gatedOne is one with the gate taken.
 func (s *DB) gatedOne(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: read incident: %w", cause(err))
+		return nil, fmt.Errorf("sqlite: read incident: %w", err)
 	}
 	defer s.release()
 	return s.one(ctx, where, args...)
@@ -474,13 +474,13 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 		return nil, fmt.Errorf("sqlite: read incident: %w", cause(err))
 	}
 	if inc.ID, err = uuid.Parse(id); err != nil {
-		return nil, fmt.Errorf("sqlite: read incident: bad id %q: %w", id, cause(err))
+		return nil, fmt.Errorf("sqlite: read incident: bad id %q: %w", id, err)
 	}
 	inc.Severity, inc.Status = incident.Severity(sev), incident.Status(status)
 	if diag.Valid && diag.String != "" {
 		inc.Diagnosis = new(incident.Diagnosis)
 		if err := json.Unmarshal([]byte(diag.String), inc.Diagnosis); err != nil {
-			return nil, fmt.Errorf("sqlite: read incident %s diagnosis: %w", id, cause(err))
+			return nil, fmt.Errorf("sqlite: read incident %s diagnosis: %w", id, err)
 		}
 	}
 	inc.DeclaredAt, inc.UpdatedAt = fromMicros(declared), fromMicros(updated)
@@ -590,7 +590,7 @@ func (s *DB) groupCommit(g []*addReq) {
 	var live []*addReq
 	for _, r := range g {
 		if err := r.ctx.Err(); err != nil {
-			r.err = fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, cause(err))
+			r.err = fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
 			continue
 		}
 		live = append(live, r)
@@ -754,7 +754,7 @@ func (s *DB) DeleteMessage(ctx context.Context, id uuid.UUID, ts, eventID string
 // records it, both or neither. A reply the timeline does not have is ignored.
 func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string, args ...any) (bool, error) {
 	if err := s.acquire(ctx); err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
 	}
 	defer s.release()
 	st, err := s.prepare(ctx,
@@ -791,7 +791,7 @@ func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string
 // Timeline returns the entries of an incident in the order they happened.
 func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, error) {
 	if err := s.acquire(ctx); err != nil {
-		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
 	}
 	defer s.release() // after rows.Close: the rows hold the connection
 	st, err := s.stmt(ctx, `SELECT id, kind, author, text, at, slack_ts, event_id, edited, deleted
@@ -824,7 +824,7 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 // SeenEvent records a Slack event id; first is false when it was seen before.
 func (s *DB) SeenEvent(ctx context.Context, eventID string, at time.Time) (bool, error) {
 	if err := s.acquire(ctx); err != nil {
-		return false, fmt.Errorf("sqlite: record event: %w", cause(err))
+		return false, fmt.Errorf("sqlite: record event: %w", err)
 	}
 	defer s.release()
 	st, err := s.stmt(ctx, `INSERT INTO slack_events (event_id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING`)
@@ -848,7 +848,7 @@ func marshalDiagnosis(d *incident.Diagnosis) (any, error) {
 	}
 	b, err := json.Marshal(d)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode diagnosis: %w", cause(err))
+		return nil, fmt.Errorf("sqlite: encode diagnosis: %w", err)
 	}
 	return string(b), nil
 }
