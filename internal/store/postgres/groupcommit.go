@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,19 +48,30 @@ type adds struct {
 	mu      sync.Mutex
 	pending []*addReq
 	closed  bool
+	insert  string        // insertEntries, for this database's sequence
 	wake    chan struct{} // a call is pending (capacity 1)
 	stop    chan struct{} // closed by Close
 	wg      sync.WaitGroup
 }
 
-// startCommitters starts the goroutines that commit the queued entries.
-func (s *DB) startCommitters() {
+// startCommitters finds the entries' identity sequence and starts the
+// goroutines that commit the queued entries.
+func (s *DB) startCommitters(ctx context.Context) error {
+	var seq pgtype.Text
+	if err := s.pool.QueryRow(ctx, `SELECT pg_get_serial_sequence('entries', 'id')`).Scan(&seq); err != nil {
+		return fmt.Errorf("postgres: find the entries' id sequence: %w", cause(err))
+	}
+	if !seq.Valid {
+		return errors.New("postgres: the entries table has no id sequence")
+	}
+	s.adds.insert = insertEntries(seq.String)
 	s.adds.wake = make(chan struct{}, 1)
 	s.adds.stop = make(chan struct{})
 	for range committers {
 		s.adds.wg.Add(1)
 		go s.commitLoop()
 	}
+	return nil
 }
 
 // stopCommitters lets the committers finish the entries already queued,
@@ -206,7 +218,7 @@ func (s *DB) insertGroup(ctx context.Context, rs []*addReq) error {
 		kinds[i], authors[i], texts[i], ats[i] = string(e.Kind), e.Author, e.Text, e.At
 		tss[i], events[i], dedups[i], edited[i], deleted[i] = e.SlackTS, e.EventID, e.DedupKey(), e.Edited, e.Deleted
 	}
-	rows, err := s.pool.Query(ctx, insertEntries, incidents, kinds, authors, texts, ats, tss, events, dedups, edited, deleted)
+	rows, err := s.pool.Query(ctx, s.adds.insert, incidents, kinds, authors, texts, ats, tss, events, dedups, edited, deleted)
 	if err != nil {
 		return err
 	}
@@ -241,14 +253,17 @@ func (s *DB) insertGroup(ctx context.Context, rs []*addReq) error {
 	return nil
 }
 
-// insertEntries inserts the entries given as arrays, one element each, and
-// answers, for each entry whose incident exists, its position (from 1) and
-// its id when it was added (NULL when ON CONFLICT DO NOTHING skipped it:
-// without a target it covers both unique indexes, (incident_id, dedup_key)
-// and event_id). A delivery racing an identical one in another transaction
-// waits for that one to commit and then adds nothing.
-const insertEntries = `WITH v AS (
-	SELECT nextval(pg_get_serial_sequence('entries', 'id')) AS id, u.*
+// insertEntries returns the statement that inserts the entries given as
+// arrays, one element each, and answers, for each entry whose incident
+// exists, its position (from 1) and its id when it was added (NULL when ON
+// CONFLICT DO NOTHING skipped it: without a target it covers both unique
+// indexes, (incident_id, dedup_key) and event_id). A delivery racing an
+// identical one in another transaction waits for that one to commit and
+// then adds nothing. seq is the entries' identity sequence, named in the
+// statement so that Postgres resolves it once, not once per row.
+func insertEntries(seq string) string {
+	return `WITH v AS (
+	SELECT nextval(` + quoteLiteral(seq) + `::regclass) AS id, u.*
 	FROM (SELECT u.* FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
 			$6::text[], $7::text[], $8::text[], $9::boolean[], $10::boolean[])
 		WITH ORDINALITY AS u (incident_id, kind, author, text, at, slack_ts, event_id, dedup_key, edited, deleted, ord)
@@ -262,6 +277,12 @@ const insertEntries = `WITH v AS (
 	RETURNING id
 )
 SELECT v.ord, ins.id FROM v LEFT JOIN ins ON ins.id = v.id`
+}
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
 
 // oneEntryCouldCause reports whether err is one a single entry of a group
 // may have caused: bad data (class 22, e.g. a NUL byte in a text), a

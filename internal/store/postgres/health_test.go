@@ -63,7 +63,9 @@ func TestReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ro := &DB{pool: pool} // the same database, its writes refused
-	ro.startCommitters()
+	if err := ro.startCommitters(ctx); err != nil {
+		t.Fatal(err)
+	}
 	defer ro.Close()
 
 	const msg = "the database is read-only"
