@@ -206,12 +206,11 @@ func (s *DB) groupCommit(g []*addReq) {
 // rows return their ids.
 func (s *DB) insertGroup(ctx context.Context, rs []*addReq) error {
 	n := len(rs)
-	var (
-		incidents                                  = make([]pgtype.UUID, n)
-		kinds, authors, texts, tss, events, dedups = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		ats                                        = make([]time.Time, n)
-		edited, deleted                            = make([]bool, n), make([]bool, n)
-	)
+	incidents := make([]pgtype.UUID, n)
+	kinds, authors, texts := make([]string, n), make([]string, n), make([]string, n)
+	tss, events, dedups := make([]string, n), make([]string, n), make([]string, n)
+	ats := make([]time.Time, n)
+	edited, deleted := make([]bool, n), make([]bool, n)
 	for i, r := range rs {
 		e := &r.e
 		incidents[i] = pgtype.UUID{Bytes: e.IncidentID, Valid: true}
@@ -223,11 +222,8 @@ func (s *DB) insertGroup(ctx context.Context, rs []*addReq) error {
 		return err
 	}
 	defer rows.Close()
-	type answer struct {
-		id    int64
-		added bool
-	}
-	answers := make([]*answer, n)
+	answered := make([]bool, n)   // the entry's incident exists
+	ids := make([]pgtype.Int8, n) // its id, NULL when not added
 	for rows.Next() {
 		var ord int64
 		var id pgtype.Int8
@@ -237,18 +233,17 @@ func (s *DB) insertGroup(ctx context.Context, rs []*addReq) error {
 		if ord < 1 || ord > int64(n) {
 			return fmt.Errorf("the insert answered for entry %d of %d", ord, n)
 		}
-		answers[ord-1] = &answer{id: id.Int64, added: id.Valid}
+		answered[ord-1], ids[ord-1] = true, id
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	for i, r := range rs {
-		switch a := answers[i]; {
-		case a == nil:
+		if !answered[i] {
 			r.err = addErr(&r.e, incident.ErrNotFound)
-		default:
-			r.id, r.added = a.id, a.added
+			continue
 		}
+		r.id, r.added = ids[i].Int64, ids[i].Valid
 	}
 	return nil
 }
