@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -20,7 +22,7 @@ func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, 
 	r.Use(middleware.RequestID, m.instrument, logRequests(log), recoverer(log))
 
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	r.Get("/readyz", ready(store, sock))
+	r.Get("/readyz", ready(store, sock, log))
 	r.Method(http.MethodGet, "/metrics", m.handler())
 
 	v := &slackapp.Verifier{Secret: cfg.Slack.SigningSecret, Rejected: func(r *http.Request, why slackapp.Rejection) {
@@ -49,22 +51,57 @@ func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, 
 	return r
 }
 
-// ready answers 200 while the database answers and, in Socket Mode, the
-// socket is connected.
-func ready(store incident.Store, sock *slackapp.Socket) http.HandlerFunc {
+// ready answers 200 while the database can write (Ping rewrites a row) and,
+// in Socket Mode, the socket is connected; otherwise 503 with the reason. A
+// store that names its trouble ("the database is read-only", "the database
+// is full") is quoted; other errors, which may carry hosts or paths, are
+// only logged. The log gets one line each time readiness changes, not one
+// per probe.
+func ready(store incident.Store, sock *slackapp.Socket, log zerolog.Logger) http.HandlerFunc {
+	var mu sync.Mutex
+	last := "" // the reason of the last 503; "" while ready
 	return func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
-		if err := store.Ping(ctx); err != nil {
-			http.Error(w, "database not answering", http.StatusServiceUnavailable)
-			return
+		var reason string
+		err := store.Ping(ctx)
+		switch {
+		case err != nil:
+			reason = "database: " + dbTrouble(err)
+		case sock != nil && !sock.Connected():
+			reason = "not connected to Slack (Socket Mode)"
 		}
-		if sock != nil && !sock.Connected() {
-			http.Error(w, "not connected to Slack (Socket Mode)", http.StatusServiceUnavailable)
+		mu.Lock()
+		changed := reason != last
+		last = reason
+		mu.Unlock()
+		if changed && reason != "" {
+			log.Error().Err(err).Str("reason", reason).Msg("not ready")
+		} else if changed {
+			log.Info().Msg("ready again")
+		}
+		if reason != "" {
+			http.Error(w, "not ready: "+reason, http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ready\n"))
 	}
+}
+
+// readyTimeout bounds the readiness check's write.
+const readyTimeout = 2 * time.Second
+
+// dbTrouble is what /readyz may say about a failed Ping: the store's
+// message when it named the cause, otherwise no detail.
+func dbTrouble(err error) string {
+	var named *incident.Error
+	switch {
+	case errors.As(err, &named):
+		return named.Message
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer within " + readyTimeout.String()
+	}
+	return "not answering"
 }
 
 // logRequests logs one line per request with its id, never its body.

@@ -21,7 +21,7 @@ func (s *DB) EnqueueJob(ctx context.Context, j *incident.Job) (bool, error) {
 		ON CONFLICT (job_key) DO NOTHING`,
 		j.ID, j.Kind, j.Key, string(j.Payload), j.RunAt, j.CreatedAt, j.UpdatedAt)
 	if err != nil {
-		return false, fmt.Errorf("postgres: enqueue %s job: %w", j.Kind, err)
+		return false, fmt.Errorf("postgres: enqueue %s job: %w", j.Kind, cause(err))
 	}
 	if tag.RowsAffected() == 1 {
 		j.State = incident.JobQueued
@@ -43,7 +43,7 @@ func (s *DB) ClaimJobs(ctx context.Context, owner string, n int, now time.Time, 
 			ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
 		RETURNING `+jobCols, owner, now.Add(lease), now, n)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: claim jobs: %w", err)
+		return nil, fmt.Errorf("postgres: claim jobs: %w", cause(err))
 	}
 	defer rows.Close()
 	var out []*incident.Job
@@ -55,7 +55,7 @@ func (s *DB) ClaimJobs(ctx context.Context, owner string, n int, now time.Time, 
 		out = append(out, j)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: claim jobs: %w", err)
+		return nil, fmt.Errorf("postgres: claim jobs: %w", cause(err))
 	}
 	return out, nil
 }
@@ -90,7 +90,7 @@ func (s *DB) ReleaseJob(ctx context.Context, id uuid.UUID, owner string, now tim
 func (s *DB) changeJob(ctx context.Context, what, q string, args ...any) error {
 	tag, err := s.pool.Exec(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("postgres: %s job: %w", what, err)
+		return fmt.Errorf("postgres: %s job: %w", what, cause(err))
 	}
 	if tag.RowsAffected() == 0 {
 		return incident.ErrConflict
@@ -116,7 +116,7 @@ func (s *DB) JobStats(ctx context.Context) (incident.JobStats, error) {
 		COUNT(*) FILTER (WHERE state = 'failed'), MIN(created_at) FILTER (WHERE state IN ('queued', 'running'))
 		FROM jobs`).Scan(&st.Queued, &st.Running, &st.Failed, &oldest)
 	if err != nil {
-		return st, fmt.Errorf("postgres: job stats: %w", err)
+		return st, fmt.Errorf("postgres: job stats: %w", cause(err))
 	}
 	st.Oldest = fromNull(oldest)
 	return st, nil
@@ -126,7 +126,7 @@ func (s *DB) JobStats(ctx context.Context) (incident.JobStats, error) {
 func (s *DB) PruneJobs(ctx context.Context, before time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated_at < $1`, before)
 	if err != nil {
-		return 0, fmt.Errorf("postgres: prune jobs: %w", err)
+		return 0, fmt.Errorf("postgres: prune jobs: %w", cause(err))
 	}
 	return int(tag.RowsAffected()), nil
 }
@@ -144,7 +144,7 @@ func scanJob(r pgx.Row) (*incident.Job, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read job: %w", err)
+		return nil, fmt.Errorf("postgres: read job: %w", cause(err))
 	}
 	j.Payload, j.State = []byte(payload), incident.JobState(state)
 	j.RunAt, j.CreatedAt, j.UpdatedAt = j.RunAt.UTC(), j.CreatedAt.UTC(), j.UpdatedAt.UTC()

@@ -40,6 +40,7 @@ import (
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/store/query"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -50,6 +51,7 @@ var migrations embed.FS
 // DB is the Postgres implementation of incident.Store.
 type DB struct {
 	pool *pgxpool.Pool
+	adds adds // AddEntry's group commit
 }
 
 var _ incident.Store = (*DB)(nil)
@@ -68,10 +70,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open: %w", err)
+		return nil, fmt.Errorf("postgres: open: %w", cause(err))
 	}
 	s := &DB{pool: pool}
 	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.startCommitters(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -100,7 +106,7 @@ func migrationLock(schema string) (int32, int32) {
 func (s *DB) migrate(ctx context.Context) error {
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: connect: %w", err)
+		return fmt.Errorf("postgres: connect: %w", cause(err))
 	}
 	conn := pc.Hijack()
 	defer func() {
@@ -111,18 +117,18 @@ func (s *DB) migrate(ctx context.Context) error {
 
 	var schema pgtype.Text
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
+		return fmt.Errorf("postgres: migrate: %w", cause(err))
 	}
 	if !schema.Valid {
 		return errors.New("postgres: migrate: no schema of the search_path exists; create it or fix search_path")
 	}
 	k1, k2 := migrationLock(schema.String)
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, $2)`, k1, k2); err != nil {
-		return fmt.Errorf("postgres: migrate: take the advisory lock: %w", err)
+		return fmt.Errorf("postgres: migrate: take the advisory lock: %w", cause(err))
 	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("postgres: create schema_migrations: %w", err)
+		return fmt.Errorf("postgres: create schema_migrations: %w", cause(err))
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -144,7 +150,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		}
 	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1, $2)`, k1, k2); err != nil {
-		return fmt.Errorf("postgres: migrate: release the advisory lock: %w", err)
+		return fmt.Errorf("postgres: migrate: release the advisory lock: %w", cause(err))
 	}
 	return nil
 }
@@ -152,12 +158,12 @@ func (s *DB) migrate(ctx context.Context) error {
 func apply(ctx context.Context, conn *pgx.Conn, version int, name, body string) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: migration %s: %w", name, err)
+		return fmt.Errorf("postgres: migration %s: %w", name, cause(err))
 	}
 	defer tx.Rollback(ctx)
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
-		return fmt.Errorf("postgres: migration %s: %w", name, err)
+		return fmt.Errorf("postgres: migration %s: %w", name, cause(err))
 	}
 	if n > 0 {
 		return nil
@@ -165,28 +171,33 @@ func apply(ctx context.Context, conn *pgx.Conn, version int, name, body string) 
 	// Without arguments Exec uses the simple protocol, which runs every
 	// statement of the file.
 	if _, err := tx.Exec(ctx, body); err != nil {
-		return fmt.Errorf("postgres: apply migration %s: %w", name, err)
+		return fmt.Errorf("postgres: apply migration %s: %w", name, cause(err))
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, version, name); err != nil {
-		return fmt.Errorf("postgres: record migration %s: %w", name, err)
+		return fmt.Errorf("postgres: record migration %s: %w", name, cause(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: migration %s: %w", name, err)
+		return fmt.Errorf("postgres: migration %s: %w", name, cause(err))
 	}
 	return nil
 }
 
-// Ping reports whether the database answers a query.
+// Ping reports whether the database can write: it rewrites the one row of
+// the health table. A database that still answers reads but refuses writes
+// (a standby after a failover, a full disk) fails it with an error that
+// names the cause.
 func (s *DB) Ping(ctx context.Context) error {
-	var one int
-	if err := s.pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
+	if _, err := s.pool.Exec(ctx, `INSERT INTO health (id, checked_at) VALUES (1, now())
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`); err != nil {
+		return fmt.Errorf("postgres: ping: write: %w", cause(err))
 	}
 	return nil
 }
 
-// Close closes the pool, waiting for connections in use to be returned.
+// Close commits the entries already queued, then closes the pool, waiting
+// for connections in use to be returned.
 func (s *DB) Close() error {
+	s.stopCommitters()
 	s.pool.Close()
 	return nil
 }
@@ -211,7 +222,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: create incident: %w", err)
+		return fmt.Errorf("postgres: create incident: %w", cause(err))
 	}
 	defer tx.Rollback(ctx)
 	var n int
@@ -219,7 +230,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = $1))
 		ON CONFLICT (team_id) DO UPDATE SET last = GREATEST(c.last + 1, EXCLUDED.last)
 		RETURNING last`, inc.TeamID).Scan(&n); err != nil {
-		return fmt.Errorf("postgres: next incident number: %w", err)
+		return fmt.Errorf("postgres: next incident number: %w", cause(err))
 	}
 	if inc.UpdatedAt.IsZero() {
 		inc.UpdatedAt = inc.DeclaredAt
@@ -233,10 +244,10 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		nullTime(inc.ResolvedAt), nullTime(inc.NextUpdateAt), inc.UpdatedAt, inc.Postmortem,
 		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
 	if err != nil {
-		return fmt.Errorf("postgres: insert incident: %w", err)
+		return fmt.Errorf("postgres: insert incident: %w", cause(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: create incident: %w", err)
+		return fmt.Errorf("postgres: create incident: %w", cause(err))
 	}
 	inc.Number, inc.Version = n, 1
 	return nil
@@ -263,7 +274,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		inc.UpdatedAt, inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
 		inc.ID, inc.Version)
 	if err != nil {
-		return fmt.Errorf("postgres: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("postgres: update incident %s: %w", inc.ID, cause(err))
 	}
 	if tag.RowsAffected() == 0 {
 		if _, err := s.Incident(ctx, inc.ID); err != nil {
@@ -299,7 +310,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	q := `SELECT ` + incidentCols + ` FROM incidents` + where
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list incidents: %w", err)
+		return nil, fmt.Errorf("postgres: list incidents: %w", cause(err))
 	}
 	defer rows.Close()
 	var out []*incident.Incident
@@ -311,7 +322,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 		out = append(out, inc)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: list incidents: %w", err)
+		return nil, fmt.Errorf("postgres: list incidents: %w", cause(err))
 	}
 	return out, nil
 }
@@ -350,7 +361,7 @@ func scanIncident(r pgx.Row) (*incident.Incident, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read incident: %w", err)
+		return nil, fmt.Errorf("postgres: read incident: %w", cause(err))
 	}
 	inc.Severity, inc.Status = incident.Severity(sev), incident.Status(status)
 	if len(diag) > 0 {
@@ -370,14 +381,10 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// AddEntry appends e unless an entry with its dedup key or event id exists.
-func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
-	return addEntry(ctx, s.pool, e)
-}
-
-// addEntry inserts e; ON CONFLICT DO NOTHING without a target covers both
-// unique indexes, (incident_id, dedup_key) and event_id. A delivery racing
-// an identical one waits for it to commit and then adds nothing.
+// addEntry inserts e inside a transaction of changeMessage; ON CONFLICT DO
+// NOTHING without a target covers both unique indexes, (incident_id,
+// dedup_key) and event_id. A delivery racing an identical one waits for it
+// to commit and then adds nothing.
 func addEntry(ctx context.Context, q querier, e *incident.Entry) (bool, error) {
 	err := q.QueryRow(ctx, `INSERT INTO entries (incident_id, kind, author, text, at, slack_ts,
 		event_id, dedup_key, edited, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -388,7 +395,7 @@ func addEntry(ctx context.Context, q querier, e *incident.Entry) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("postgres: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
+		return false, fmt.Errorf("postgres: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
 	}
 	return true, nil
 }
@@ -416,7 +423,7 @@ func (s *DB) DeleteMessage(ctx context.Context, id uuid.UUID, ts, eventID string
 func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string, args ...any) (bool, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return false, fmt.Errorf("postgres: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("postgres: %s: %w", e.Kind, cause(err))
 	}
 	defer tx.Rollback(ctx)
 	var one int
@@ -426,17 +433,17 @@ func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("postgres: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("postgres: %s: %w", e.Kind, cause(err))
 	}
 	added, err := addEntry(ctx, tx, e)
 	if err != nil || !added {
 		return false, err
 	}
 	if _, err := tx.Exec(ctx, update, args...); err != nil {
-		return false, fmt.Errorf("postgres: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("postgres: %s: %w", e.Kind, cause(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("postgres: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("postgres: %s: %w", e.Kind, cause(err))
 	}
 	return true, nil
 }
@@ -446,7 +453,7 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 	rows, err := s.pool.Query(ctx, `SELECT id, kind, author, text, at, slack_ts, event_id, edited, deleted
 		FROM entries WHERE incident_id = $1 ORDER BY at, id`, id)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, cause(err))
 	}
 	defer rows.Close()
 	var out []incident.Entry
@@ -454,13 +461,13 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 		e := incident.Entry{IncidentID: id}
 		var kind string
 		if err := rows.Scan(&e.ID, &kind, &e.Author, &e.Text, &e.At, &e.SlackTS, &e.EventID, &e.Edited, &e.Deleted); err != nil {
-			return nil, fmt.Errorf("postgres: timeline of %s: %w", id, err)
+			return nil, fmt.Errorf("postgres: timeline of %s: %w", id, cause(err))
 		}
 		e.Kind, e.At = incident.EntryKind(kind), e.At.UTC()
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("postgres: timeline of %s: %w", id, cause(err))
 	}
 	return out, nil
 }
@@ -470,9 +477,49 @@ func (s *DB) SeenEvent(ctx context.Context, eventID string, at time.Time) (bool,
 	tag, err := s.pool.Exec(ctx, `INSERT INTO slack_events (event_id, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		eventID, at)
 	if err != nil {
-		return false, fmt.Errorf("postgres: record event: %w", err)
+		return false, fmt.Errorf("postgres: record event: %w", cause(err))
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// causes names the states of the database that SQLSTATEs report, by code
+// and then by class: every write fails the same way until someone acts, so
+// the log and the readiness check say which.
+var causes = map[string]string{
+	"25006": "the database is read-only", // read_only_sql_transaction: a standby, or default_transaction_read_only
+	"53100": "the database is full",      // disk_full
+	"42501": "the bot's database role may not write there",
+	"53":    "the database is out of resources (memory or connections)",
+	"57":    "the database is shutting down or not accepting connections",
+	"08":    "the connection to the database failed",
+}
+
+// cause returns err as an internal incident.Error whose message names the
+// database's state, when Postgres's code says what it is (or the
+// connection could not be made); otherwise err. The driver's error stays in
+// the chain.
+func cause(err error) error {
+	var named *incident.Error
+	if errors.As(err, &named) {
+		return err // named already
+	}
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	msg := ""
+	switch {
+	case errors.As(err, &pe):
+		if m, ok := causes[pe.Code]; ok {
+			msg = m
+		} else if len(pe.Code) == 5 {
+			msg = causes[pe.Code[:2]]
+		}
+	case errors.As(err, &ce):
+		msg = "cannot connect to the database"
+	}
+	if msg == "" {
+		return err
+	}
+	return &incident.Error{Kind: incident.Internal, Message: msg, Err: err}
 }
 
 func marshalDiagnosis(d *incident.Diagnosis) ([]byte, error) {

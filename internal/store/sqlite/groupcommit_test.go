@@ -153,3 +153,70 @@ func TestGroupCommit(t *testing.T) {
 		}
 	}
 }
+
+// TestInsertTogetherKeepsGoing: duplicates (of a stored entry, or of
+// another entry of the same group) and an entry SQLite refuses do not send
+// the group back to one transaction per entry, and each caller gets its
+// own answer.
+func TestInsertTogetherKeepsGoing(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	inc := storetest.NewIncident("T1", "C1")
+	if err := db.CreateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	msg := func(ts, ev string) *incident.Entry {
+		return &incident.Entry{IncidentID: inc.ID, Kind: incident.KindMessage, Author: "U", Text: "t",
+			At: time.Now(), SlackTS: ts, EventID: ev, ID: -7}
+	}
+	if added, err := db.AddEntry(ctx, msg("1.1", "Ev1")); !added || err != nil {
+		t.Fatalf("first entry: %v, %v", added, err)
+	}
+	orphan := msg("1.5", "Ev5")
+	orphan.IncidentID = uuid.New()
+	tests := []struct {
+		name      string
+		e         *incident.Entry
+		wantAdded bool
+		wantErr   bool
+	}{
+		{"new", msg("1.2", "Ev2"), true, false},
+		{"stored event id", msg("1.3", "Ev1"), false, false},
+		{"stored ts", msg("1.1", "Ev3"), false, false},
+		{"no such incident", orphan, false, true},
+		{"new after the refused one", msg("1.4", "Ev4"), true, false},
+		{"same event id in the group", msg("1.6", "Ev4"), false, false},
+		{"same ts in the group", msg("1.2", "Ev6"), false, false},
+		{"record without keys", &incident.Entry{IncidentID: inc.ID, Kind: incident.KindSeverity, Text: "P1 → P2", At: time.Now(), ID: -7}, true, false},
+	}
+	var rs []*addReq
+	for _, tt := range tests {
+		rs = append(rs, &addReq{ctx: ctx, e: tt.e, id: tt.e.ID, done: make(chan struct{})})
+	}
+	db.gate <- struct{}{}
+	together := db.insertTogether(rs)
+	<-db.gate
+	if !together {
+		t.Fatal("insertTogether gave up; want one transaction for the whole group")
+	}
+	for i, tt := range tests {
+		r := rs[i]
+		if r.added != tt.wantAdded || (r.err != nil) != tt.wantErr {
+			t.Errorf("%s: added %v, err %v; want added %v, error %v", tt.name, r.added, r.err, tt.wantAdded, tt.wantErr)
+		}
+		if r.added && r.e.ID <= 0 {
+			t.Errorf("%s: added without an id", tt.name)
+		}
+	}
+	tl, err := db.Timeline(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl) != 4 {
+		t.Errorf("timeline has %d entries, want 4: %+v", len(tl), tl)
+	}
+}

@@ -23,16 +23,16 @@ func (s *DB) EnqueueJob(ctx context.Context, j *incident.Job) (bool, error) {
 	st, err := s.stmt(ctx, `INSERT INTO jobs (`+jobCols+`) VALUES (?, ?, ?, ?, ?, 0, ?, '', 0, '', ?, ?)
 		ON CONFLICT (job_key) DO NOTHING`)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
+		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
 	}
 	res, err := st.ExecContext(ctx, j.ID.String(), j.Kind, j.Key, string(j.Payload), string(incident.JobQueued),
 		j.RunAt.UnixMicro(), j.CreatedAt.UnixMicro(), j.UpdatedAt.UnixMicro())
 	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
+		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
+		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
 	}
 	if n == 1 {
 		j.State = incident.JobQueued
@@ -56,12 +56,12 @@ func (s *DB) ClaimJobs(ctx context.Context, owner string, n int, now time.Time, 
 			ORDER BY run_at, id LIMIT ?)
 		RETURNING `+jobCols)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
+		return nil, fmt.Errorf("sqlite: claim jobs: %w", cause(err))
 	}
 	at := now.UnixMicro()
 	rows, err := st.QueryContext(ctx, owner, now.Add(lease).UnixMicro(), at, at, at, n)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
+		return nil, fmt.Errorf("sqlite: claim jobs: %w", cause(err))
 	}
 	defer rows.Close()
 	var out []*incident.Job
@@ -73,7 +73,7 @@ func (s *DB) ClaimJobs(ctx context.Context, owner string, n int, now time.Time, 
 		out = append(out, j)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
+		return nil, fmt.Errorf("sqlite: claim jobs: %w", cause(err))
 	}
 	return out, nil
 }
@@ -113,15 +113,15 @@ func (s *DB) changeJob(ctx context.Context, what, q string, args ...any) error {
 	defer s.release()
 	st, err := s.stmt(ctx, q)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s job: %w", what, err)
+		return fmt.Errorf("sqlite: %s job: %w", what, cause(err))
 	}
 	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s job: %w", what, err)
+		return fmt.Errorf("sqlite: %s job: %w", what, cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("sqlite: %s job: %w", what, err)
+		return fmt.Errorf("sqlite: %s job: %w", what, cause(err))
 	}
 	if n == 0 {
 		return incident.ErrConflict
@@ -137,7 +137,7 @@ func (s *DB) Job(ctx context.Context, id uuid.UUID) (*incident.Job, error) {
 	defer s.release()
 	st, err := s.stmt(ctx, `SELECT `+jobCols+` FROM jobs WHERE id = ?`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read job: %w", err)
+		return nil, fmt.Errorf("sqlite: read job: %w", cause(err))
 	}
 	j, err := scanJob(st.QueryRowContext(ctx, id.String()))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -158,11 +158,11 @@ func (s *DB) JobStats(ctx context.Context) (incident.JobStats, error) {
 		COALESCE(SUM(state = 'failed'), 0), MIN(CASE WHEN state IN ('queued', 'running') THEN created_at END)
 		FROM jobs`)
 	if err != nil {
-		return st, fmt.Errorf("sqlite: job stats: %w", err)
+		return st, fmt.Errorf("sqlite: job stats: %w", cause(err))
 	}
 	var oldest sql.NullInt64
 	if err := q.QueryRowContext(ctx).Scan(&st.Queued, &st.Running, &st.Failed, &oldest); err != nil {
-		return st, fmt.Errorf("sqlite: job stats: %w", err)
+		return st, fmt.Errorf("sqlite: job stats: %w", cause(err))
 	}
 	st.Oldest = fromNull(oldest)
 	return st, nil
@@ -176,11 +176,11 @@ func (s *DB) PruneJobs(ctx context.Context, before time.Time) (int, error) {
 	defer s.release()
 	st, err := s.stmt(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated_at < ?`)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune jobs: %w", err)
+		return 0, fmt.Errorf("sqlite: prune jobs: %w", cause(err))
 	}
 	res, err := st.ExecContext(ctx, before.UnixMicro())
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune jobs: %w", err)
+		return 0, fmt.Errorf("sqlite: prune jobs: %w", cause(err))
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
@@ -198,7 +198,7 @@ func scanJob(r scanner) (*incident.Job, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read job: %w", err)
+		return nil, fmt.Errorf("sqlite: read job: %w", cause(err))
 	}
 	if j.ID, err = uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("sqlite: read job: bad id %q: %w", id, err)

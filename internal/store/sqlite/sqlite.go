@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,7 +23,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/store/query"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	driver "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -87,7 +89,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// 32 MB of WAL) is only the safety net should it fall behind.
 	db, err := sql.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(8000)")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, cause(err))
 	}
 	// One connection: SQLite has one writer anyway, and a single connection
 	// never meets SQLITE_BUSY from itself.
@@ -104,7 +106,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if s.ck, err = sql.Open("sqlite", dsn); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s for checkpoints: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open %s for checkpoints: %w", path, cause(err))
 	}
 	s.ck.SetMaxOpenConns(1)
 	go s.checkpoints()
@@ -204,7 +206,7 @@ func (s *DB) migrate(ctx context.Context) error {
 	defer s.release()
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
+		return fmt.Errorf("sqlite: create schema_migrations: %w", cause(err))
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -231,39 +233,41 @@ func (s *DB) migrate(ctx context.Context) error {
 func (s *DB) apply(ctx context.Context, version int, name, body string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		return fmt.Errorf("sqlite: migration %s: %w", name, cause(err))
 	}
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		return fmt.Errorf("sqlite: migration %s: %w", name, cause(err))
 	}
 	if n > 0 {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
-		return fmt.Errorf("sqlite: apply migration %s: %w", name, err)
+		return fmt.Errorf("sqlite: apply migration %s: %w", name, cause(err))
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		version, name, s.now().UnixMicro()); err != nil {
-		return fmt.Errorf("sqlite: record migration %s: %w", name, err)
+		return fmt.Errorf("sqlite: record migration %s: %w", name, cause(err))
 	}
 	return tx.Commit()
 }
 
-// Ping reports whether the database answers a query.
+// Ping reports whether the database can write: it rewrites the one row of
+// the health table. A database that still answers reads but refuses writes
+// (read-only, full) fails it with an error that names the cause.
 func (s *DB) Ping(ctx context.Context) error {
 	if err := s.acquire(ctx); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	defer s.release()
-	st, err := s.stmt(ctx, `SELECT 1`)
+	st, err := s.stmt(ctx, `INSERT INTO health (id, checked_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`)
 	if err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
+		return fmt.Errorf("sqlite: ping: %w", cause(err))
 	}
-	var one int
-	if err := st.QueryRowContext(ctx).Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
+	if _, err := st.ExecContext(ctx, s.now().UnixMicro()); err != nil {
+		return fmt.Errorf("sqlite: ping: write: %w", cause(err))
 	}
 	return nil
 }
@@ -304,16 +308,16 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		`INSERT INTO incidents (`+incidentCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`)
 	if err != nil {
-		return fmt.Errorf("sqlite: create incident: %w", err)
+		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: create incident: %w", err)
+		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	defer tx.Rollback() // before the release: the transaction holds the connection
 	var n int
 	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, inc.TeamID).Scan(&n); err != nil {
-		return fmt.Errorf("sqlite: next incident number: %w", err)
+		return fmt.Errorf("sqlite: next incident number: %w", cause(err))
 	}
 	if inc.UpdatedAt.IsZero() {
 		inc.UpdatedAt = inc.DeclaredAt
@@ -325,10 +329,10 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		micros(inc.ResolvedAt), micros(inc.NextUpdateAt), inc.UpdatedAt.UnixMicro(), inc.Postmortem,
 		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
 	if err != nil {
-		return fmt.Errorf("sqlite: insert incident: %w", err)
+		return fmt.Errorf("sqlite: insert incident: %w", cause(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: create incident: %w", err)
+		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	inc.Number, inc.Version = n, 1
 	return nil
@@ -351,7 +355,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		version = version + 1
 		WHERE id = ? AND version = ?`)
 	if err != nil {
-		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
 	}
 	res, err := update.ExecContext(ctx,
 		inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity), string(inc.Status), inc.Commander,
@@ -360,11 +364,11 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		inc.UpdatedAt.UnixMicro(), inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
 		inc.ID.String(), inc.Version)
 	if err != nil {
-		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, err)
+		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
 	}
 	if n == 0 {
 		// s.one, not s.Incident: the gate is held.
@@ -406,11 +410,11 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 	// One prepared statement per combination of filters, 128 at most.
 	st, err := s.stmt(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+		return nil, fmt.Errorf("sqlite: list incidents: %w", cause(err))
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+		return nil, fmt.Errorf("sqlite: list incidents: %w", cause(err))
 	}
 	defer rows.Close()
 	var out []*incident.Incident
@@ -422,7 +426,7 @@ func (s *DB) Incidents(ctx context.Context, f incident.Filter) ([]*incident.Inci
 		out = append(out, inc)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list incidents: %w", err)
+		return nil, fmt.Errorf("sqlite: list incidents: %w", cause(err))
 	}
 	return out, nil
 }
@@ -458,7 +462,7 @@ func (s *DB) gatedOne(ctx context.Context, where string, args ...any) (*incident
 func (s *DB) one(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
 	st, err := s.stmt(ctx, `SELECT `+incidentCols+` FROM incidents `+where)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read incident: %w", err)
+		return nil, fmt.Errorf("sqlite: read incident: %w", cause(err))
 	}
 	inc, err := scanIncident(st.QueryRowContext(ctx, args...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -485,7 +489,7 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read incident: %w", err)
+		return nil, fmt.Errorf("sqlite: read incident: %w", cause(err))
 	}
 	if inc.ID, err = uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("sqlite: read incident: bad id %q: %w", id, err)
@@ -520,8 +524,10 @@ const maxGroup = 128
 //
 // Group commit: each commit appends about a dozen pages to the WAL, so
 // the entries of the calls waiting for the gate are inserted together,
-// in one transaction, by whichever of them gets the gate first. Every
-// call still gets its own answer, and only once its entry is committed.
+// in one transaction, by whichever of them gets the gate first. A call
+// that finds no other waiting yields once first, so that the requests
+// already running join it. Every call still gets its own answer, and only
+// once its entry is committed.
 func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
 	r := &addReq{ctx: ctx, e: e, id: e.ID, done: make(chan struct{})}
 	s.addMu.Lock()
@@ -544,6 +550,13 @@ func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
 		case <-r.done:
 			return r.added, r.err
 		default: // r is still pending: commit the calls up to it, r included
+			if s.alone() {
+				// Let the requests already running reach AddEntry
+				// before committing: when the bot is busy they join
+				// this transaction; when it is idle nothing else is
+				// runnable and Gosched returns at once.
+				runtime.Gosched()
+			}
 			s.groupCommit(s.takeGroup())
 		}
 	}
@@ -563,6 +576,13 @@ func (s *DB) withdraw(r *addReq) bool {
 	return false
 }
 
+// alone reports whether at most one call is waiting to be committed.
+func (s *DB) alone() bool {
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
+	return len(s.pending) < 2
+}
+
 // takeGroup takes the oldest pending calls, maxGroup at most.
 func (s *DB) takeGroup() []*addReq {
 	s.addMu.Lock()
@@ -575,10 +595,15 @@ func (s *DB) takeGroup() []*addReq {
 }
 
 // groupCommit stores the entries of g and answers each call. Calls whose
-// context has ended are answered with its error and not stored. When an
-// insert fails, nothing of the group is kept and each entry is inserted
-// alone, so each caller gets exactly the answer it would have had without
-// grouping. The gate must be held.
+// context has ended are answered with its error and not stored. The live
+// entries are inserted in one transaction, whatever each insert answers: a
+// duplicate adds nothing (ON CONFLICT DO NOTHING) and an entry SQLite
+// refuses (a constraint: an incident that does not exist) is that call's
+// error alone, since SQLite backs out only the statement that broke it.
+// Only an error that can end the transaction itself (a full disk, an I/O
+// error) sends the group back to one transaction per entry, so each caller
+// still gets exactly the answer it would have had without grouping. The
+// gate must be held.
 func (s *DB) groupCommit(g []*addReq) {
 	var live []*addReq
 	for _, r := range g {
@@ -606,17 +631,18 @@ func (s *DB) groupCommit(g []*addReq) {
 func (s *DB) insertAlone(ctx context.Context, e *incident.Entry) (bool, error) {
 	st, err := s.stmt(ctx, insertEntry)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
 	}
 	return addEntry(ctx, st, e)
 }
 
 // insertTogether inserts the entries of rs in one transaction and answers
-// each. It returns false, having stored nothing and answered no one, when
-// the transaction cannot begin or an insert fails: it stops at the first
-// failure (SQLite may have rolled the transaction back already, and a
-// statement after that would commit on its own) and rolls back. A failed
-// commit is every caller's answer. The gate must be held.
+// each. An insert that breaks a constraint is its caller's answer and the
+// others go on. It returns false, having stored nothing and answered no
+// one, when the transaction cannot begin or an insert fails in a way that
+// may have rolled the transaction back (SQLite does that on SQLITE_FULL,
+// SQLITE_IOERR, SQLITE_NOMEM…, and a statement after it would commit on its
+// own). A failed commit is every caller's answer. The gate must be held.
 //
 // The transaction runs under no caller's context: one caller giving up
 // must not interrupt the others' inserts. Callers that give up before the
@@ -633,7 +659,7 @@ func (s *DB) insertTogether(rs []*addReq) bool {
 	}
 	insert := tx.StmtContext(ctx, st)
 	for _, r := range rs {
-		if r.added, r.err = addEntry(ctx, insert, r.e); r.err != nil {
+		if r.added, r.err = addEntry(ctx, insert, r.e); r.err != nil && !statementOnly(r.err) {
 			tx.Rollback()
 			for _, r := range rs {
 				r.added, r.err, r.e.ID = false, nil, r.id
@@ -643,10 +669,64 @@ func (s *DB) insertTogether(rs []*addReq) bool {
 	}
 	if err := tx.Commit(); err != nil {
 		for _, r := range rs {
-			r.added, r.err = false, fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
+			if r.err == nil {
+				r.added, r.err = false, fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, cause(err))
+			}
 		}
 	}
 	return true
+}
+
+// statementOnly reports whether err undid only the statement that failed,
+// leaving its transaction open: a constraint SQLite checks as the
+// statement runs (ABORT, the default conflict resolution, backs out the
+// statement and keeps the transaction).
+func statementOnly(err error) bool {
+	return code(err)&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+// causes names the states of the database that SQLite's primary result
+// codes report: every write fails the same way until someone acts, so the
+// log and the readiness check say which.
+var causes = map[int]string{
+	sqlite3.SQLITE_FULL:     "the database is full",
+	sqlite3.SQLITE_READONLY: "the database is read-only",
+	sqlite3.SQLITE_IOERR:    "the database's disk failed (I/O error)",
+	sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened",
+	sqlite3.SQLITE_CORRUPT:  "the database file is corrupt",
+	sqlite3.SQLITE_NOTADB:   "the database file is not a SQLite database",
+	sqlite3.SQLITE_BUSY:     "the database is locked by another process",
+	sqlite3.SQLITE_NOMEM:    "SQLite ran out of memory",
+}
+
+// cause returns err as an internal incident.Error whose message names the
+// database's state, when SQLite's code says what it is; otherwise err. The
+// driver's error stays in the chain.
+func cause(err error) error {
+	var named *incident.Error
+	if errors.As(err, &named) {
+		return err // named already
+	}
+	c := code(err)
+	msg, ok := causes[c&0xff]
+	switch c {
+	case sqlite3.SQLITE_IOERR_WRITE, sqlite3.SQLITE_IOERR_FSYNC, sqlite3.SQLITE_IOERR_TRUNCATE:
+		// a read-only or failing file system, a file made immutable
+		msg = "the database's disk refuses writes (I/O error)"
+	}
+	if !ok || c == 0 {
+		return err
+	}
+	return &incident.Error{Kind: incident.Internal, Message: msg, Err: err}
+}
+
+// code is SQLite's extended result code of err, 0 for other errors.
+func code(err error) int {
+	var se *driver.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
 }
 
 const insertEntry = `INSERT INTO entries (incident_id, kind, author, text, at, slack_ts,
@@ -658,8 +738,11 @@ func addEntry(ctx context.Context, st *sql.Stmt, e *incident.Entry) (bool, error
 	res, err := st.ExecContext(ctx,
 		e.IncidentID.String(), string(e.Kind), e.Author, e.Text, e.At.UnixMicro(), e.SlackTS,
 		e.EventID, e.DedupKey(), e.Edited, e.Deleted)
+	if code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w (%w)", e.Kind, e.IncidentID, incident.ErrNotFound, cause(err))
+	}
 	if err != nil {
-		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil || n == 0 {
@@ -696,16 +779,16 @@ func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string
 		`SELECT COUNT(*) FROM entries WHERE incident_id = ? AND kind = 'message' AND slack_ts = ?`,
 		insertEntry, update)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	defer tx.Rollback() // before the release: the transaction holds the connection
 	var n int
 	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, e.IncidentID.String(), e.SlackTS).Scan(&n); err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	if n == 0 {
 		return false, nil
@@ -715,10 +798,10 @@ func (s *DB) changeMessage(ctx context.Context, e *incident.Entry, update string
 		return false, err
 	}
 	if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, args...); err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, err)
+		return false, fmt.Errorf("sqlite: %s: %w", e.Kind, cause(err))
 	}
 	return true, nil
 }
@@ -732,11 +815,11 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 	st, err := s.stmt(ctx, `SELECT id, kind, author, text, at, slack_ts, event_id, edited, deleted
 		FROM entries WHERE incident_id = ? ORDER BY at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 	}
 	rows, err := st.QueryContext(ctx, id.String())
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 	}
 	defer rows.Close()
 	var out []incident.Entry
@@ -745,13 +828,13 @@ func (s *DB) Timeline(ctx context.Context, id uuid.UUID) ([]incident.Entry, erro
 		var kind string
 		var at int64
 		if err := rows.Scan(&e.ID, &kind, &e.Author, &e.Text, &at, &e.SlackTS, &e.EventID, &e.Edited, &e.Deleted); err != nil {
-			return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+			return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 		}
 		e.Kind, e.At = incident.EntryKind(kind), fromMicros(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, err)
+		return nil, fmt.Errorf("sqlite: timeline of %s: %w", id, cause(err))
 	}
 	return out, nil
 }
@@ -764,15 +847,15 @@ func (s *DB) SeenEvent(ctx context.Context, eventID string, at time.Time) (bool,
 	defer s.release()
 	st, err := s.stmt(ctx, `INSERT INTO slack_events (event_id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: record event: %w", err)
+		return false, fmt.Errorf("sqlite: record event: %w", cause(err))
 	}
 	res, err := st.ExecContext(ctx, eventID, at.UnixMicro())
 	if err != nil {
-		return false, fmt.Errorf("sqlite: record event: %w", err)
+		return false, fmt.Errorf("sqlite: record event: %w", cause(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("sqlite: record event: %w", err)
+		return false, fmt.Errorf("sqlite: record event: %w", cause(err))
 	}
 	return n == 1, nil
 }

@@ -30,6 +30,8 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"ListFilters", testList},
 		{"VisibleIn", testVisibleIn},
 		{"TimelineDedup", testTimelineDedup},
+		{"ConcurrentAddEntry", testConcurrentAddEntry},
+		{"AddEntryUnknownIncident", testAddEntryUnknownIncident},
 		{"EditsAndDeletions", testEditsAndDeletions},
 		{"SeenEvent", testSeenEvent},
 		{"JobsEnqueueOnceByKey", testJobsEnqueueOnceByKey},
@@ -379,6 +381,168 @@ func testTimelineDedup(t *testing.T, s incident.Store) {
 	}
 	if !tl[1].At.Equal(msg.At) || tl[1].Author != "U2" || tl[1].SlackTS != msg.SlackTS {
 		t.Errorf("reply stored as %+v", tl[1])
+	}
+}
+
+// testConcurrentAddEntry: entries added at once, as Slack's retries and a
+// storm of replies bring them, among them copies of one delivery (same
+// event id, same reply ts, or both) that a store committing entries
+// together may meet within one group: each caller gets its own answer,
+// exactly one copy is added, and the timeline holds exactly what was
+// answered added.
+func testConcurrentAddEntry(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	inc := mustCreate(t, s, NewIncident("T1", "C1"))
+	other := mustCreate(t, s, NewIncident("T1", "C1"))
+	stored := incident.Entry{IncidentID: inc.ID, Kind: incident.KindMessage, Author: "U2", Text: "stored before",
+		At: t0, SlackTS: "1699999999.000001", EventID: "EvStored"}
+	if added, err := s.AddEntry(ctx, &stored); !added || err != nil {
+		t.Fatalf("AddEntry: %v, %v", added, err)
+	}
+	const rounds = 5
+	type call struct {
+		key   string // calls with one key: exactly one is added; "" each is added
+		e     *incident.Entry
+		added bool
+		err   error
+	}
+	var all []*call
+	for round := range rounds {
+		var calls []*call
+		msg := func(key string, incidentID uuid.UUID, ts, event string) {
+			calls = append(calls, &call{key: key, e: &incident.Entry{ID: -7, IncidentID: incidentID,
+				Kind: incident.KindMessage, Author: "U2", Text: "reply " + key, At: t0.Add(time.Duration(len(calls)) * time.Second),
+				SlackTS: ts, EventID: event}})
+		}
+		ts := func(i int) string { return fmt.Sprintf("1700000%03d.%06d", round, i) }
+		for i := range 8 {
+			msg(fmt.Sprintf("r%d-new%d", round, i), inc.ID, ts(i), fmt.Sprintf("Ev%d-%d", round, i))
+		}
+		for range 4 { // Slack's retry: the same delivery again
+			msg(fmt.Sprintf("r%d-retry", round), inc.ID, ts(10), fmt.Sprintf("Ev%d-10", round))
+		}
+		for i := range 3 { // one reply under several event ids
+			msg(fmt.Sprintf("r%d-ts", round), inc.ID, ts(11), fmt.Sprintf("Ev%d-11-%d", round, i))
+		}
+		for i := range 3 { // one event id on several replies
+			msg(fmt.Sprintf("r%d-event", round), inc.ID, ts(20+i), fmt.Sprintf("Ev%d-12", round))
+		}
+		// copies of the entry stored before: its event id, its reply
+		msg("stored", inc.ID, ts(13), "EvStored")
+		msg("stored", inc.ID, stored.SlackTS, "EvNew"+ts(0))
+		// the ts of the retried reply, in another incident's thread
+		msg(fmt.Sprintf("r%d-other", round), other.ID, ts(10), fmt.Sprintf("Ev%d-other", round))
+		for range 4 {
+			calls = append(calls, &call{key: "", e: &incident.Entry{ID: -7, IncidentID: inc.ID,
+				Kind: incident.KindSeverity, Author: "U1", Text: "P1 → P2", At: t0}})
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, c := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				c.added, c.err = s.AddEntry(ctx, c.e)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		all = append(all, calls...)
+	}
+	addedByKey := map[string]int{}
+	ids := map[int64]bool{}
+	want := map[int64]string{stored.ID: stored.Text}
+	for _, c := range all {
+		if c.err != nil {
+			t.Errorf("AddEntry(%s): %v", c.key, c.err)
+			continue
+		}
+		if !c.added {
+			if c.e.ID != -7 {
+				t.Errorf("AddEntry(%s) not added but set the id to %d", c.key, c.e.ID)
+			}
+			continue
+		}
+		if c.e.ID <= 0 || ids[c.e.ID] {
+			t.Errorf("AddEntry(%s) added with id %d (given twice: %v)", c.key, c.e.ID, ids[c.e.ID])
+		}
+		ids[c.e.ID] = true
+		if c.key != "" {
+			addedByKey[c.key]++
+		}
+		if c.e.IncidentID == inc.ID {
+			want[c.e.ID] = c.e.Text
+		}
+	}
+	for _, c := range all {
+		if c.key == "stored" || c.key == "" {
+			continue
+		}
+		if n := addedByKey[c.key]; n != 1 {
+			t.Errorf("%s: added %d times, want once", c.key, n)
+			addedByKey[c.key] = 1 // once reported
+		}
+	}
+	if n := addedByKey["stored"]; n != 0 {
+		t.Errorf("copies of a stored entry added %d times", n)
+	}
+	tl, err := s.Timeline(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, e := range tl {
+		got[e.ID] = e.Text
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("timeline holds %d entries, answered added %d:\n got %v\nwant %v", len(got), len(want), got, want)
+	}
+}
+
+// testAddEntryUnknownIncident: an entry for an incident that does not
+// exist is refused as not found, alone or among others added at once,
+// which are stored.
+func testAddEntryUnknownIncident(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	inc := mustCreate(t, s, NewIncident("T1", "C1"))
+	ghost := uuid.Must(uuid.NewV7())
+	e := &incident.Entry{ID: -7, IncidentID: ghost, Kind: incident.KindMessage, Text: "lost", At: t0, SlackTS: "1.1"}
+	if added, err := s.AddEntry(ctx, e); added || incident.KindOf(err) != incident.NotFound || e.ID != -7 {
+		t.Errorf("AddEntry to no incident = %v, %v (id %d); want false, a not-found error, id unchanged", added, err, e.ID)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			id := inc.ID
+			if i%4 == 0 {
+				id = ghost
+			}
+			_, errs[i] = s.AddEntry(ctx, &incident.Entry{IncidentID: id, Kind: incident.KindMessage, Text: "m",
+				At: t0, SlackTS: fmt.Sprintf("2.%d", i)})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if i%4 == 0 && incident.KindOf(err) != incident.NotFound {
+			t.Errorf("entry %d (no incident): err = %v, want not found", i, err)
+		}
+		if i%4 != 0 && err != nil {
+			t.Errorf("entry %d: %v", i, err)
+		}
+	}
+	tl, err := s.Timeline(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl) != 12 {
+		t.Errorf("timeline has %d entries, want 12", len(tl))
 	}
 }
 
