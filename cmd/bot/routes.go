@@ -46,7 +46,7 @@ func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, 
 		}, func() float64 { return float64(dd.Duplicates()) }))
 		r.Method(http.MethodPost, "/slack/commands", slackapp.Commands(svc, slackapp.WithDedupe(dd), slackapp.WithLog(log)))
 		r.Method(http.MethodPost, "/slack/interactions", slackapp.Interactions(svc, slackapp.WithDedupe(dd), slackapp.WithLog(log)))
-		r.Method(http.MethodPost, "/slack/events", slackapp.Events(svc))
+		r.Method(http.MethodPost, "/slack/events", slackapp.Events(svc, slackapp.WithLog(log)))
 	})
 	return r
 }

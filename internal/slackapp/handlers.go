@@ -273,8 +273,10 @@ type eventMessage struct {
 
 // Events answers POST /slack/events: url_verification, and message and
 // app_mention events, stored before the 200 so that a failure makes Slack
-// deliver the event again.
-func Events(svc Service) http.Handler {
+// deliver the event again. With WithLog, such a failure is logged with its
+// cause (the store full or read-only, say).
+func Events(svc Service, opts ...HandlerOption) http.Handler {
+	cfg := handlerOptions(opts)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var env envelope
 		if err := json.Unmarshal(Body(r), &env); err != nil || env.Type == "" {
@@ -298,6 +300,8 @@ func Events(svc Service) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 		defer cancel()
 		if err := svc.Event(ctx, e); err != nil {
+			cfg.log.Error().Err(err).Str("event_id", e.EventID).Str("type", e.Type).
+				Msg("could not record the event; answered 500 so that Slack delivers it again")
 			http.Error(w, "could not record the event; Slack will deliver it again", http.StatusInternalServerError)
 			return
 		}
