@@ -44,7 +44,7 @@ status=${PIPESTATUS[0]}
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null); took $(($(date +%s) - start)) s"
 
 # The table: for each benchmark and figure, the median of the runs (and
-# every run, to show the spread), then the targets of issue 7.
+# every run, to show the spread), then the targets (docs/PERFORMANCE.md).
 awk -v count="$COUNT" '
 function median(key,    n, i, j, t, v) {
 	n = split(vals[key], v, " ")
