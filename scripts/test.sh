@@ -22,6 +22,9 @@
 #   postgres user.
 # - If PostgreSQL cannot be started, one line says why and the tests run
 #   anyway: the Postgres store tests skip.
+# - When cmd/bot is among the packages, the bot's own build (make build's
+#   flags, no race detector; two cmd/bot tests run it) is started in the
+#   background at a lower priority, alongside the race build.
 #
 # Needs no terminal (CI=true, no stdin). Exits with go test's exit code
 # (or the reporter's, should go test pass and the reporter fail).

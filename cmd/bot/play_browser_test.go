@@ -104,6 +104,10 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		"HubSpot says the token was revoked: the offboarding script rotated it <by mistake> & nobody noticed",
 		"action: alert on 401s from HubSpot before customers notice",
 	} {
+		// The page ignores Enter while its previous send is busy (until that
+		// send's own refresh is back), and the previous reply can show up
+		// sooner, through the live stream: wait as a person waits for Send.
+		wait("the composer ready", `!document.querySelector("#thread-composer").hasAttribute("aria-busy")`)
 		do("type a reply", b.Click(ctx, "#thread-composer textarea"))
 		do("type a reply", b.Type(ctx, reply))
 		do("send the reply", b.Press(ctx, "Enter"))
