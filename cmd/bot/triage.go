@@ -38,6 +38,9 @@ VENDORS_FILE merges over the built-in catalog, vendor by vendor, field by
 field.
 
   --json   print the catalog as JSON
+
+bot vendors detect URL works out the format of a status page (see
+bot vendors detect --help).
 `
 
 // cmdTriage is bot triage VENDOR [--json].
@@ -145,6 +148,9 @@ type vendorRow struct {
 
 // cmdVendors is bot vendors [--json].
 func cmdVendors(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "detect" {
+		return cmdVendorsDetect(ctx, args[1:], cfg, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("vendors", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print the catalog as JSON")

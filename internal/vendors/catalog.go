@@ -346,7 +346,8 @@ func mergeMaps(base, over map[string]any) map[string]any {
 
 // adjustStatusKind follows the contract's reading of status_url: an
 // operator who sets status_url without status_kind on a vendor that had no
-// page means an Atlassian Statuspage; one who empties it means no page.
+// page means a page whose format the bot works out (auto, which tries the
+// Statuspage summary first); one who empties it means no page.
 func adjustStatusKind(merged, over map[string]any) {
 	u, setURL := over["status_url"]
 	if _, setKind := over["status_kind"]; !setURL || setKind {
@@ -429,7 +430,7 @@ func (v *Vendor) defaults() {
 	if v.StatusKind == "" {
 		v.StatusKind = StatusNone
 		if v.StatusURL != "" {
-			v.StatusKind = StatusStatuspage
+			v.StatusKind = StatusAuto // the bot works the format out
 		}
 	}
 	if v.Timeout == 0 {
@@ -493,7 +494,7 @@ func (v *Vendor) validate() error {
 	default:
 		return field("auth.scheme", "%q: use bearer, basic or header", v.Auth.Scheme)
 	}
-	if _, ok := statusFormatOf(v.StatusKind); !ok && v.StatusKind != StatusNone {
+	if _, ok := statusFormatOf(v.StatusKind); !ok && v.StatusKind != StatusNone && v.StatusKind != StatusAuto {
 		return field("status_kind", "%q: use one of %s", v.StatusKind, strings.Join(StatusKinds(), ", "))
 	}
 	if v.StatusKind != StatusNone {

@@ -169,13 +169,13 @@ zendesk:
 	if !ok {
 		t.Fatal("new vendor acme not added")
 	}
-	if acme.Name != "Acme Billing" || acme.TokenEnv != "ACME_ACCESS_TOKEN" || acme.StatusKind != StatusStatuspage ||
+	if acme.Name != "Acme Billing" || acme.TokenEnv != "ACME_ACCESS_TOKEN" || acme.StatusKind != StatusAuto ||
 		acme.Auth.Scheme != "bearer" || acme.Probe.Method != "GET" || time.Duration(acme.Timeout) != defaultTimeout {
 		t.Errorf("acme defaults: %+v", acme)
 	}
 	sh, _ := c.Lookup("shopify")
-	if sh.StatusKind != StatusStatuspage {
-		t.Errorf("shopify with a status_url: kind %s, want statuspage", sh.StatusKind)
+	if sh.StatusKind != StatusAuto {
+		t.Errorf("shopify with a status_url: kind %s, want auto", sh.StatusKind)
 	}
 	zd, _ := c.Lookup("zendesk")
 	if zd.StatusKind != StatusNone {

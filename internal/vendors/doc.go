@@ -7,10 +7,17 @@
 //     Vendor). Errors name the file, the line where there is one, and the
 //     bad field.
 //   - The status-page formats: the registry statusFormats (statuskind.go)
-//     maps each StatusKind to the path appended to status_url, the parser
-//     of the document served there and a short description; status_kind is
-//     one of StatusKinds. Adding a format is one entry, its parser and its
-//     fixtures under testdata/status/<kind>/.
+//     maps each StatusKind to the path appended to status_url (and any
+//     further documents), the parser of the document served there and a
+//     short description; status_kind is one of StatusKinds. Adding a
+//     format is one entry, its parser and its fixtures under
+//     testdata/status/<kind>/. The parsers live in status.go (Statuspage,
+//     Slack, Stripe, Zendesk), statusjson.go (the other JSON formats) and
+//     statusfeed.go (RSS and Atom). status_kind auto detects the format
+//     (detect.go, also Detect for bot vendors detect); the Triager's
+//     status memo (statusprobe.go) remembers what it found per vendor and
+//     each document's ETag and Last-Modified, so later probes ask
+//     conditionally and reuse the last document on a 304.
 //   - The probes: the status page, the one cheap authenticated API call,
 //     the rate-limit figures the answer carries, and our own HEALTH_URL.
 //   - The classification of an API answer: a CDN's or firewall's

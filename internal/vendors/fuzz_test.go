@@ -77,6 +77,8 @@ func FuzzStatusParsers(f *testing.F) {
 		seeds = append(seeds, []byte(b))
 	}
 	fixtures, _ := filepath.Glob(filepath.Join(statusFixtureDir, "*", "*.json"))
+	feeds, _ := filepath.Glob(filepath.Join(statusFixtureDir, "*", "*.xml"))
+	fixtures = append(fixtures, feeds...)
 	for _, name := range fixtures {
 		raw, err := os.ReadFile(name)
 		if err != nil {

@@ -1,11 +1,8 @@
 package vendors
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -14,74 +11,14 @@ import (
 )
 
 // statusEndpoint is the machine-readable status URL: status_url plus the
-// kind's path, unless status_url already ends with it.
+// kind's path, unless status_url already ends with it. For StatusAuto it
+// is status_url itself.
 func (v Vendor) statusEndpoint() string {
-	f, _ := statusFormatOf(v.StatusKind)
-	p := f.path
-	base := strings.TrimRight(v.StatusURL, "/")
-	if strings.HasSuffix(base, p) {
-		return base
-	}
-	return base + p
-}
-
-// probeStatus reads the vendor's status page. Errors, HTML and values we do
-// not know give an unknown indicator, never "vendor down".
-func probeStatus(ctx context.Context, client *http.Client, v Vendor, now time.Time) runbook.StatusFinding {
-	s := runbook.StatusFinding{Checked: v.StatusKind != StatusNone, Indicator: runbook.IndicatorUnknown}
-	if !s.Checked {
-		return s
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.statusEndpoint(), nil)
-	if err != nil {
-		s.Err = "cannot build the request: " + err.Error()
-		return s
-	}
-	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set("Accept", "application/json")
-	start := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		s.Latency = time.Since(start)
-		var msg string
-		s.TimedOut, msg = netFailure(ctx, err, req.URL.Host)
-		if !s.TimedOut {
-			s.Err = "no answer: " + msg
-		}
-		return s
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	s.Latency = time.Since(start)
-	s.HTTPStatus = resp.StatusCode
-	if err != nil {
-		var msg string
-		s.TimedOut, msg = netFailure(ctx, err, req.URL.Host)
-		if !s.TimedOut {
-			s.Err = "the answer broke off: " + msg
-		}
-		return s
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		s.Err = fmt.Sprintf("status page answered %d", resp.StatusCode)
-		return s
-	}
-	if _, ok := parseJSON(raw); !ok {
-		s.Err = notJSON(resp.Header.Get("Content-Type"), raw)
-		return s
-	}
-	// The catalog admits only registered kinds; a Vendor built by hand with
-	// another kind is fetched but not read, and its indicator stays unknown.
 	f, ok := statusFormatOf(v.StatusKind)
 	if !ok {
-		return s
+		return strings.TrimSpace(v.StatusURL)
 	}
-	if err := f.parse(raw, now, &s); err != nil {
-		// Nothing half-read counts: the page says nothing either way.
-		s = runbook.StatusFinding{Checked: true, HTTPStatus: s.HTTPStatus, Latency: s.Latency,
-			Indicator: runbook.IndicatorUnknown, Err: err.Error()}
-	}
-	return s
+	return f.documents(v.StatusURL)[0]
 }
 
 // Bounds on what a status page may make us keep.
@@ -163,8 +100,12 @@ func parseStatuspage(raw []byte, now time.Time, s *runbook.StatusFinding) error 
 		if c.Group || len(s.Components) == maxComponents {
 			continue
 		}
+		st := strings.ToLower(c.Status)
+		if st == "full_outage" { // incident.io's word for it, should its pages use it here
+			st = runbook.ComponentMajorOutage
+		}
 		s.Components = append(s.Components, runbook.Component{
-			Name: shorten(c.Name, maxStatusCompNm), Group: groups[c.GroupID], Status: shorten(strings.ToLower(c.Status), 40),
+			Name: shorten(c.Name, maxStatusCompNm), Group: groups[c.GroupID], Status: shorten(st, 40),
 		})
 	}
 	names := func(cs []named) []string {

@@ -1,11 +1,15 @@
 package vendors
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,7 +49,7 @@ var statusStates = map[string]func(runbook.StatusFinding) string{
 		if !s.Active() || (s.Description == "" && len(s.Incidents) == 0) {
 			return "want an active finding with a description or an incident a person can read"
 		}
-		if !touches(s, "API", "api", "Apps/Integrations/APIs", "Support") {
+		if !touchesAPI(s) {
 			return "want the incident (or a degraded component) on the API the fixtures' vendors probe"
 		}
 		return ""
@@ -54,7 +58,7 @@ var statusStates = map[string]func(runbook.StatusFinding) string{
 		if !s.Active() {
 			return "want an active finding"
 		}
-		if touches(s, "API", "api", "Apps/Integrations/APIs", "Support") {
+		if touchesAPI(s) {
 			return "want the incident on another component than the API"
 		}
 		return ""
@@ -86,6 +90,36 @@ var statusStates = map[string]func(runbook.StatusFinding) string{
 	},
 }
 
+// apiName is how the runbook tells, for a vendor that lists no
+// components of its own, a component or an untagged incident about the API.
+var apiName = regexp.MustCompile(`(?i)\bAPIs?\b`)
+
+// touchesAPI reports whether the finding is about the API the fixtures'
+// vendors probe, as the runbook would judge it: an incident or degraded
+// component named as the catalog's vendors name theirs, or called API,
+// or an incident that lists no components and names the API.
+func touchesAPI(s runbook.StatusFinding) bool {
+	if touches(s, "API", "api", "Apps/Integrations/APIs", "Support") {
+		return true
+	}
+	for _, in := range s.Incidents {
+		if len(in.Components) == 0 && apiName.MatchString(in.Name) {
+			return true
+		}
+		for _, c := range in.Components {
+			if apiName.MatchString(c) {
+				return true
+			}
+		}
+	}
+	for _, c := range s.Degraded() {
+		if apiName.MatchString(c.Name) {
+			return true
+		}
+	}
+	return false
+}
+
 // touches reports whether an incident or degraded component names one of
 // the components.
 func touches(s runbook.StatusFinding, names ...string) bool {
@@ -111,14 +145,43 @@ func (f statusFormat) stateNames() []string {
 	return append([]string{stateOperational, stateIncident}, f.states...)
 }
 
+// fixtureExt is the extension of the format's fixtures: .xml for feeds.
+func (f statusFormat) fixtureExt() string {
+	if f.feed {
+		return ".xml"
+	}
+	return ".json"
+}
+
 func readStatusFixture(t *testing.T, kind StatusKind, state string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(statusFixtureDir, kind, state+".json"))
+	f, _ := statusFormatOf(kind)
+	raw, err := os.ReadFile(filepath.Join(statusFixtureDir, kind, state+f.fixtureExt()))
 	if err != nil {
-		t.Fatalf("no fixture for %s pages in the %s state: add %s/%s/%s.json, the document such a page serves (%v)",
-			kind, state, statusFixtureDir, kind, state, err)
+		t.Fatalf("no fixture for %s pages in the %s state: add %s/%s/%s%s, the document such a page serves (%v)",
+			kind, state, statusFixtureDir, kind, state, f.fixtureExt(), err)
 	}
 	return raw
+}
+
+// fixtureDocs splits a fixture into the documents the probe asks for, by
+// path. A format of several documents (also) keeps them in one fixture, a
+// JSON array in the order of documents(), as the probe hands them to the
+// parser.
+func fixtureDocs(t *testing.T, f statusFormat, raw []byte) map[string][]byte {
+	t.Helper()
+	if len(f.also) == 0 {
+		return map[string][]byte{f.path: raw}
+	}
+	var parts []json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) != 1+len(f.also) {
+		t.Fatalf("a %s fixture is a JSON array of %d documents (%s then %s): %v", f.kind, 1+len(f.also), f.path, strings.Join(f.also, ", "), err)
+	}
+	out := map[string][]byte{f.path: parts[0]}
+	for i, p := range f.also {
+		out[p] = parts[i+1]
+	}
+	return out
 }
 
 // TestStatusRegistry walks statusFormats: every kind has a path (or none),
@@ -159,8 +222,8 @@ func TestStatusRegistry(t *testing.T) {
 				if statusStates[st] == nil {
 					t.Fatalf("state %q has no check in statusStates", st)
 				}
-				want[st+".json"] = true
-				names = append(names, st+".json")
+				want[st+f.fixtureExt()] = true
+				names = append(names, st+f.fixtureExt())
 			}
 			files, _ := os.ReadDir(filepath.Join(statusFixtureDir, f.kind))
 			for _, e := range files {
@@ -189,10 +252,14 @@ func TestStatusRegistry(t *testing.T) {
 						t.Errorf("%s: %+v", msg, s)
 					}
 
-					srv.serve(raw)
+					srv.serveDocs(fixtureDocs(t, f, raw))
 					got := probeStatus(context.Background(), srv.Client(), v, statusNow)
-					if p, want := srv.lastPath(), f.path; p != want && !(want == "" && p == "/") {
-						t.Errorf("the probe asked for %q, want the registered path %q", p, want)
+					want := append([]string{f.path}, f.also...)
+					if want[0] == "" {
+						want[0] = "/"
+					}
+					if p := srv.paths(); !slices.Equal(p, want) {
+						t.Errorf("the probe asked for %q, want the registered paths %q", p, want)
 					}
 					if !got.Checked || got.Err != "" || got.HTTPStatus != 200 {
 						t.Fatalf("probe: %+v", got)
@@ -217,29 +284,31 @@ func TestStatusRegistry(t *testing.T) {
 
 func TestStatusKinds(t *testing.T) {
 	got := StatusKinds()
-	if len(got) != len(statusFormats)+1 || got[len(got)-1] != StatusNone {
-		t.Fatalf("StatusKinds() = %v: want every registered kind, then %s", got, StatusNone)
+	if len(got) != len(statusFormats)+2 || got[len(got)-2] != StatusAuto || got[len(got)-1] != StatusNone {
+		t.Fatalf("StatusKinds() = %v: want every registered kind, then %s and %s", got, StatusAuto, StatusNone)
 	}
 	for i, f := range statusFormats {
 		if got[i] != f.kind {
 			t.Errorf("StatusKinds()[%d] = %s, want %s", i, got[i], f.kind)
 		}
 	}
-	if _, ok := statusFormatOf(StatusNone); ok {
-		t.Errorf("%s has a format", StatusNone)
+	for _, k := range []StatusKind{StatusNone, StatusAuto} {
+		if _, ok := statusFormatOf(k); ok {
+			t.Errorf("%s has a format", k)
+		}
 	}
 	if _, ok := statusFormatOf("rss-someday"); ok {
 		t.Error("an unregistered kind has a format")
 	}
 }
 
-// fixtureServer serves the document set last at any path and records the
-// path asked for.
+// fixtureServer serves the documents set last, by path (a single
+// document at any path), and records the paths asked for.
 type fixtureServer struct {
 	*httptest.Server
 	mu    sync.Mutex
-	body  []byte
-	asked string
+	docs  map[string][]byte
+	asked []string
 }
 
 func newFixtureServer(t *testing.T) *fixtureServer {
@@ -247,26 +316,39 @@ func newFixtureServer(t *testing.T) *fixtureServer {
 	s := &fixtureServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
-		s.asked = r.URL.Path
-		body := s.body
+		s.asked = append(s.asked, r.URL.Path)
+		body, ok := s.docs[r.URL.Path]
+		if !ok && len(s.docs) == 1 {
+			for _, b := range s.docs {
+				body, ok = b, true
+			}
+		}
 		s.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
+			w.Header().Set("Content-Type", "application/rss+xml")
+		} else {
+			w.Header().Set("Content-Type", "application/json")
+		}
 		w.Write(body)
 	}))
 	t.Cleanup(s.Close)
 	return s
 }
 
-func (s *fixtureServer) serve(body []byte) {
+func (s *fixtureServer) serveDocs(docs map[string][]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.body, s.asked = body, ""
+	s.docs, s.asked = docs, nil
 }
 
-func (s *fixtureServer) lastPath() string {
+func (s *fixtureServer) paths() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.asked
+	return slices.Clone(s.asked)
 }
 
 // sourcesFile sits beside the fixtures of a folder and names, for each

@@ -49,6 +49,9 @@ type Triager struct {
 	mu        sync.Mutex
 	flights   map[string]*flight // by vendor key: probes running, or a report cached
 	coalesced atomic.Uint64
+	// status remembers each status document's validators and body, for
+	// conditional requests, and the format detected for status_kind auto.
+	status statusMemo
 }
 
 // flight is one set of probes of a vendor and, once done is closed, its
@@ -232,7 +235,7 @@ func (t *Triager) triage(ctx context.Context, v Vendor) (runbook.Report, error) 
 	go func() {
 		cctx, ccancel := context.WithTimeout(ctx, time.Duration(v.Timeout))
 		defer ccancel()
-		statusC <- probeStatus(cctx, t.client(), v, startedAt)
+		statusC <- t.status.probe(cctx, t.client(), v, startedAt)
 	}()
 	go func() {
 		cctx, ccancel := context.WithTimeout(ctx, time.Duration(v.Timeout))
