@@ -79,13 +79,21 @@ func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io
 	if err := cfg.Triage.check(); err != nil {
 		fail("vendors", err.Error())
 	} else {
+		statusOnly := 0
 		for _, k := range cfg.Triage.Catalog.Keys() {
 			v, _ := cfg.Triage.Catalog.Lookup(k)
+			if v.APIURL == "" {
+				statusOnly++ // no token to check: one line for them all below
+				continue
+			}
 			if cfg.Triage.token(v.TokenEnv) == "" {
 				skip(k, v.TokenEnv+" not set: triage will report misconfigured")
 			} else {
 				pass(k, v.TokenEnv+" set")
 			}
+		}
+		if statusOnly > 0 {
+			pass("status pages", fmt.Sprintf("%d vendors watched by their status page alone, no token needed (bot vendors lists them)", statusOnly))
 		}
 	}
 	if failed {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 
@@ -30,17 +31,25 @@ configuration error. bot vendors lists the vendor keys; VENDORS_FILE
 overrides or adds vendors.
 `
 
-const vendorsUsage = `Usage: bot vendors [--json]
+const vendorsUsage = `Usage: bot vendors [WORD…] [--json]
 
-Lists the vendor catalog: key, name, the variable that holds each token and
-whether it is set (never its value), the API base and the status page.
+Lists the vendor catalog in two groups: the vendors whose API triage calls
+(key, name, the variable that holds the token and whether it is set, never
+its value, the API base, the status page) and those watched by their status
+page alone. With WORDs, only the vendors whose key, name or status page host
+contains one of them (any case): bot vendors stripe, bot vendors atlassian.
 VENDORS_FILE merges over the built-in catalog, vendor by vendor, field by
 field.
 
-  --json   print the catalog as JSON
+  --json   print the catalog as JSON: [{"key", "name", "status_kind",
+           "status_url", "api_url", "token_env", …}], status_kind empty
+           where the bot reads no status page, api_url and token_env empty
+           for a vendor watched by its status page alone
 
 bot vendors detect URL works out the format of a status page (see
 bot vendors detect --help).
+
+Exit 0, or 1 when no vendor matches the WORDs.
 `
 
 // cmdTriage is bot triage VENDOR [--json].
@@ -134,19 +143,68 @@ func newTriager(t triageConfig) (*vendors.Triager, error) {
 	}, nil
 }
 
-// vendorRow is one catalog entry as bot vendors shows it.
+// vendorRow is one catalog entry as bot vendors shows it. The first six
+// fields are the contract's; the rest are additions.
 type vendorRow struct {
-	Key        string `json:"key"`
-	Name       string `json:"name"`
-	TokenEnv   string `json:"token_env"`
-	TokenSet   bool   `json:"token_set"`
-	APIURL     string `json:"api_url"`
-	NeedsAPI   bool   `json:"api_url_needed,omitempty"`
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// StatusKind is the status page's format, empty where the bot reads
+	// no page (status_kind none).
 	StatusKind string `json:"status_kind"`
-	StatusURL  string `json:"status_url,omitempty"`
+	// StatusURL is the vendor's status page, empty where none is known.
+	StatusURL string `json:"status_url"`
+	// APIURL is the API base, empty for a vendor watched by its status
+	// page alone.
+	APIURL string `json:"api_url"`
+	// TokenEnv is the variable that holds the API token, empty where there
+	// is no API to call.
+	TokenEnv string `json:"token_env"`
+	TokenSet bool   `json:"token_set"`
+	NeedsAPI bool   `json:"api_url_needed,omitempty"`
 }
 
-// cmdVendors is bot vendors [--json].
+// newVendorRow is v as bot vendors shows it; tokenSet says whether its
+// token variable holds a value.
+func newVendorRow(v vendors.Vendor, tokenSet func(env string) bool) vendorRow {
+	r := vendorRow{Key: v.Key, Name: v.Name, StatusURL: v.StatusURL}
+	if v.StatusKind != vendors.StatusNone {
+		r.StatusKind = v.StatusKind
+	}
+	if r.StatusURL == "" {
+		r.StatusURL = v.Links.Status // a page a person reads, if the catalog knows one
+	}
+	if v.APIURL != "" {
+		r.APIURL, r.TokenEnv, r.TokenSet = v.APIURL, v.TokenEnv, tokenSet(v.TokenEnv)
+		r.NeedsAPI = v.NeedsAPIURL()
+	}
+	return r
+}
+
+// matches reports whether the row's key, name or status page host contains
+// one of the words, in any case; no words match every row.
+func (r vendorRow) matches(words []string) bool {
+	if len(words) == 0 {
+		return true
+	}
+	host := ""
+	if u, err := url.Parse(r.StatusURL); err == nil {
+		host = u.Hostname()
+	}
+	for _, w := range words {
+		w = strings.ToLower(strings.TrimSpace(w))
+		if w == "" {
+			continue
+		}
+		for _, field := range []string{r.Key, r.Name, host} {
+			if strings.Contains(strings.ToLower(field), w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cmdVendors is bot vendors [WORD…] [--json].
 func cmdVendors(ctx context.Context, args []string, cfg config, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "detect" {
 		return cmdVendorsDetect(ctx, args[1:], cfg, stdout, stderr)
@@ -154,60 +212,108 @@ func cmdVendors(ctx context.Context, args []string, cfg config, stdout, stderr i
 	fs := flag.NewFlagSet("vendors", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print the catalog as JSON")
-	extra, err := parseInterspersed(fs, args)
+	words, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, vendorsUsage)
 		return nil
 	}
 	if err != nil {
-		return usageError("vendors: %v; usage: bot vendors [--json]", err)
-	}
-	if len(extra) > 0 {
-		return usageError("vendors takes no arguments (got %q): bot vendors [--json]", extra[0])
+		return usageError("vendors: %v; usage: bot vendors [WORD…] [--json]", err)
 	}
 	cat, err := cfg.Triage.catalog()
 	if err != nil {
 		return err
 	}
+	tokenSet := func(env string) bool { return strings.TrimSpace(cfg.Triage.token(env)) != "" }
 	rows := make([]vendorRow, 0, len(cat.Keys()))
 	for _, k := range cat.Keys() {
 		v, _ := cat.Lookup(k)
-		row := vendorRow{
-			Key: v.Key, Name: v.Name, TokenEnv: v.TokenEnv, TokenSet: strings.TrimSpace(cfg.Triage.token(v.TokenEnv)) != "",
-			APIURL: v.APIURL, StatusKind: v.StatusKind,
-			NeedsAPI: v.NeedsAPIURL(),
+		if r := newVendorRow(v, tokenSet); r.matches(words) {
+			rows = append(rows, r)
 		}
-		if v.StatusKind != vendors.StatusNone {
-			row.StatusURL = v.StatusURL
-		}
-		rows = append(rows, row)
 	}
 	if *asJSON {
 		if err := writeJSON(stdout, rows); err != nil {
 			return fmt.Errorf("vendors: %w", err)
 		}
-		return nil
+	} else if len(rows) > 0 {
+		if err := writeVendorTable(stdout, rows, len(cat.Keys()), words); err != nil {
+			return fmt.Errorf("vendors: %w", err)
+		}
 	}
+	if len(rows) == 0 {
+		fmt.Fprintf(stderr, "no vendor's key, name or status page host contains %s: bot vendors lists them all\n",
+			runbook.Printable(strings.Join(quoted(words), " or "), false))
+		return errProblemFound
+	}
+	return nil
+}
+
+func quoted(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = fmt.Sprintf("%q", w)
+	}
+	return out
+}
+
+// writeVendorTable prints the rows in two groups: the vendors whose API
+// triage calls, then those watched by their status page alone.
+func writeVendorTable(w io.Writer, rows []vendorRow, total int, words []string) error {
 	text := func(s string) string { return runbook.Printable(s, false) }
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tNAME\tTOKEN\tAPI\tSTATUS PAGE")
+	var probed, paged []vendorRow
 	for _, r := range rows {
-		token := r.TokenEnv + " (unset)"
-		if r.TokenSet {
-			token = r.TokenEnv + " (set)"
+		if r.APIURL != "" {
+			probed = append(probed, r)
+		} else {
+			paged = append(paged, r)
 		}
-		api := r.APIURL
-		if r.NeedsAPI {
-			api = "set " + r.Key + ".api_url in VENDORS_FILE"
+	}
+	status := func(r vendorRow) string {
+		switch {
+		case r.StatusKind != "":
+			return r.StatusKind + " " + r.StatusURL
+		case r.StatusURL != "":
+			return "not read: " + r.StatusURL
 		}
-		status := "none"
-		if r.StatusURL != "" {
-			status = r.StatusKind + " " + r.StatusURL
+		return "none"
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(probed) > 0 {
+		fmt.Fprintf(tw, "API PROBE AND STATUS PAGE (%d)\n", len(probed))
+		fmt.Fprintln(tw, "KEY\tNAME\tTOKEN\tAPI\tSTATUS PAGE")
+		for _, r := range probed {
+			token := r.TokenEnv + " (unset)"
+			if r.TokenSet {
+				token = r.TokenEnv + " (set)"
+			}
+			api := r.APIURL
+			if r.NeedsAPI {
+				api = "set " + r.Key + ".api_url in VENDORS_FILE"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", text(r.Key), text(r.Name), text(token), text(api), text(status(r)))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", text(r.Key), text(r.Name), text(token), text(api), text(status))
 	}
 	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("vendors: %w", err)
+		return err
+	}
+	if len(probed) > 0 && len(paged) > 0 {
+		fmt.Fprintln(w)
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(paged) > 0 {
+		fmt.Fprintf(tw, "STATUS PAGE ONLY (%d)\n", len(paged))
+		fmt.Fprintln(tw, "KEY\tNAME\tSTATUS PAGE")
+		for _, r := range paged {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", text(r.Key), text(r.Name), text(status(r)))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(words) == 0 {
+		_, err := fmt.Fprintf(w, "\n%d vendors. bot vendors WORD shows those whose key, name or status page host contains WORD.\n", total)
+		return err
 	}
 	return nil
 }

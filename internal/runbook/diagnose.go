@@ -171,6 +171,9 @@ func apiCheck(f Findings) Check {
 	a := f.API
 	c := Check{Name: CheckAPI, HTTPStatus: a.HTTPStatus, LatencyMS: a.Latency.Milliseconds()}
 	switch {
+	case a.StatusOnly:
+		c.Result = ResultSkipped
+		c.Detail = "no API call in the catalog: " + f.Vendor.Name + " is watched by its status page alone"
 	case !a.Called:
 		c.Result = ResultSkipped
 		c.Detail = "not called: " + misconfigText(f)

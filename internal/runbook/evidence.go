@@ -79,19 +79,22 @@ type evidence struct {
 type failure int
 
 const (
-	failNone    failure = iota
-	failTimeout         // no answer in time
-	failNetwork         // refused, DNS, TLS
-	failOutage          // 5xx or an unreadable answer: what an outage looks like
-	failOdd             // another status the call does not document
-	failOurs            // invalid token, missing permission, quota: about us
-	failBlocked         // a CDN or firewall refused us
-	failAccount         // the vendor refuses the account
-	failSkipped         // not called
+	failNone       failure = iota
+	failTimeout            // no answer in time
+	failNetwork            // refused, DNS, TLS
+	failOutage             // 5xx or an unreadable answer: what an outage looks like
+	failOdd                // another status the call does not document
+	failOurs               // invalid token, missing permission, quota: about us
+	failBlocked            // a CDN or firewall refused us
+	failAccount            // the vendor refuses the account
+	failSkipped            // not called
+	failStatusOnly         // no API to call: the status page alone speaks
 )
 
 func failureOf(a APIFinding) failure {
 	switch {
+	case a.StatusOnly:
+		return failStatusOnly
 	case !a.Called:
 		return failSkipped
 	case a.TimedOut:
@@ -221,7 +224,7 @@ func weigh(f Findings) []evidence {
 	ev := answerEvidence(f, kind)
 	ev = append(ev, statusEvidence(f, kind)...)
 	switch h := f.Health.State(); {
-	case h == HealthUnhealthy && kind == failNone:
+	case h == HealthUnhealthy && (kind == failNone || kind == failStatusOnly):
 		ev = append(ev, evidence{cause: OurService, weight: wOurHealth,
 			text: "our health endpoint says we are unhealthy: " + healthText(f)})
 	case h == HealthUnhealthy:
@@ -246,6 +249,8 @@ func answerEvidence(f Findings, kind failure) []evidence {
 		return wStatusOnly
 	}
 	switch kind {
+	case failStatusOnly:
+		return nil
 	case failSkipped:
 		return []evidence{{cause: Misconfigured, weight: wDecisive, text: name + "'s API was not called: " + misconfigText(f)}}
 	case failTimeout:
@@ -307,6 +312,19 @@ func answerEvidence(f Findings, kind failure) []evidence {
 func statusEvidence(f Findings, kind failure) []evidence {
 	v, s := f.Vendor, f.Status
 	name := v.Name
+	if kind == failStatusOnly {
+		// With no API to call, the page is read as if our calls worked: it
+		// is all there is. A page that says nothing leaves the state unknown.
+		if s.Checked && !s.Usable() {
+			why := "did not answer in time"
+			if !s.TimedOut {
+				why = "could not be read (" + firstNonEmpty(s.Err, "unrecognised indicator") + ")"
+			}
+			return []evidence{{cause: Unreachable, weight: wStatusQuiet, text: fmt.Sprintf(
+				"%s's status page %s, and the catalog has no API call for %s: its state is unknown", name, why, name)}}
+		}
+		kind = failNone
+	}
 	if kind == failSkipped {
 		if s.Active() {
 			return []evidence{{cause: VendorIncident, text: name + " reports: " + statusText(s)}}
@@ -556,7 +574,12 @@ func severityOf(f Findings, cause Cause, ev []evidence) Severity {
 	switch cause {
 	case Healthy, Misconfigured:
 		return ""
-	case Unreachable, AuthInvalid, Account:
+	case Unreachable:
+		if f.API.StatusOnly {
+			return P3 // only the status page did not answer
+		}
+		return P1
+	case AuthInvalid, Account:
 		return P1
 	case Maintenance:
 		if failing {

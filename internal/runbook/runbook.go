@@ -151,7 +151,10 @@ type Vendor struct {
 
 // APIFinding is what the authenticated probe call found.
 type APIFinding struct {
-	Called       bool   // false: not called, see MissingEnv and MissingField
+	Called bool // false: not called, see StatusOnly, MissingEnv and MissingField
+	// StatusOnly: the catalog has no API call for this vendor; it is
+	// watched by its status page alone, and nothing is missing.
+	StatusOnly   bool
 	MissingEnv   string // the token variable that is not set
 	MissingField string // the catalog field that must be set, e.g. "zendesk.api_url"
 	FieldExample string // an example value for MissingField

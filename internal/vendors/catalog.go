@@ -537,6 +537,10 @@ func checkURL(s string) error {
 	return nil
 }
 
+// StatusOnly reports whether the vendor is watched by its status page
+// alone: the catalog names no API base, and the page is one the bot reads.
+func (v Vendor) StatusOnly() bool { return v.APIURL == "" && v.StatusKind != StatusNone }
+
 // NeedsAPIURL reports whether the operator must still set api_url: the
 // built-in base is per account (Zendesk, Salesforce, Jira, Shopify).
 func (v Vendor) NeedsAPIURL() bool { return v.APIURL == "" || hasPlaceholder(v.APIURL) }

@@ -108,10 +108,10 @@ var answerCauses = []runbook.Cause{runbook.Healthy, runbook.AuthInvalid, runbook
 	runbook.RateLimited, runbook.VendorError, runbook.Account}
 
 // TestAnswerCorpus: every file names its source and an expected cause;
-// every catalog vendor has a documented answer for every cause an answer
+// every catalog vendor with an API has a documented answer for every cause an answer
 // can show, or its NOTES.md says the vendor documents none.
 func TestAnswerCorpus(t *testing.T) {
-	for _, vendor := range append(catalogKeys(t), "_edge") {
+	for _, vendor := range append(probedKeys(t), "_edge") {
 		fixtures := readAnswerFixtures(t, vendor)
 		if len(fixtures) == 0 {
 			t.Errorf("%s/%s: no answers", answersDir, vendor)
@@ -214,7 +214,7 @@ func statusDoc(t *testing.T, v Vendor, state string) []byte {
 // and the evidence says why.
 func TestTriageCorpus(t *testing.T) {
 	edge := readAnswerFixtures(t, "_edge")
-	for _, vendor := range catalogKeys(t) {
+	for _, vendor := range probedKeys(t) {
 		t.Run(vendor, func(t *testing.T) {
 			t.Parallel()
 			s := newStandIn(t)

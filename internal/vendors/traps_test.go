@@ -180,12 +180,74 @@ func TestProbeRequests(t *testing.T) {
 			}
 			return ""
 		}},
+		{"anthropic", "GET", "/api/v1/models", func(r *http.Request) string {
+			if r.Header.Get("x-api-key") != testToken || r.Header.Get("Authorization") != "" {
+				return "Anthropic x-api-key wrong"
+			}
+			if r.Header.Get("anthropic-version") != "2023-06-01" || r.URL.Query().Get("limit") != "1" {
+				return "anthropic-version or limit missing"
+			}
+			return ""
+		}},
+		{"asana", "GET", "/api/users/me", bearer},
+		{"airtable", "GET", "/api/v0/meta/whoami", bearer},
+		{"auth0", "GET", "/api/api/v2/users", func(r *http.Request) string {
+			if r.URL.Query().Get("per_page") != "1" {
+				return "per_page lost"
+			}
+			return bearer(r)
+		}},
+		{"box", "GET", "/api/2.0/users/me", bearer},
+		{"circleci", "GET", "/api/me", func(r *http.Request) string {
+			if r.Header.Get("Circle-Token") != testToken || r.Header.Get("Authorization") != "" {
+				return "Circle-Token wrong"
+			}
+			return ""
+		}},
+		{"cloudflare", "GET", "/api/user/tokens/verify", bearer},
+		{"confluence", "GET", "/api/wiki/rest/api/user/current", func(r *http.Request) string {
+			if u, p, ok := r.BasicAuth(); !ok || u != "me@example.com" || p != testToken {
+				return "basic auth wrong"
+			}
+			return ""
+		}},
+		{"digitalocean", "GET", "/api/v2/account", bearer},
+		{"discord", "GET", "/api/users/@me", func(r *http.Request) string {
+			if r.Header.Get("Authorization") != "Bot "+testToken {
+				return "Discord bot auth wrong"
+			}
+			return ""
+		}},
+		{"dropbox", "POST", "/api/2/users/get_current_account", func(r *http.Request) string {
+			if r.Header.Get("Content-Type") != "application/json" {
+				return "Dropbox body is not JSON"
+			}
+			return bearer(r)
+		}},
+		{"gitlab", "GET", "/api/user", func(r *http.Request) string {
+			if r.Header.Get("PRIVATE-TOKEN") != testToken {
+				return "PRIVATE-TOKEN wrong"
+			}
+			return ""
+		}},
+		{"launchdarkly", "GET", "/api/api/v2/caller-identity", func(r *http.Request) string {
+			if r.Header.Get("Authorization") != testToken {
+				return "LaunchDarkly auth wrong (the token, without a scheme)"
+			}
+			return ""
+		}},
+		{"linear", "POST", "/api/graphql", func(r *http.Request) string {
+			if r.Header.Get("Authorization") != testToken || r.Header.Get("Content-Type") != "application/json" {
+				return "Linear auth or content type wrong"
+			}
+			return ""
+		}},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
 		covered[tt.vendor] = true
 	}
-	for _, k := range catalogKeys(t) {
+	for _, k := range probedKeys(t) {
 		if !covered[k] {
 			t.Errorf("catalog/%s.yaml has no TestProbeRequests case: add one with the method, path and auth its probe must send", k)
 		}

@@ -311,9 +311,15 @@ func cloneVendorStatus(v runbook.VendorStatus) runbook.VendorStatus {
 }
 
 // missing says why the API cannot be called: an API base still holding a
-// placeholder, or no token. Called is true when nothing is missing.
+// placeholder, or no token. Called is true when nothing is missing. A
+// vendor without an API base whose status page the bot reads is watched
+// by that page alone: StatusOnly, nothing missing.
 func missing(v Vendor, token string) runbook.APIFinding {
 	var a runbook.APIFinding
+	if v.StatusOnly() {
+		a.StatusOnly = true
+		return a
+	}
 	if v.NeedsAPIURL() {
 		a.MissingField = v.Key + ".api_url"
 		a.FieldExample = v.APIURLExample

@@ -502,7 +502,7 @@ func TestTriageUnknownVendor(t *testing.T) {
 	if !errors.As(err, &uv) {
 		t.Fatalf("err = %v, want *UnknownVendorError", err)
 	}
-	if uv.Name != "myspace" || len(uv.Known) != len(catalogKeys(t)) || !strings.Contains(err.Error(), "hubspot, intercom") {
+	if uv.Name != "myspace" || len(uv.Known) != len(catalogKeys(t)) || !strings.Contains(err.Error(), "hubspot, ") || !strings.Contains(err.Error(), "intercom") {
 		t.Errorf("err = %v", err)
 	}
 }
