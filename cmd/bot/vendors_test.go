@@ -68,7 +68,7 @@ func TestVendorsTable(t *testing.T) {
 			t.Errorf("the probed group lacks %q:\n%s", want, probed)
 		}
 	}
-	for _, want := range []string{"pagesonly", "Pages Only", "statuspage https://status.pagesonly.test"} {
+	for _, want := range []string{"pagesonly", "Pages Only", "auto https://status.pagesonly.test"} {
 		if !strings.Contains(paged, want) {
 			t.Errorf("the status-page group lacks %q:\n%s", want, paged)
 		}
@@ -134,7 +134,7 @@ func TestVendorsJSON(t *testing.T) {
 		// An operator's vendor without a status page.
 		{"acme", "", "", "https://api.acme.test", "ACME_ACCESS_TOKEN"},
 		// Watched by its status page alone.
-		{"pagesonly", "statuspage", "https://status.pagesonly.test", "", ""},
+		{"pagesonly", "auto", "https://status.pagesonly.test", "", ""},
 	}
 	for _, tt := range tests {
 		r := byKey[tt.key]
