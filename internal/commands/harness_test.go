@@ -21,6 +21,7 @@ import (
 	"github.com/incident-bot/bot/internal/engine"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
+	"github.com/incident-bot/bot/internal/store/postgres"
 	"github.com/incident-bot/bot/internal/store/sqlite"
 	"github.com/incident-bot/bot/messages"
 	"github.com/rs/zerolog"
@@ -103,8 +104,8 @@ var hubspot401 = runbook.Report{
 // testBot is one replica of the bot: a Service and what it is wired to.
 type testBot struct {
 	t      *testing.T
-	path   string // the SQLite file
-	db     *sqlite.DB
+	path   string // the SQLite file, or the Postgres DSN (with its schema)
+	db     incident.Store
 	slack  *fakeSlack
 	clock  *testClock
 	triage *cannedTriage
@@ -115,13 +116,20 @@ type testBot struct {
 // Slack that knows alice, bob and carol by name, and a clock at testT0.
 func newTestBot(t *testing.T, cfg Config) *testBot {
 	t.Helper()
+	return newTestBotIn(t, cfg, filepath.Join(t.TempDir(), "bot.db"))
+}
+
+// newTestBotIn is newTestBot on the store at path: a SQLite file, or a
+// postgres:// DSN (pgtest.FreshSchema gives one).
+func newTestBotIn(t *testing.T, cfg Config, path string) *testBot {
+	t.Helper()
 	clock := &testClock{t: testT0}
 	fs := newFakeSlack(clock.Now)
 	for id, name := range map[string]string{"U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol"} {
 		fs.SetName(id, name)
 	}
 	triage := &cannedTriage{reports: map[string]runbook.Report{"hubspot": hubspot401}}
-	return startTestBot(t, filepath.Join(t.TempDir(), "bot.db"), fs, clock, triage, cfg)
+	return startTestBot(t, path, fs, clock, triage, cfg)
 }
 
 // replica starts a second Service on the same SQLite file, Slack, clock
@@ -133,7 +141,13 @@ func (b *testBot) replica() *testBot {
 
 func startTestBot(t *testing.T, path string, fs *fakeSlack, clock *testClock, triage *cannedTriage, cfg Config) *testBot {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), path)
+	var db incident.Store
+	var err error
+	if strings.HasPrefix(path, "postgres://") {
+		db, err = postgres.Open(context.Background(), path)
+	} else {
+		db, err = sqlite.Open(context.Background(), path)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

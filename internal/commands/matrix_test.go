@@ -10,12 +10,14 @@ package commands
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/postgres/pgtest"
 	"github.com/incident-bot/bot/messages"
 )
 
@@ -305,8 +307,23 @@ func (row matrixRow) wordsFor(ref string) string {
 
 // TestPermissionMatrix runs every row as every role, each row on a bot of
 // its own with RESOLVE_ALLOWED=commander,U0DAVE, each role on an incident
-// of its own there.
+// of its own there, on SQLite.
 func TestPermissionMatrix(t *testing.T) {
+	runMatrix(t, func(t *testing.T) string { return filepath.Join(t.TempDir(), "bot.db") })
+}
+
+// TestPermissionMatrixOnPostgres is the same matrix on PostgreSQL (when
+// TEST_DATABASE_URL names one, as make test arranges): the rules hold
+// whichever store decides the lookups.
+func TestPermissionMatrixOnPostgres(t *testing.T) {
+	pgtest.URL(t) // skips, saying why, without a database
+	runMatrix(t, func(t *testing.T) string {
+		dsn, _ := pgtest.FreshSchema(t)
+		return dsn
+	})
+}
+
+func runMatrix(t *testing.T, store func(t *testing.T) string) {
 	rows := matrixRows()
 	t.Logf("%d paths × %d roles = %d cells", len(rows), len(matrixRoles), len(rows)*len(matrixRoles))
 	for _, row := range rows {
@@ -316,7 +333,7 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		t.Run(title, func(t *testing.T) {
 			t.Parallel()
-			b := newTestBot(t, Config{ResolveAllowed: []string{"commander", "U0DAVE"}})
+			b := newTestBotIn(t, Config{ResolveAllowed: []string{"commander", "U0DAVE"}}, store(t))
 			rowT := t
 			for _, r := range matrixRoles {
 				t.Run(r.name, func(t *testing.T) {
