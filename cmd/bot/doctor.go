@@ -81,9 +81,12 @@ func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io
 	} else {
 		for _, k := range cfg.Triage.Catalog.Keys() {
 			v, _ := cfg.Triage.Catalog.Lookup(k)
-			if cfg.Triage.token(v.TokenEnv) == "" {
+			switch {
+			case v.StatusOnly():
+				pass(k, "watched by its status page only: no API token to check")
+			case cfg.Triage.token(v.TokenEnv) == "":
 				skip(k, v.TokenEnv+" not set: triage will report misconfigured")
-			} else {
+			default:
 				pass(k, v.TokenEnv+" set")
 			}
 		}

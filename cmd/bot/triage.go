@@ -167,7 +167,7 @@ func cmdVendors(ctx context.Context, args []string, cfg config, stdout, stderr i
 	for _, k := range cat.Keys() {
 		v, _ := cat.Lookup(k)
 		row := vendorRow{
-			Key: v.Key, Name: v.Name, TokenEnv: v.TokenEnv, TokenSet: strings.TrimSpace(cfg.Triage.token(v.TokenEnv)) != "",
+			Key: v.Key, Name: v.Name, TokenEnv: v.TokenEnv, TokenSet: v.TokenEnv != "" && strings.TrimSpace(cfg.Triage.token(v.TokenEnv)) != "",
 			APIURL: v.APIURL, StatusKind: v.StatusKind,
 			NeedsAPI: v.NeedsAPIURL(),
 		}
@@ -191,8 +191,11 @@ func cmdVendors(ctx context.Context, args []string, cfg config, stdout, stderr i
 			token = r.TokenEnv + " (set)"
 		}
 		api := r.APIURL
-		if r.NeedsAPI {
+		switch {
+		case r.NeedsAPI:
 			api = "set " + r.Key + ".api_url in VENDORS_FILE"
+		case api == "":
+			api, token = "none (status page only)", "-"
 		}
 		status := "none"
 		if r.StatusURL != "" {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/incident-bot/bot/internal/vendors"
 )
 
 const triageTestToken = "pat-na1-cli-test-token-never-printed"
@@ -266,14 +268,19 @@ func TestNewTriagerConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.HealthURL != "http://127.0.0.1:9/health" || tr.Deadline != 2*time.Second || len(tr.Catalog.Keys()) != 13 {
+	builtIn, err := vendors.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.HealthURL != "http://127.0.0.1:9/health" || tr.Deadline != 2*time.Second || len(tr.Catalog.Keys()) != len(builtIn.Keys()) {
 		t.Errorf("triager = %+v", tr)
 	}
 }
 
 func TestVendorsCommand(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "vendors.yaml")
-	os.WriteFile(file, []byte("acme:\n  name: Acme Billing\n  api_url: https://api.acme.test\n"), 0o600)
+	os.WriteFile(file, []byte("acme:\n  name: Acme Billing\n  api_url: https://api.acme.test\n"+
+		"watched:\n  name: Watched\n  status_url: https://status.watched.test\n"), 0o600)
 	getenv := func(k string) string {
 		return map[string]string{"VENDORS_FILE": file, "HUBSPOT_ACCESS_TOKEN": triageTestToken}[k]
 	}
@@ -287,13 +294,19 @@ func TestVendorsCommand(t *testing.T) {
 		t.Fatal("token printed")
 	}
 	for _, want := range []string{"KEY", "acme", "Acme Billing", "HUBSPOT_ACCESS_TOKEN (set)", "INTERCOM_ACCESS_TOKEN (unset)",
-		"set zendesk.api_url in VENDORS_FILE", "statuspage https://status.hubspot.com", "pagerduty"} {
+		"set zendesk.api_url in VENDORS_FILE", "statuspage https://status.hubspot.com", "pagerduty",
+		"none (status page only)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
 	}
-	if n := strings.Count(strings.TrimSpace(text), "\n"); n != 14 {
-		t.Errorf("%d rows, want 14:\n%s", n, text)
+	builtIn, err := vendors.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(builtIn.Keys()) + 2 // acme and watched
+	if n := strings.Count(strings.TrimSpace(text), "\n"); n != want {
+		t.Errorf("%d rows, want %d:\n%s", n, want, text)
 	}
 
 	out.Reset()
@@ -301,11 +314,18 @@ func TestVendorsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rows []vendorRow
-	if err := json.Unmarshal(out.Bytes(), &rows); err != nil || len(rows) != 14 {
+	if err := json.Unmarshal(out.Bytes(), &rows); err != nil || len(rows) != want {
 		t.Fatalf("rows %d, err %v", len(rows), err)
 	}
-	if rows[0].Key != "acme" || !rows[3].TokenSet || rows[3].Key != "hubspot" {
+	byKey := map[string]vendorRow{}
+	for _, r := range rows {
+		byKey[r.Key] = r
+	}
+	if rows[0].Key != "acme" || !byKey["hubspot"].TokenSet {
 		t.Errorf("rows = %+v", rows[:4])
+	}
+	if w := byKey["watched"]; w.APIURL != "" || w.TokenEnv != "" || w.TokenSet || w.NeedsAPI || w.StatusURL != "https://status.watched.test" {
+		t.Errorf("status-only row = %+v", w)
 	}
 
 	if err := cmdVendors(context.Background(), []string{"extra"}, cfg, &out, &out); exitCode(err) != 2 {

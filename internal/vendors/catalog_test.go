@@ -37,6 +37,23 @@ func catalogKeys(t testing.TB) []string {
 	return keys
 }
 
+// probedKeys are the catalog vendors with an API call, sorted: all but
+// those watched by their status page only.
+func probedKeys(t testing.TB) []string {
+	t.Helper()
+	c, err := LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, k := range c.Keys() {
+		if v, _ := c.Lookup(k); !v.StatusOnly() {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func TestBuiltInCatalog(t *testing.T) {
 	c, err := LoadCatalog("")
 	if err != nil {
@@ -52,6 +69,20 @@ func TestBuiltInCatalog(t *testing.T) {
 			if v.Key != k || v.Name == "" || v.Name == k {
 				t.Errorf("key %q name %q: want a display name", v.Key, v.Name)
 			}
+			if len(v.Sources) == 0 {
+				t.Error("no sources for the facts")
+			}
+			if v.StatusOnly() {
+				// Watched by its status page only: a page to read or
+				// at least to link, and nothing that needs an API.
+				if v.Links.Status == "" {
+					t.Error("status page only, but no links.status")
+				}
+				if v.TokenEnv != "" || v.TokenHint != "" || len(v.RateLimits) > 0 || len(v.Rules) > 0 {
+					t.Errorf("status page only, but token or API fields set: %+v", v)
+				}
+				return
+			}
 			if v.APIURL == "" {
 				t.Error("no api_url")
 			}
@@ -66,9 +97,6 @@ func TestBuiltInCatalog(t *testing.T) {
 			}
 			if v.Runbook.TokenConsole == "" {
 				t.Error("no runbook.token_console")
-			}
-			if len(v.Sources) == 0 {
-				t.Error("no sources for the facts")
 			}
 			if v.Probe.Path == "" {
 				t.Error("no probe.path")
@@ -262,4 +290,32 @@ func TestRunbookVendor(t *testing.T) {
 		t.Errorf("runbook vendor = %+v", rv)
 	}
 	var _ runbook.Vendor = rv
+}
+
+// TestStatusOnlyVendor: a vendor with a status page and no API needs no
+// token and no api_url; naming an API later makes it an ordinary vendor.
+func TestStatusOnlyVendor(t *testing.T) {
+	c, err := LoadCatalog(writeFile(t, `
+watched:
+  name: Watched
+  status_url: https://status.watched.test
+probed:
+  name: Probed
+  status_url: https://status.probed.test
+  api_url: https://api.probed.test
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := c.Lookup("watched")
+	if !w.StatusOnly() || w.NeedsAPIURL() || w.TokenEnv != "" || w.StatusKind != StatusStatuspage {
+		t.Errorf("watched: status only %v, needs api_url %v, token_env %q, kind %s", w.StatusOnly(), w.NeedsAPIURL(), w.TokenEnv, w.StatusKind)
+	}
+	p, _ := c.Lookup("probed")
+	if p.StatusOnly() || p.TokenEnv != "PROBED_ACCESS_TOKEN" {
+		t.Errorf("probed: status only %v, token_env %q", p.StatusOnly(), p.TokenEnv)
+	}
+	if _, err := LoadCatalog(writeFile(t, "watched:\n  status_url: https://s.test\n  token_env: 'NOT A VAR'\n")); err == nil {
+		t.Error("a bad token_env on a status-only vendor was accepted")
+	}
 }

@@ -307,10 +307,17 @@ func cloneVendorStatus(v runbook.VendorStatus) runbook.VendorStatus {
 	return v
 }
 
-// missing says why the API cannot be called: an API base still holding a
+// missing says why the API cannot be called: no API in the catalog (a
+// vendor watched by its status page only), an API base still holding a
 // placeholder, or no token. Called is true when nothing is missing.
 func missing(v Vendor, token string) runbook.APIFinding {
 	var a runbook.APIFinding
+	if v.StatusOnly() {
+		// Nothing to call until VENDORS_FILE names an API and a probe; the
+		// status page is still read.
+		a.MissingField = v.Key + ".api_url and " + v.Key + ".probe"
+		return a
+	}
 	if v.NeedsAPIURL() {
 		a.MissingField = v.Key + ".api_url"
 		a.FieldExample = v.APIURLExample

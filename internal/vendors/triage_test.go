@@ -526,6 +526,30 @@ func TestTriageMissingAPIBase(t *testing.T) {
 		checks:     map[string]string{"api": "skipped"}})
 }
 
+// TestTriageStatusOnly: a vendor watched by its status page only is not
+// called; the report says what VENDORS_FILE needs for a call, asks for no
+// token, and passes on what the status page says.
+func TestTriageStatusOnly(t *testing.T) {
+	s := newStandIn(t)
+	s.set(&s.status, statuspageJSON("major", "Partial outage", runbook.StatusIncident{Name: "Webhooks delayed", Status: "investigating", Impact: "major"}))
+	tr := triager(t, s)
+	tr.Catalog = mustCatalog(t, "watched:\n  name: Watched\n  status_url: "+s.URL+"/status\n")
+	r, err := tr.Triage(context.Background(), "watched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertReport(t, r, expectation{cause: runbook.Misconfigured,
+		summary:    []string{"set watched.api_url and watched.probe in VENDORS_FILE"},
+		mitigation: []string{"Set watched.api_url and watched.probe in the file named by VENDORS_FILE", "Webhooks delayed"},
+		checks:     map[string]string{"api": "skipped"}})
+	if strings.Contains(r.Summary, "ACCESS_TOKEN") {
+		t.Errorf("summary asks for a token: %q", r.Summary)
+	}
+	if n := s.calls(); n != 0 {
+		t.Errorf("the API was called %d times", n)
+	}
+}
+
 func mustCatalog(t *testing.T, yaml string) *Catalog {
 	t.Helper()
 	c, err := LoadCatalog(writeFile(t, yaml))
