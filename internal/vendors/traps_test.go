@@ -2,6 +2,7 @@ package vendors
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -180,6 +181,22 @@ func TestProbeRequests(t *testing.T) {
 			}
 			return ""
 		}},
+		{"openai", "GET", "/api/v1/models", bearer},
+		{"okta", "GET", "/api/api/v1/users/me", headerIs("Authorization", "SSWS "+testToken)},
+		{"mailchimp", "GET", "/api/3.0/ping", func(r *http.Request) string {
+			// Any user name, the API key as the password.
+			if _, p, ok := r.BasicAuth(); !ok || p != testToken {
+				return "basic auth wrong"
+			}
+			return ""
+		}},
+		{"notion", "GET", "/api/v1/users/me", func(r *http.Request) string {
+			if r.Header.Get("Notion-Version") == "" {
+				return "no Notion-Version"
+			}
+			return bearer(r)
+		}},
+		{"sentry", "GET", "/api/api/0/organizations/", bearer},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -205,6 +222,16 @@ func TestProbeRequests(t *testing.T) {
 				t.Error(msg)
 			}
 		})
+	}
+}
+
+// headerIs checks that the probe sent header name with exactly want.
+func headerIs(name, want string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if got := r.Header.Get(name); got != want {
+			return fmt.Sprintf("%s = %q, want %q", name, got, want)
+		}
+		return ""
 	}
 }
 
