@@ -2,6 +2,7 @@ package vendors
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -197,6 +198,21 @@ func TestProbeRequests(t *testing.T) {
 			return bearer(r)
 		}},
 		{"sentry", "GET", "/api/api/0/organizations/", bearer},
+		{"vercel", "GET", "/api/v2/user", bearer},
+		{"render", "GET", "/api/v1/owners", bearer},
+		{"new-relic", "POST", "/api/graphql", func(r *http.Request) string {
+			if msg := headerIs("API-Key", testToken)(r); msg != "" {
+				return msg
+			}
+			return jsonBodyHas(r, "query", "actor")
+		}},
+		{"square", "GET", "/api/v2/merchants/me", func(r *http.Request) string {
+			if r.Header.Get("Square-Version") == "" {
+				return "no Square-Version"
+			}
+			return bearer(r)
+		}},
+		{"zoom", "GET", "/api/v2/users/me", bearer},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -233,6 +249,22 @@ func headerIs(name, want string) func(*http.Request) string {
 		}
 		return ""
 	}
+}
+
+// jsonBodyHas checks that the probe sent a JSON body whose field holds a
+// string containing sub (a GraphQL query, say).
+func jsonBodyHas(r *http.Request, field, sub string) string {
+	var doc map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&doc); err != nil {
+		return "body is not JSON: " + err.Error()
+	}
+	if s, _ := doc[field].(string); !strings.Contains(s, sub) {
+		return fmt.Sprintf("body %s = %v, want it to contain %q", field, doc[field], sub)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		return "Content-Type " + ct
+	}
+	return ""
 }
 
 func bearer(r *http.Request) string {
