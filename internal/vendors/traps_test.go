@@ -213,6 +213,16 @@ func TestProbeRequests(t *testing.T) {
 			return bearer(r)
 		}},
 		{"zoom", "GET", "/api/v2/users/me", bearer},
+		{"xero", "GET", "/api/connections", bearer},
+		{"twitch", "GET", "/api/oauth2/validate", headerIs("Authorization", "OAuth "+testToken)},
+		{"monday", "POST", "/api/v2", func(r *http.Request) string {
+			// The token as is, without "Bearer".
+			if msg := headerIs("Authorization", testToken)(r); msg != "" {
+				return msg
+			}
+			return jsonBodyHas(r, "query", "me")
+		}},
+		{"segment", "GET", "/api/", bearer},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
