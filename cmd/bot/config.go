@@ -216,8 +216,9 @@ func loadTriage(getenv func(string) string) triageConfig {
 	} else {
 		t.Catalog = cat
 		for _, k := range cat.Keys() {
-			v, _ := cat.Lookup(k)
-			t.Tokens[v.TokenEnv] = getenv(v.TokenEnv)
+			if v, _ := cat.Lookup(k); v.TokenEnv != "" {
+				t.Tokens[v.TokenEnv] = getenv(v.TokenEnv)
+			}
 		}
 	}
 	t.Deadline, t.deadlineErr = parseDeadline(getenv("TRIAGE_DEADLINE"))

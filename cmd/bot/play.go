@@ -146,8 +146,14 @@ func playConfig(cfg config, p *playground.Playground, dir string) (config, error
 		if v.StatusKind == vendors.StatusNone {
 			kind, status = "", ""
 		}
+		if v.StatusOnly() {
+			api = "" // watched by its status page only, here too
+		}
 		if err := cat.SetURLs(key, api, kind, status); err != nil {
 			return cfg, fmt.Errorf("play: the vendor catalog: %w", err)
+		}
+		if v.StatusOnly() {
+			continue
 		}
 		if tok, ok := slack[v.TokenEnv]; ok { // Slack's is the bot token
 			tokens[v.TokenEnv] = tok

@@ -311,6 +311,12 @@ func TestPlayConfigKeepsEverythingLocal(t *testing.T) {
 	}
 	for _, k := range tr.Catalog.Keys() {
 		v, _ := tr.Catalog.Lookup(k)
+		if v.StatusOnly() {
+			if v.APIURL != "" || (v.StatusKind != vendors.StatusNone && !strings.HasPrefix(v.StatusURL, base+"/")) {
+				t.Errorf("%s (status page only): api_url %q, status page %s %s", k, v.APIURL, v.StatusKind, v.StatusURL)
+			}
+			continue
+		}
 		if !strings.HasPrefix(v.APIURL, base+"/") {
 			t.Errorf("%s api_url %s is not the playground's", k, v.APIURL)
 		}

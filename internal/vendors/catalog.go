@@ -414,7 +414,7 @@ func (v *Vendor) defaults() {
 	if v.Name == "" {
 		v.Name = v.Key
 	}
-	if v.TokenEnv == "" {
+	if v.TokenEnv == "" && !v.StatusOnly() {
 		v.TokenEnv = envName(v.Key) + "_ACCESS_TOKEN"
 	}
 	if v.Probe.Method == "" {
@@ -474,7 +474,7 @@ func (v *Vendor) validate() error {
 			return field("api_url", "%v", err)
 		}
 	}
-	if !envPattern.MatchString(v.TokenEnv) {
+	if (v.TokenEnv != "" || !v.StatusOnly()) && !envPattern.MatchString(v.TokenEnv) {
 		return field("token_env", "%q is not a variable name", v.TokenEnv)
 	}
 	switch v.Probe.Method {
@@ -542,8 +542,11 @@ func checkURL(s string) error {
 func (v Vendor) StatusOnly() bool { return v.APIURL == "" && v.StatusKind != StatusNone }
 
 // NeedsAPIURL reports whether the operator must still set api_url: the
-// built-in base is per account (Zendesk, Salesforce, Jira, Shopify).
-func (v Vendor) NeedsAPIURL() bool { return v.APIURL == "" || hasPlaceholder(v.APIURL) }
+// built-in base is per account (Zendesk, Salesforce, Jira, Shopify). A
+// vendor watched by its status page only needs none.
+func (v Vendor) NeedsAPIURL() bool {
+	return !v.StatusOnly() && (v.APIURL == "" || hasPlaceholder(v.APIURL))
+}
 
 // hasPlaceholder reports whether an API base still holds a {placeholder}
 // that VENDORS_FILE must fill, e.g. https://{subdomain}.zendesk.com.

@@ -197,8 +197,8 @@ zendesk:
 		t.Errorf("acme defaults: %+v", acme)
 	}
 	sh, _ := c.Lookup("shopify")
-	if sh.StatusKind != StatusAuto {
-		t.Errorf("shopify with a status_url: kind %s, want auto", sh.StatusKind)
+	if sh.StatusKind != StatusStatuspage {
+		t.Errorf("shopify with another status_url: kind %s, want its built-in statuspage kept", sh.StatusKind)
 	}
 	zd, _ := c.Lookup("zendesk")
 	if zd.StatusKind != StatusNone {
@@ -285,4 +285,32 @@ func TestRunbookVendor(t *testing.T) {
 		t.Errorf("runbook vendor = %+v", rv)
 	}
 	var _ runbook.Vendor = rv
+}
+
+// TestStatusOnlyVendor: a vendor with a status page and no API needs no
+// token and no api_url; naming an API later makes it an ordinary vendor.
+func TestStatusOnlyVendor(t *testing.T) {
+	c, err := LoadCatalog(writeFile(t, `
+watched:
+  name: Watched
+  status_url: https://status.watched.test
+probed:
+  name: Probed
+  status_url: https://status.probed.test
+  api_url: https://api.probed.test
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := c.Lookup("watched")
+	if !w.StatusOnly() || w.NeedsAPIURL() || w.TokenEnv != "" || w.StatusKind != StatusAuto {
+		t.Errorf("watched: status only %v, needs api_url %v, token_env %q, kind %s", w.StatusOnly(), w.NeedsAPIURL(), w.TokenEnv, w.StatusKind)
+	}
+	p, _ := c.Lookup("probed")
+	if p.StatusOnly() || p.TokenEnv != "PROBED_ACCESS_TOKEN" {
+		t.Errorf("probed: status only %v, token_env %q", p.StatusOnly(), p.TokenEnv)
+	}
+	if _, err := LoadCatalog(writeFile(t, "watched:\n  status_url: https://s.test\n  token_env: 'NOT A VAR'\n")); err == nil {
+		t.Error("a bad token_env on a status-only vendor was accepted")
+	}
 }

@@ -1,9 +1,11 @@
 package vendors
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -38,8 +40,13 @@ func newStandIn(t *testing.T) *standIn {
 	s.api = jsonHandler(200, `{}`)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		// Keep the body: a test reads it after the handler is done.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		kept := r.Clone(context.Background())
+		kept.Body = io.NopCloser(bytes.NewReader(body))
 		s.mu.Lock()
-		s.requests = append(s.requests, r.Clone(context.Background()))
+		s.requests = append(s.requests, kept)
 		h := s.api
 		s.mu.Unlock()
 		h(w, r)

@@ -2,6 +2,8 @@ package vendors
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -242,6 +244,47 @@ func TestProbeRequests(t *testing.T) {
 			}
 			return ""
 		}},
+		{"openai", "GET", "/api/v1/models", bearer},
+		{"okta", "GET", "/api/api/v1/users/me", headerIs("Authorization", "SSWS "+testToken)},
+		{"mailchimp", "GET", "/api/3.0/ping", func(r *http.Request) string {
+			// Any user name, the API key as the password.
+			if _, p, ok := r.BasicAuth(); !ok || p != testToken {
+				return "basic auth wrong"
+			}
+			return ""
+		}},
+		{"notion", "GET", "/api/v1/users/me", func(r *http.Request) string {
+			if r.Header.Get("Notion-Version") == "" {
+				return "no Notion-Version"
+			}
+			return bearer(r)
+		}},
+		{"sentry", "GET", "/api/api/0/organizations/", bearer},
+		{"vercel", "GET", "/api/v2/user", bearer},
+		{"render", "GET", "/api/v1/owners", bearer},
+		{"new-relic", "POST", "/api/graphql", func(r *http.Request) string {
+			if msg := headerIs("API-Key", testToken)(r); msg != "" {
+				return msg
+			}
+			return jsonBodyHas(r, "query", "actor")
+		}},
+		{"square", "GET", "/api/v2/merchants/me", func(r *http.Request) string {
+			if r.Header.Get("Square-Version") == "" {
+				return "no Square-Version"
+			}
+			return bearer(r)
+		}},
+		{"zoom", "GET", "/api/v2/users/me", bearer},
+		{"xero", "GET", "/api/connections", bearer},
+		{"twitch", "GET", "/api/oauth2/validate", headerIs("Authorization", "OAuth "+testToken)},
+		{"monday", "POST", "/api/v2", func(r *http.Request) string {
+			// The token as is, without "Bearer".
+			if msg := headerIs("Authorization", testToken)(r); msg != "" {
+				return msg
+			}
+			return jsonBodyHas(r, "query", "me")
+		}},
+		{"segment", "GET", "/api/", bearer},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -268,6 +311,32 @@ func TestProbeRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// headerIs checks that the probe sent header name with exactly want.
+func headerIs(name, want string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if got := r.Header.Get(name); got != want {
+			return fmt.Sprintf("%s = %q, want %q", name, got, want)
+		}
+		return ""
+	}
+}
+
+// jsonBodyHas checks that the probe sent a JSON body whose field holds a
+// string containing sub (a GraphQL query, say).
+func jsonBodyHas(r *http.Request, field, sub string) string {
+	var doc map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&doc); err != nil {
+		return "body is not JSON: " + err.Error()
+	}
+	if s, _ := doc[field].(string); !strings.Contains(s, sub) {
+		return fmt.Sprintf("body %s = %v, want it to contain %q", field, doc[field], sub)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		return "Content-Type " + ct
+	}
+	return ""
 }
 
 func bearer(r *http.Request) string {
