@@ -55,7 +55,7 @@ func pretty(t *testing.T, m Message) []byte {
 func vendorIncident() *incident.Incident {
 	return &incident.Incident{
 		ID: uuid.MustParse("01890a5d-ac96-774b-bcce-b302099a8057"), TeamID: "T1", Number: 42,
-		Title: "HubSpot Integration", Vendor: "hubspot", VendorName: "HubSpot",
+		Title: "HubSpot: token refused (401)", Vendor: "hubspot", VendorName: "HubSpot",
 		Severity: incident.P1, Status: incident.Investigating, Commander: "U0ALICE", CreatedBy: "U0ALICE",
 		ChannelID: "C0INC", MessageTS: "1773480413.000100", DeclaredAt: t0, NextUpdateAt: t0.Add(15 * time.Minute),
 		Diagnosis: &incident.Diagnosis{
