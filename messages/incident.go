@@ -22,8 +22,8 @@ type incidentView struct {
 }
 
 // Incident renders the incident message: header, fields, cause, the
-// mitigation as a numbered list, the checks, and the buttons (none once
-// resolved).
+// mitigation as a numbered list, the checks, and the buttons: severity,
+// status and Resolve while it is open, Reopen once resolved.
 func Incident(inc *incident.Incident) (Message, error) {
 	v := incidentView{
 		ID: inc.ID.String(), Ref: inc.Ref(), Status: inc.Status.Label(), Severity: string(inc.Severity),
