@@ -169,7 +169,10 @@ func TestUpdateGolden(t *testing.T) {
 func TestHelpListsEveryLine(t *testing.T) {
 	lines := []HelpLine{{Usage: "triage VENDOR", Text: "check <the> vendor"}, {Usage: "status TEXT", Also: "update TEXT", Text: "post"}}
 	m := Help(lines)
-	for _, want := range []string{"• `/incident triage VENDOR` — check <the> vendor\n", "• `/incident status TEXT` (or `update TEXT`) — post\n"} {
+	// The mention is the bot's name everywhere else too (README, the
+	// playground, the manifest's display_name).
+	for _, want := range []string{"• `/incident triage VENDOR` — check <the> vendor\n", "• `/incident status TEXT` (or `update TEXT`) — post\n",
+		"(`@incident-bot resolve`)"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("help = %q, want a line %q", m.Text, want)
 		}
