@@ -182,6 +182,39 @@ type data struct {
 	RestartCommand string // restart the deployment, copy-pasteable
 }
 
+// Placeholders says which of the names in the commands before it are the
+// catalog's placeholders, and what to set instead; empty when the
+// operator configured them (or the step names neither). secret and deploy
+// say which names the step uses.
+func (d data) Placeholders(secret, deploy bool) string {
+	v := d.Vendor
+	var names, fields, commands []string
+	if secret && v.SecretIDPlaceholder {
+		names = append(names, "the secret `"+v.SecretID+"`")
+		fields, commands = append(fields, "`runbook.secret_id`"), append(commands, "`runbook.secret_command`")
+	}
+	if deploy && v.DeploymentPlaceholder {
+		names = append(names, "the deployment `"+v.Deployment+"`")
+		fields, commands = append(fields, "`runbook.deployment`"), append(commands, "`runbook.restart_command`")
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	verb, noun := "is a placeholder", "your own name"
+	if len(names) > 1 {
+		verb, noun = "are placeholders", "your own names"
+	}
+	return fmt.Sprintf("%s %s: set %s under `%s` in VENDORS_FILE to %s (or %s to your own commands).",
+		upperFirst(strings.Join(names, " and ")), verb, strings.Join(fields, " and "), v.Key, noun, strings.Join(commands, " and "))
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // Default command templates, over Vendor, when the catalog gives none.
 const (
 	defaultSecretCommand  = `kubectl create secret generic {{.SecretID}} --from-literal={{.TokenEnv}}="$NEW_TOKEN" --dry-run=client -o yaml | kubectl apply -f -`

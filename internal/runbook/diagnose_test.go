@@ -18,7 +18,9 @@ func hubspot() Vendor {
 		ScopesConsole: "Settings > Integrations > Private Apps > your app > Scopes",
 		SecretID:      "hubspot-api-token",
 		Deployment:    "hubspot-integration",
-		Components:    []string{"CRM API"},
+		// As the built-in catalog has them: names the operator did not set.
+		SecretIDPlaceholder: true, DeploymentPlaceholder: true,
+		Components: []string{"CRM API"},
 		Policies: map[string]string{
 			"DAILY":                "Wait for the daily reset at midnight in the account's time zone.",
 			"TEN_SECONDLY_ROLLING": "Back off for a few seconds and lower concurrency.",
