@@ -22,7 +22,11 @@
   const live = $("#live");
 
   let openThread = "";
-  const dismissed = new Set(JSON.parse(sessionStorage.getItem("dismissed") || "[]"));
+  // Messages only you see belong to this page, as in Slack: the server
+  // leaves out those from before it was loaded (a reload starts without
+  // them), and the ones you dismiss stay dismissed while it is open.
+  const since = app.dataset.since || "";
+  const dismissed = new Set();
 
   // ---- talking to the server -------------------------------------------
 
@@ -49,8 +53,9 @@
       do {
         again = false;
         try {
-          const q = openThread ? `?thread=${encodeURIComponent(openThread)}` : "";
-          const r = await fetch(`/play/view${q}`, { cache: "no-store" });
+          const q = new URLSearchParams({ since });
+          if (openThread) q.set("thread", openThread);
+          const r = await fetch(`/play/view?${q}`, { cache: "no-store" });
           if (!r.ok) throw new Error(`HTTP ${r.status}`);
           render(await r.json(), opts);
         } catch (err) {
@@ -398,7 +403,6 @@
       openFile(el);
     } else if (el.dataset.dismiss) {
       dismissed.add(el.dataset.dismiss);
-      sessionStorage.setItem("dismissed", JSON.stringify([...dismissed]));
       el.closest(".msg").remove();
     } else if (el.dataset.fill) {
       const ta = $("textarea", composer);
