@@ -213,14 +213,17 @@ func TestDuration(t *testing.T) {
 }
 
 func TestTriageAnswers(t *testing.T) {
-	d := &incident.Diagnosis{Cause: "healthy", Summary: "Every check passed <!channel>",
-		Checks: []incident.Check{{Name: "status_page", Result: "ok", Detail: "All Systems Operational"}, {Name: "api", Result: "ok", Detail: "HTTP 200"}}}
+	d := &incident.Diagnosis{Cause: "healthy", Summary: "Every check passed <!channel>", HTTPStatus: 200, // not said: a 200 is no news
+		Checks: []incident.Check{{Name: "status_page", Result: "ok", Detail: "All Systems Operational"}, {Name: "api", Result: "ok", Detail: "200 in 80 ms"}}}
 	m, err := Healthy("HubSpot", "hubspot", d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	validBlocks(t, m)
 	golden(t, "triage_healthy.golden", pretty(t, m))
+	if strings.Contains(string(m.Blocks), "HTTP 200") {
+		t.Errorf("the healthy answer says HTTP 200: %s", m.Blocks)
+	}
 	changed := &incident.Diagnosis{Cause: "auth_invalid", Summary: "HubSpot answers 401 INVALID_AUTHENTICATION", HTTPStatus: 401,
 		RequestIDs: []string{"b7e2c1d0"}, Mitigation: []string{"Regenerate the token", "Update HUBSPOT_ACCESS_TOKEN"}}
 	m, err = Retriage(vendorIncident(), "HubSpot", changed, true)
