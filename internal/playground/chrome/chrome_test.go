@@ -105,8 +105,8 @@ func TestClickRefusesWhatAPersonCannotClick(t *testing.T) {
 		t.Errorf("clicking a hidden button: %v", err)
 	}
 	var hoverNone bool
-	if err := b.Eval(ctx, `matchMedia("(hover: none)").matches`, &hoverNone); err != nil || !hoverNone {
-		t.Errorf("a mobile page matches (hover: none): %v, %v", hoverNone, err)
+	if err := b.Eval(ctx, `matchMedia("(hover: none) and (pointer: coarse)").matches`, &hoverNone); err != nil || !hoverNone {
+		t.Errorf("a mobile page matches (hover: none) and (pointer: coarse): %v, %v", hoverNone, err)
 	}
 	if err := b.Eval(ctx, `document.getElementById("s").focus()`, nil); err != nil {
 		t.Fatal(err)
