@@ -156,6 +156,8 @@
   function sidebar(s) {
     if (!s) return;
     const set = (key, mode, last) => {
+      const dot = $(`.sims-toggle .sim-dot[data-vendor="${key}"]`);
+      if (dot) dot.dataset.mode = mode;
       const box = $(`.sim[data-vendor="${key}"]`);
       if (!box) return;
       const sel = $("select", box);
@@ -404,6 +406,8 @@
     } else if (el.dataset.dismiss) {
       dismissed.add(el.dataset.dismiss);
       el.closest(".msg").remove();
+    } else if (el.dataset.openSims) {
+      openSims(el.dataset.openSims);
     } else if (el.dataset.fill) {
       const ta = $("textarea", composer);
       ta.value = el.dataset.fill;
@@ -525,6 +529,39 @@
   });
 
   // ---- simulated vendors -----------------------------------------------
+
+  // Where the sidebar does not fit beside the channel it is a drawer,
+  // opened from the channel header's Vendors button.
+  const simsToggle = $("#sims-toggle");
+  const scrim = $("#scrim");
+  const drawer = () => getComputedStyle(simsToggle).display !== "none";
+
+  function openSims(focusVendor) {
+    if (drawer()) {
+      app.classList.add("sims-open");
+      simsToggle.setAttribute("aria-expanded", "true");
+      scrim.hidden = false;
+    }
+    const sel = $(`#sim-${focusVendor || "hubspot"}`) || $(".sim-select");
+    if (sel) sel.focus({ preventScroll: !drawer() });
+    if (sel) sel.scrollIntoView({ block: "nearest" });
+  }
+
+  function closeSims() {
+    if (!app.classList.contains("sims-open")) return;
+    app.classList.remove("sims-open");
+    simsToggle.setAttribute("aria-expanded", "false");
+    scrim.hidden = true;
+    simsToggle.focus();
+  }
+
+  simsToggle.addEventListener("click", () => (app.classList.contains("sims-open") ? closeSims() : openSims()));
+  $("#sims-close").addEventListener("click", closeSims);
+  scrim.addEventListener("click", closeSims);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && app.classList.contains("sims-open")) closeSims();
+  });
+  addEventListener("resize", () => { if (!drawer()) { app.classList.remove("sims-open"); scrim.hidden = true; } });
 
   for (const sel of $$(".sim-select")) {
     sel.addEventListener("change", async () => {
