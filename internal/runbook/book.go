@@ -188,31 +188,21 @@ type data struct {
 // say which names the step uses.
 func (d data) Placeholders(secret, deploy bool) string {
 	v := d.Vendor
-	var names, fields, commands []string
+	var names, fields []string
 	if secret && v.SecretIDPlaceholder {
-		names = append(names, "the secret `"+v.SecretID+"`")
-		fields, commands = append(fields, "`runbook.secret_id`"), append(commands, "`runbook.secret_command`")
+		names, fields = append(names, "`"+v.SecretID+"`"), append(fields, "`runbook.secret_id`")
 	}
 	if deploy && v.DeploymentPlaceholder {
-		names = append(names, "the deployment `"+v.Deployment+"`")
-		fields, commands = append(fields, "`runbook.deployment`"), append(commands, "`runbook.restart_command`")
+		names, fields = append(names, "`"+v.Deployment+"`"), append(fields, "`runbook.deployment`")
 	}
-	if len(names) == 0 {
+	switch len(names) {
+	case 0:
 		return ""
+	case 1:
+		return fmt.Sprintf("The name %s is a placeholder: set yours as %s of `%s` in VENDORS_FILE.", names[0], fields[0], v.Key)
 	}
-	verb, noun := "is a placeholder", "your own name"
-	if len(names) > 1 {
-		verb, noun = "are placeholders", "your own names"
-	}
-	return fmt.Sprintf("%s %s: set %s under `%s` in VENDORS_FILE to %s (or %s to your own commands).",
-		upperFirst(strings.Join(names, " and ")), verb, strings.Join(fields, " and "), v.Key, noun, strings.Join(commands, " and "))
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return fmt.Sprintf("The names %s are placeholders: set yours as %s of `%s` in VENDORS_FILE.",
+		strings.Join(names, " and "), strings.Join(fields, " and "), v.Key)
 }
 
 // Default command templates, over Vendor, when the catalog gives none.

@@ -100,8 +100,8 @@ func TestPlaceholderNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := strings.Join(r.Mitigation, "\n")
-	want := "The secret `hubspot-api-token` and the deployment `hubspot-integration` are placeholders: " +
-		"set `runbook.secret_id` and `runbook.deployment` under `hubspot` in VENDORS_FILE"
+	want := "The names `hubspot-api-token` and `hubspot-integration` are placeholders: " +
+		"set yours as `runbook.secret_id` and `runbook.deployment` of `hubspot` in VENDORS_FILE."
 	if !strings.Contains(all, want) {
 		t.Errorf("mitigation lacks %q:\n%s", want, all)
 	}
@@ -110,7 +110,7 @@ func TestPlaceholderNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	all = strings.Join(r.Mitigation, "\n")
-	if !strings.Contains(all, "The deployment `hubspot-integration` is a placeholder: set `runbook.deployment`") || strings.Contains(all, "secret `hubspot-api-token` is") {
+	if !strings.Contains(all, "The name `hubspot-integration` is a placeholder: set yours as `runbook.deployment` of `hubspot`") || strings.Contains(all, "`hubspot-api-token` is") {
 		t.Errorf("with the secret configured:\n%s", all)
 	}
 	f.Vendor.DeploymentPlaceholder = false
