@@ -24,7 +24,9 @@ or $PORT), reachable from this machine only: a Slack channel in the
 browser, wired to the real bot (the same commands, store, templates and
 triage as bot serve), with HubSpot and Intercom simulated and switchable
 from the page: healthy, 401 revoked token, 403 missing scope, 429 rate
-limited, 5xx, hanging, or an incident on their status page.
+limited, 5xx, hanging, an incident or a maintenance on their status page,
+blocked by a CDN (Cloudflare's block page), or the account refused
+(Intercom).
 
 No Slack workspace is needed and nothing is called outside this process: the
 Slack Web API, the vendors and your service's HEALTH_URL are stand-ins

@@ -333,6 +333,7 @@ type simView struct {
 	Key, Name string
 	Mode      string
 	Last      string
+	Modes     []ModeOption `json:"-"` // the page's options; the live updates need only the mode
 }
 
 type sidebarView struct {
@@ -345,7 +346,7 @@ func (p *Playground) sidebar() sidebarView {
 	modes, health, last := p.sims.state()
 	sv := sidebarView{Health: string(health), LastHC: lastCall(last["health"])}
 	for _, v := range Simulated {
-		sv.Vendors = append(sv.Vendors, simView{Key: v.Key, Name: v.Name, Mode: string(modes[v.Key]), Last: lastCall(last[v.Key])})
+		sv.Vendors = append(sv.Vendors, simView{Key: v.Key, Name: v.Name, Mode: string(modes[v.Key]), Last: lastCall(last[v.Key]), Modes: v.Modes()})
 	}
 	return sv
 }
@@ -363,7 +364,6 @@ func lastCall(pr probe) string {
 var funcs = template.FuncMap{
 	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"clock":  func(t time.Time) string { return t.UTC().Format("15:04") },
-	"modes":  func() any { return Modes },
 	"health": func() any { return HealthModes },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
