@@ -232,14 +232,15 @@ func TestPlaygroundNarrowInBrowser(t *testing.T) {
 // browserRun is one playground and one headless Chromium on it, with the
 // helpers the browser tests share.
 type browserRun struct {
-	t     *testing.T
-	ctx   context.Context
-	b     *chrome.Browser
-	p     *played
-	shots string
-	step  func(name string)
-	wait  func(what, expr string)
-	do    func(what string, err error)
+	t      *testing.T
+	ctx    context.Context
+	b      *chrome.Browser
+	p      *played
+	shots  string
+	prefix string // of the screenshots' names
+	step   func(name string)
+	wait   func(what, expr string)
+	do     func(what string, err error)
 }
 
 // startBrowser starts bot play and a Chromium with o; it skips the test
@@ -264,7 +265,7 @@ func startBrowser(t *testing.T, o chrome.Options, prefix string) *browserRun {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	s := &browserRun{t: t, ctx: ctx, b: b, p: p, shots: artifactsDir(t)}
+	s := &browserRun{t: t, ctx: ctx, b: b, p: p, shots: artifactsDir(t), prefix: prefix}
 	s.step = func(name string) {
 		t.Helper()
 		png, err := b.Screenshot(ctx)
@@ -300,8 +301,8 @@ func startBrowser(t *testing.T, o chrome.Options, prefix string) *browserRun {
 }
 
 // finish fails the test on any error the page logged, and with
-// UPDATE_SCREENSHOT set copies the named screenshots to docs/ (screenshot
-// → file under docs).
+// UPDATE_SCREENSHOT set copies the named screenshots to docs/ (step's
+// screenshot → file under docs).
 func (s *browserRun) finish(docs map[string]string) {
 	s.t.Helper()
 	if errs := s.b.Errors(); len(errs) > 0 {
@@ -309,7 +310,7 @@ func (s *browserRun) finish(docs map[string]string) {
 	}
 	if os.Getenv("UPDATE_SCREENSHOT") != "" {
 		for shot, doc := range docs {
-			png, err := os.ReadFile(filepath.Join(s.shots, shot))
+			png, err := os.ReadFile(filepath.Join(s.shots, s.prefix+shot))
 			s.do("read the screenshot", err)
 			s.do("update docs/"+doc, os.WriteFile(filepath.Join("..", "..", "docs", doc), png, 0o644))
 		}
