@@ -608,3 +608,30 @@ func TestEphemeralsBelongToThePage(t *testing.T) {
 		t.Errorf("an answer after the reload is not shown once:\n%s", ch)
 	}
 }
+
+// TestAppUpdatesAreNotMarkedEdited: Slack marks a person's edit
+// "(edited)", not an app's chat.update of its own message.
+func TestAppUpdatesAreNotMarkedEdited(t *testing.T) {
+	g := newRig(t)
+	_, ts, err := g.api.PostMessage(ChannelID, slack.MsgOptionText("INC-1: P1", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := g.api.UpdateMessage(ChannelID, ts, slack.MsgOptionText("INC-1: P2", false)); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := g.p.fake.AddMessage(ChannelID, UserID, "lookng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := g.post(t, "/play/edit", `{"ts":"`+mine.TS+`","text":"looking"}`); code != 200 {
+		t.Fatalf("edit: %d %s", code, body)
+	}
+	html, err := g.p.render("messages", g.p.channel(g.p.viewer(), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(html), `class="edited"`); n != 1 || !strings.Contains(string(html), `looking <span class="edited">`) {
+		t.Errorf("%d edited marks, want one, on your message:\n%s", n, html)
+	}
+}

@@ -120,7 +120,9 @@ func (v viewer) author(m *msgView, id string) {
 }
 
 func (v viewer) message(m slackfake.Message) msgView {
-	out := msgView{TS: m.TS, ThreadTS: m.ThreadTS, Time: tsTime(m.TS), Edited: m.Updated, Deleted: m.Deleted, Replies: m.ReplyCount}
+	// Slack marks a person's edit "(edited)", not an app's chat.update of
+	// its own message (an incident message changes with every click).
+	out := msgView{TS: m.TS, ThreadTS: m.ThreadTS, Time: tsTime(m.TS), Edited: m.Updated && m.BotID == "", Deleted: m.Deleted, Replies: m.ReplyCount}
 	v.author(&out, m.User)
 	if m.Deleted {
 		out.Body = template.HTML(`<span class="muted">This message was deleted.</span>`)
