@@ -201,10 +201,17 @@ func TestPlaygroundNarrowInBrowser(t *testing.T) {
 	do("reply in thread", b.Click(ctx, `#channel-msgs .msg.from-app:not(.eph) .hover-actions button[data-thread]`))
 	wait("the thread, over the channel", `!document.querySelector("#thread").hidden && getComputedStyle(document.querySelector("#channel-scroll")).display !== "none" &&
 		document.querySelector(".main").getBoundingClientRect().width === 0 && document.querySelector("#thread-msgs .bk-header") !== null`)
+	// Two replies typed back to back: the box empties at once and both go,
+	// in order.
 	do("type a reply", b.Click(ctx, "#thread-composer textarea"))
 	do("type a reply", b.Type(ctx, "*Rotating* the token now"))
 	do("send the reply", b.Press(ctx, "Enter"))
-	wait("the reply", `[...document.querySelectorAll("#thread-msgs .body b")].some(m => m.textContent === "Rotating")`)
+	do("type another", b.Type(ctx, "action: rotate it on a schedule"))
+	do("send it", b.Press(ctx, "Enter"))
+	wait("both replies, in order", `(() => { const b = [...document.querySelectorAll("#thread-msgs .msg.mine .body")].map(m => m.textContent);
+		return b.length === 2 && b[0].includes("Rotating the token now") && b[1].includes("rotate it on a schedule") &&
+			document.querySelector("#thread-composer textarea").value === ""; })()`)
+	wait("Slack's bold", `[...document.querySelectorAll("#thread-msgs .body b")].some(m => m.textContent === "Rotating")`)
 	noSideways("the thread")
 	step("04-thread")
 	do("close the thread", b.Click(ctx, "#thread-close"))

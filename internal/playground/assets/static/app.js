@@ -428,27 +428,35 @@
     $(".composer-error", form).textContent = msg || "";
   }
 
-  async function send(form, threadTS) {
+  // send takes what you typed at once, as Slack does (the box is empty
+  // again and you may type the next message), and sends each form's
+  // messages one after the other, in the order you sent them. A message
+  // the playground refused comes back into an empty box, with the reason.
+  const sending = new WeakMap();
+
+  function send(form, threadTS) {
     const ta = $("textarea", form);
-    const button = $("button.send", form);
     const text = ta.value.trim();
-    if (!text || button.disabled) return;
+    if (!text) return;
     showError(form, "");
-    button.disabled = true;
-    form.setAttribute("aria-busy", "true");
-    try {
-      await post("/play/send", { text, thread_ts: threadTS });
-      ta.value = "";
-      autosize(ta);
-      hideHints();
-      await refresh({ bottom: true });
-    } catch (err) {
-      showError(form, err.message);
-    } finally {
-      button.disabled = false;
-      form.removeAttribute("aria-busy");
-      ta.focus();
-    }
+    ta.value = "";
+    autosize(ta);
+    hideHints();
+    ta.focus();
+    const next = (sending.get(form) || Promise.resolve()).then(async () => {
+      form.setAttribute("aria-busy", "true");
+      try {
+        await post("/play/send", { text, thread_ts: threadTS });
+        await refresh({ bottom: true });
+      } catch (err) {
+        showError(form, err.message);
+        if (!ta.value) { ta.value = text; autosize(ta); }
+      } finally {
+        form.removeAttribute("aria-busy");
+      }
+    });
+    sending.set(form, next);
+    return next;
   }
 
   for (const [form, thread] of [[composer, () => ""], [threadComposer, () => openThread]]) {
