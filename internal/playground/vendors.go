@@ -46,8 +46,8 @@ var Modes = []ModeOption{
 	{Hanging, "Hanging — no answer"},
 	{Incident, "Incident on status page"},
 	{Maintenance, "Maintenance in progress"},
-	{Blocked, "403 — blocked by Cloudflare"},
-	{Account, "Account — subscription needed"},
+	{Blocked, "Blocked by Cloudflare"},
+	{Account, "Account refused"},
 }
 
 func validMode(m Mode) bool {
