@@ -18,6 +18,7 @@ const (
 	ActionSeverity ActionKind = "severity" // argument: P1…P4
 	ActionStatus   ActionKind = "status"   // argument: investigating, identified, monitoring
 	ActionResolve  ActionKind = "resolve"  // no argument
+	ActionReopen   ActionKind = "reopen"   // no argument; on a resolved incident's message
 	ActionReminder ActionKind = "reminder" // argument: one of the Reminder* below
 	// ActionDeclareAnyway opens an incident about a vendor a triage found
 	// healthy; its value is the vendor's key, not an incident id.
@@ -37,7 +38,7 @@ const (
 	CallbackPostUpdate = "post_update" // the reminder's "Post update" form
 )
 
-var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReminder, ActionDeclareAnyway}
+var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReopen, ActionReminder, ActionDeclareAnyway}
 
 // ActionKinds lists every kind of button the bot posts: a table for tests
 // that must cover each (the permission matrix).

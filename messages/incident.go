@@ -22,8 +22,8 @@ type incidentView struct {
 }
 
 // Incident renders the incident message: header, fields, cause, the
-// mitigation as a numbered list, the checks, and the buttons (none once
-// resolved).
+// mitigation as a numbered list, the checks, and the buttons: severity,
+// status and Resolve while it is open, Reopen once resolved.
 func Incident(inc *incident.Incident) (Message, error) {
 	v := incidentView{
 		ID: inc.ID.String(), Ref: inc.Ref(), Status: inc.Status.Label(), Severity: string(inc.Severity),
@@ -64,12 +64,13 @@ func Incident(inc *incident.Incident) (Message, error) {
 }
 
 // Cause is the diagnosis in one line of mrkdwn: the summary, the HTTP
-// status and the vendor's request ids.
+// status when it is a failure (a healthy vendor's 200 says nothing) and the
+// vendor's request ids.
 func Cause(d *incident.Diagnosis) string {
 	var b strings.Builder
 	b.WriteString(Escape(d.Summary))
 	var extra []string
-	if d.HTTPStatus != 0 {
+	if d.HTTPStatus != 0 && (d.HTTPStatus < 200 || d.HTTPStatus > 299) {
 		extra = append(extra, fmt.Sprintf("HTTP %d", d.HTTPStatus))
 	}
 	for _, id := range d.RequestIDs {

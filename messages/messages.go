@@ -57,6 +57,7 @@ var tmpl = template.Must(template.New("messages").Option("missingkey=error").Fun
 	"severityAction": func(sev string) string { return ActionID(ActionSeverity, sev) },
 	"statusAction":   func(st string) string { return ActionID(ActionStatus, st) },
 	"resolveAction":  func() string { return ActionID(ActionResolve, "") },
+	"reopenAction":   func() string { return ActionID(ActionReopen, "") },
 	"reminderAction": func(what string) (string, error) {
 		switch what {
 		case ReminderUpdate, ReminderSnooze15m, ReminderSnooze1h, ReminderStop:

@@ -55,7 +55,7 @@ func pretty(t *testing.T, m Message) []byte {
 func vendorIncident() *incident.Incident {
 	return &incident.Incident{
 		ID: uuid.MustParse("01890a5d-ac96-774b-bcce-b302099a8057"), TeamID: "T1", Number: 42,
-		Title: "HubSpot Integration", Vendor: "hubspot", VendorName: "HubSpot",
+		Title: "HubSpot: token refused (401)", Vendor: "hubspot", VendorName: "HubSpot",
 		Severity: incident.P1, Status: incident.Investigating, Commander: "U0ALICE", CreatedBy: "U0ALICE",
 		ChannelID: "C0INC", MessageTS: "1773480413.000100", DeclaredAt: t0, NextUpdateAt: t0.Add(15 * time.Minute),
 		Diagnosis: &incident.Diagnosis{
@@ -169,7 +169,10 @@ func TestUpdateGolden(t *testing.T) {
 func TestHelpListsEveryLine(t *testing.T) {
 	lines := []HelpLine{{Usage: "triage VENDOR", Text: "check <the> vendor"}, {Usage: "status TEXT", Also: "update TEXT", Text: "post"}}
 	m := Help(lines)
-	for _, want := range []string{"• `/incident triage VENDOR` — check <the> vendor\n", "• `/incident status TEXT` (or `update TEXT`) — post\n"} {
+	// The mention is the bot's name everywhere else too (README, the
+	// playground, the manifest's display_name).
+	for _, want := range []string{"• `/incident triage VENDOR` — check <the> vendor\n", "• `/incident status TEXT` (or `update TEXT`) — post\n",
+		"(`@incident-bot resolve`)"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("help = %q, want a line %q", m.Text, want)
 		}
@@ -210,14 +213,17 @@ func TestDuration(t *testing.T) {
 }
 
 func TestTriageAnswers(t *testing.T) {
-	d := &incident.Diagnosis{Cause: "healthy", Summary: "Every check passed <!channel>",
-		Checks: []incident.Check{{Name: "status_page", Result: "ok", Detail: "All Systems Operational"}, {Name: "api", Result: "ok", Detail: "HTTP 200"}}}
+	d := &incident.Diagnosis{Cause: "healthy", Summary: "Every check passed <!channel>", HTTPStatus: 200, // not said: a 200 is no news
+		Checks: []incident.Check{{Name: "status_page", Result: "ok", Detail: "All Systems Operational"}, {Name: "api", Result: "ok", Detail: "200 in 80 ms"}}}
 	m, err := Healthy("HubSpot", "hubspot", d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	validBlocks(t, m)
 	golden(t, "triage_healthy.golden", pretty(t, m))
+	if strings.Contains(string(m.Blocks), "HTTP 200") {
+		t.Errorf("the healthy answer says HTTP 200: %s", m.Blocks)
+	}
 	changed := &incident.Diagnosis{Cause: "auth_invalid", Summary: "HubSpot answers 401 INVALID_AUTHENTICATION", HTTPStatus: 401,
 		RequestIDs: []string{"b7e2c1d0"}, Mitigation: []string{"Regenerate the token", "Update HUBSPOT_ACCESS_TOKEN"}}
 	m, err = Retriage(vendorIncident(), "HubSpot", changed, true)

@@ -36,8 +36,10 @@ type pmView struct {
 }
 
 // Postmortem renders the postmortem in markdown. Every piece of user text
-// goes through one escaper, so a reply cannot add a heading, break the
-// timeline table or inject HTML.
+// goes through one escaper (inlineMD, or mrkdwnMD for text written in
+// Slack, which also turns Slack's *bold*, _italics_, ~strike~ and `code`
+// into markdown's), so a reply cannot add a heading, break the timeline
+// table or inject HTML, and the raw file still reads as what was written.
 func Postmortem(d PostmortemData) (string, error) {
 	inc := d.Incident
 	r := &slackText{names: d.Names}
@@ -46,7 +48,7 @@ func Postmortem(d PostmortemData) (string, error) {
 		end = inc.UpdatedAt
 	}
 	v := pmView{
-		Title: inlineMD(inc.Ref() + ": " + pmTitle(inc)), Date: inc.DeclaredAt.UTC().Format("2006-01-02"),
+		Title: inlineMD(inc.Ref() + ": " + inc.Title), Date: inc.DeclaredAt.UTC().Format("2006-01-02"),
 		Start: inc.DeclaredAt.UTC().Format("2006-01-02 15:04:05"), End: "— (still open)",
 		Duration: Duration(end.Sub(inc.DeclaredAt)), Severity: string(inc.Severity) + " (" + inc.Severity.Impact() + ")",
 		Status: inc.Status.Label(), Commander: r.who(inc.Commander), Note: inlineMD(d.Note),
@@ -56,7 +58,7 @@ func Postmortem(d PostmortemData) (string, error) {
 	if !inc.ResolvedAt.IsZero() {
 		v.End = inc.ResolvedAt.UTC().Format("2006-01-02 15:04:05")
 	}
-	v.Summary = inlineMD(r.plain(inc.Summary))
+	v.Summary = mrkdwnMD(r.plain(inc.Summary))
 	diag := inc.Diagnosis
 	switch {
 	case v.Summary != "":
@@ -100,7 +102,7 @@ func Postmortem(d PostmortemData) (string, error) {
 		day.Rows = append(day.Rows, row)
 		if e.Kind == incident.KindMessage && !e.Deleted {
 			if item, ok := actionItem(e.Text); ok {
-				v.Actions = append(v.Actions, inlineMD(r.plain(item))+" — "+r.who(e.Author))
+				v.Actions = append(v.Actions, mrkdwnMD(r.plain(item))+" — "+r.who(e.Author))
 			}
 		}
 	}
@@ -121,17 +123,6 @@ func Postmortem(d PostmortemData) (string, error) {
 		return "", err
 	}
 	return doc + "\n", nil
-}
-
-func pmTitle(inc *incident.Incident) string {
-	if inc.Vendor != "" && inc.Diagnosis != nil && inc.Diagnosis.Cause != "" {
-		name := inc.VendorName
-		if name == "" {
-			name = inc.Vendor
-		}
-		return name + " " + inc.Diagnosis.Cause
-	}
-	return inc.Title
 }
 
 // since is the time from start to t, or a dash when t never happened.
@@ -241,7 +232,7 @@ func (r *slackText) row(e incident.Entry) (pmRow, bool) {
 	case e.Kind == incident.KindReminder && e.Author == "":
 		return row, false // the bot's own reminders; a person's snooze or stop stays
 	case e.Kind == incident.KindMessage:
-		row.What = inlineMD(r.plain(e.Text))
+		row.What = mrkdwnMD(r.plain(e.Text))
 		if e.Edited {
 			row.What += " _(edited)_"
 		}
@@ -250,7 +241,11 @@ func (r *slackText) row(e incident.Entry) (pmRow, bool) {
 		}
 	default:
 		row.What = "**" + kindLabel(e.Kind) + "**"
-		if e.Text != "" {
+		switch {
+		case e.Text == "":
+		case e.Kind == incident.KindUpdate, e.Kind == incident.KindResolved:
+			row.What += ": " + mrkdwnMD(r.plain(e.Text)) // what people wrote in Slack
+		default:
 			row.What += ": " + inlineMD(r.plain(e.Text))
 		}
 	}
@@ -267,24 +262,150 @@ func kindLabel(k incident.EntryKind) string {
 	return strings.ToUpper(string(k[:1])) + string(k[1:])
 }
 
-var mdSpecial = strings.NewReplacer(
-	"\\", "\\\\", "|", "\\|", "<", "&lt;", ">", "&gt;", "`", "\\`", "[", "\\[", "]", "\\]",
-	"\r\n", " ", "\n", " ", "\r", " ", "\t", " ",
-)
-
-var blockStart = regexp.MustCompile(`^(#|[-*+>=]|\d+[.)])`)
-
-// inlineMD makes text safe on one line of markdown, in a paragraph or a
-// table cell: it cannot start a heading, list or quote, end a table cell,
-// open a link or code span, or carry HTML. Emphasis inside words is left
-// alone: it cannot break the document's structure.
+// inlineMD makes plain text (a title, a vendor's words, a name) safe on one
+// line of markdown, in a paragraph or a table cell, and readable as it is:
+// it cannot start a heading, list or quote, end a table cell, open a link,
+// code span or emphasis, or carry HTML. Characters markdown would read are
+// escaped with a backslash (\<, \*, \|), not turned into HTML entities, so
+// the raw file reads as the text that was written.
 func inlineMD(s string) string {
-	s = strings.TrimSpace(mdSpecial.Replace(strings.ToValidUTF8(s, "\uFFFD")))
+	return lineStart(strings.TrimSpace(escapeMD(strings.ToValidUTF8(s, "\uFFFD"))))
+}
+
+// mrkdwnMD is inlineMD for text written in Slack (replies, summaries,
+// status updates, after slackText.plain): Slack's own formatting becomes
+// markdown's, *bold* → **bold**, _italics_ → *italics*, ~strike~ →
+// ~~strike~~, `code` and ```code``` → a code span; everything else is
+// escaped as inlineMD escapes it.
+func mrkdwnMD(s string) string {
+	s = strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
+	return lineStart(strings.TrimSpace(mrkdwnSpans(s)))
+}
+
+// escapeMD escapes every character of s that markdown could read as
+// markup: backslash, the table pipe, < (HTML, autolinks), backticks,
+// brackets, *, ~, an _ that could open or close emphasis (not one inside a
+// word, as in snake_case), and an & that would start an entity. Line
+// breaks and tabs become spaces.
+func escapeMD(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\', '|', '<', '`', '[', ']', '*', '~':
+			b.WriteByte('\\')
+		case '_':
+			if i == 0 || i == len(s)-1 || !isWordByte(s[i-1]) || !isWordByte(s[i+1]) {
+				b.WriteByte('\\')
+			}
+		case '&':
+			if mdEntity.MatchString(s[i:]) {
+				b.WriteByte('\\')
+			}
+		case '\r', '\n', '\t':
+			if c == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+				continue
+			}
+			c = ' '
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// mdEntity is what markdown reads as an HTML entity after an &.
+var mdEntity = regexp.MustCompile(`^&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});`)
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// blockStart is what would start a heading, list, quote or rule at the
+// start of a line; * and _ never reach it unescaped from text, and the
+// emphasis mrkdwnMD writes is never followed by a space.
+var blockStart = regexp.MustCompile(`^(#|[-+>=]|\d+[.)])`)
+
+// lineStart escapes what would make s a block rather than a line of text.
+func lineStart(s string) string {
 	if m := blockStart.FindStringIndex(s); m != nil {
 		s = s[:m[1]-1] + "\\" + s[m[1]-1:]
 	}
 	return s
 }
+
+// mrkdwnSpans converts s, Slack text, to markdown: the code spans and
+// emphasis Slack would show become markdown's, the text between them is
+// escaped. Emphasis follows Slack's rule: the opening mark starts a word
+// (after the start, a space or punctuation) and is followed by a
+// non-space; the closing one, on the same line, follows a non-space and
+// ends a word.
+func mrkdwnSpans(s string) string {
+	var b strings.Builder
+	text := 0         // start of the text not written yet
+	var dead [256]int // mark → the line end before which it has no closing mark
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '`' {
+			fence := "`"
+			if strings.HasPrefix(s[i:], "```") {
+				fence = "```"
+			}
+			end := strings.Index(s[i+len(fence):], fence)
+			if end < 0 || (fence == "`" && strings.Contains(s[i+1:i+1+end], "\n")) {
+				continue
+			}
+			code := s[i+len(fence) : i+len(fence)+end]
+			if strings.TrimSpace(code) == "" {
+				continue
+			}
+			b.WriteString(escapeMD(s[text:i]))
+			b.WriteString(codeMD(code))
+			i += 2*len(fence) + end - 1
+			text = i + 1
+			continue
+		}
+		md, ok := emphasis[c]
+		if !ok || i < dead[c] || (i > 0 && (isWordByte(s[i-1]) || s[i-1] == c)) || i+1 >= len(s) || isSpace(s[i+1]) || s[i+1] == c {
+			continue
+		}
+		end := closing(s, i+1, c)
+		if end < 0 {
+			// No later mark on this line closes one either: a line of
+			// unclosed marks costs one pass, not one per mark.
+			dead[c] = len(s)
+			if nl := strings.IndexByte(s[i:], '\n'); nl >= 0 {
+				dead[c] = i + nl
+			}
+			continue
+		}
+		b.WriteString(escapeMD(s[text:i]))
+		b.WriteString(md + mrkdwnSpans(s[i+1:end]) + md)
+		i = end
+		text = end + 1
+	}
+	b.WriteString(escapeMD(s[text:]))
+	return b.String()
+}
+
+// emphasis maps Slack's marks to markdown's.
+var emphasis = map[byte]string{'*': "**", '_': "*", '~': "~~"}
+
+// closing is the index of the mark c that closes the emphasis opened just
+// before from, or -1: on the same line, after a non-space, and not followed
+// by a letter or digit.
+func closing(s string, from int, c byte) int {
+	for j := from + 1; j < len(s); j++ {
+		switch {
+		case s[j] == '\n':
+			return -1
+		case s[j] == c && !isSpace(s[j-1]) && (j+1 == len(s) || !isWordByte(s[j+1]) && s[j+1] != c):
+			return j
+		}
+	}
+	return -1
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // codeMD is text for inside a code span, where backslashes are literal:
 // no backticks, no line breaks, and table pipes escaped (GFM tables).

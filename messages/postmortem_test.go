@@ -33,6 +33,7 @@ func TestPostmortemGolden(t *testing.T) {
 		typed(0, incident.KindTriage, "", "auth_invalid: HubSpot answers 401 INVALID_AUTHENTICATION"),
 		msg(2*time.Minute, "U0BOB", "Looking. The token was rotated yesterday by <@U0CAROL>?"),
 		typed(5*time.Minute, incident.KindSeverity, "U0ALICE", "P1 → P2"),
+		msg(7*time.Minute, "U0CAROL", "*Found it:* the _offboarding_ script revoked it ~by mistake~ &amp; nobody noticed; `kubectl get secret hubspot-api-token` is stale"),
 		typed(10*time.Minute, incident.KindUpdate, "U0ALICE", "Rotating the token now"),
 		typed(40*time.Minute, incident.KindStatus, "U0ALICE", "Investigating → Monitoring"),
 		msg(50*time.Minute, "U0BOB", "action: alert on HubSpot 401s"),
@@ -106,7 +107,7 @@ func TestPostmortemContents(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"# Incident INC-42: HubSpot auth_invalid",
+		"# Incident INC-42: HubSpot: token refused (401)",
 		"| Duration | 1h 15m |",
 		"- [ ] rotate @carol's token — @bob",
 		"- [ ] Alert on 401s from HubSpot before customers notice",
@@ -122,5 +123,46 @@ func TestPostmortemContents(t *testing.T) {
 	}
 	if n := strings.Count(doc, "\n## Action Items"); n != 1 {
 		t.Errorf("%d Action Items headings; a reply must not add one", n)
+	}
+}
+
+// TestPostmortemMrkdwn: Slack's formatting in replies becomes markdown's,
+// and text markdown would read as markup is escaped with a backslash, not
+// turned into HTML entities: the raw file reads as what was written.
+func TestPostmortemMrkdwn(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"*bold*", "**bold**"},
+		{"_italics_", "*italics*"},
+		{"~struck~", "~~struck~~"},
+		{"a *bold* and _italic_ word", "a **bold** and *italic* word"},
+		{"*bold with _italics_ inside*", "**bold with *italics* inside**"},
+		{"run `kubectl get pods | grep hub` now", "run `kubectl get pods \\| grep hub` now"},
+		{"```multi\nline```", "`multi line`"},
+		{"snake_case_name stays", "snake_case_name stays"},
+		{"2 * 3 * 4", "2 \\* 3 \\* 4"},
+		{"a*b*c", "a\\*b\\*c"},
+		{"* not a list", "\\* not a list"},
+		{"*unclosed", "\\*unclosed"},
+		{"_leading underscore", "\\_leading underscore"},
+		{"<script>alert(1)</script>", "\\<script>alert(1)\\</script>"},
+		{"rotated it <by mistake> & nobody noticed", "rotated it \\<by mistake> & nobody noticed"},
+		{"&lt; typed as an entity", "\\&lt; typed as an entity"},
+		{"[x](javascript:alert(1))", "\\[x\\](javascript:alert(1))"},
+		{"a | b", "a \\| b"},
+		{"## Action Items", "\\## Action Items"},
+		{"- [ ] injected", "\\- \\[ \\] injected"},
+		{"1. first", "1\\. first"},
+		{"*bold*\n## next line", "**bold** ## next line"},
+		{"*across\nlines*", "\\*across lines\\*"},
+		{"~5 minutes", "\\~5 minutes"},
+		{"` `", "\\` \\`"},
+	}
+	for _, tt := range tests {
+		if got := mrkdwnMD(tt.in); got != tt.want {
+			t.Errorf("mrkdwnMD(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got, want := inlineMD("HubSpot: *token* <refused> & (401)"), "HubSpot: \\*token\\* \\<refused> & (401)"; got != want {
+		t.Errorf("inlineMD = %q, want %q: plain text keeps its stars", got, want)
 	}
 }

@@ -382,7 +382,7 @@ func TestFullIncidentLoop(t *testing.T) {
 		t.Errorf("file %s shared in %s/%s, want INC-1-postmortem.md in the incident thread", f.Name, f.Channel, f.ThreadTS)
 	}
 	for _, want := range []string{
-		"# Incident INC-1: HubSpot auth_invalid", "Token rotated; calls recovered", "looking at it _(edited)_",
+		"# Incident INC-1: HubSpot: token refused (401)", "Token rotated; calls recovered", "looking at it _(edited)_",
 		"~~wrong thread, sorry~~ _(deleted)_", "- [ ] alert on HubSpot 401s — @carol", "**Severity**: P1 → P2",
 		"`b7e2c1d0-5f1e-4a43-9d3e-0c8b8e1f2a11`", "## Root Cause", "## Impact", "| Commander | @alice |",
 	} {

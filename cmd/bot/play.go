@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,13 +17,16 @@ import (
 	"github.com/incident-bot/bot/internal/vendors"
 )
 
-const playUsage = `Usage: bot play
+const playUsage = `Usage: bot play [--listen-all]
 
-Serves a local playground on BOT_ADDR (default :8080, or :$PORT): a Slack
-channel in the browser, wired to the real bot (the same commands, store,
-templates and triage as bot serve), with HubSpot and Intercom simulated and
-switchable from the page: healthy, 401 revoked token, 403 missing scope,
-429 rate limited, 5xx, hanging, or an incident on their status page.
+Serves a local playground at http://127.0.0.1:8080 (the port of BOT_ADDR,
+or $PORT), reachable from this machine only: a Slack channel in the
+browser, wired to the real bot (the same commands, store, templates and
+triage as bot serve), with HubSpot and Intercom simulated and switchable
+from the page: healthy, 401 revoked token, 403 missing scope, 429 rate
+limited, 5xx, hanging, an incident or a maintenance on their status page,
+blocked by a CDN (Cloudflare's block page), or the account refused
+(Intercom).
 
 No Slack workspace is needed and nothing is called outside this process: the
 Slack Web API, the vendors and your service's HEALTH_URL are stand-ins
@@ -33,7 +37,14 @@ used, so the playground never mixes with real data. Update reminders come
 after minutes rather than hours (REMINDER_INTERVALS, default
 P1=2m,P2=3m,P3=5m,P4=10m here), so that you see one.
 
-It prints the URL to open and opens nothing itself.
+  --listen-all  listen on every interface instead, so that other machines
+                can open it; so does a BOT_ADDR that names a host
+                (BOT_ADDR=0.0.0.0:8080). Anyone who reaches the port can
+                use the playground: there is no login.
+
+It prints the URL to open and opens nothing itself. Its incidents are gone
+when it stops, so bot postmortem cannot find them afterwards: download a
+postmortem from its preview on the page instead.
 SIGTERM or SIGINT: stop taking requests, finish work in flight, exit 0.
 `
 
@@ -51,15 +62,26 @@ func cmdPlay(ctx context.Context, args []string, cfg config, stdout, stderr io.W
 		fmt.Fprint(stdout, playUsage)
 		return nil
 	}
-	if len(args) > 0 {
-		return usageError("play takes no arguments (got %q): set BOT_ADDR to choose the address", args[0])
+	fs := flag.NewFlagSet("play", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	listenAll := fs.Bool("listen-all", false, "")
+	if err := fs.Parse(args); err != nil {
+		return usageError("play: %v; usage: bot play [--listen-all]", err)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	if fs.NArg() > 0 {
+		return usageError("play takes no arguments (got %q): set BOT_ADDR to choose the port, --listen-all to open it to other machines", fs.Arg(0))
+	}
+	addr, err := playAddr(cfg.Addr, *listenAll)
 	if err != nil {
-		return usageError("BOT_ADDR %s: cannot listen: %v (another process on that port? set BOT_ADDR=:8081)", cfg.Addr, err)
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return usageError("BOT_ADDR %s: cannot listen: %v (another process on that port? set BOT_ADDR=:8081)", addr, err)
 	}
 	defer ln.Close()
-	inside, outside := playURLs(ln.Addr().(*net.TCPAddr))
+	tcp := ln.Addr().(*net.TCPAddr)
+	inside, outside := playURLs(tcp)
 
 	dir, err := os.MkdirTemp("", "bot-play-")
 	if err != nil {
@@ -99,6 +121,10 @@ func cmdPlay(ctx context.Context, args []string, cfg config, stdout, stderr io.W
 	context.AfterFunc(ctx, p.Shutdown)
 
 	fmt.Fprintf(stdout, "playground: %s (no Slack needed; Ctrl-C to stop)\n", outside)
+	if !tcp.IP.IsLoopback() {
+		fmt.Fprintf(stdout, "playground: listening on %s, not only on this machine: anyone who can reach it can use the playground (there is no login)\n", cfg.Addr)
+	}
+	fmt.Fprintln(stdout, "playground: its incidents live in a temporary database that is deleted when it stops; download a postmortem from its preview to keep it")
 	log.Info().Str("addr", cfg.Addr).Str("url", outside).Str("version", version).Msg("playground serving")
 	err = a.serve(ctx, ln)
 	cctx, cancel := context.WithTimeout(context.Background(), playGrace)
@@ -107,19 +133,34 @@ func cmdPlay(ctx context.Context, args []string, cfg config, stdout, stderr io.W
 	return err
 }
 
+// playAddr is where the playground listens: BOT_ADDR when it names a host
+// (0.0.0.0:8080, 192.0.2.7:8080), else loopback on its port, so that a
+// playground nobody asked to share is reachable from this machine only.
+// listenAll opens the port on every interface.
+func playAddr(botAddr string, listenAll bool) (string, error) {
+	host, port, err := net.SplitHostPort(botAddr)
+	if err != nil {
+		return "", usageError("BOT_ADDR %q is not host:port or :port (e.g. :8080): %v", botAddr, err)
+	}
+	switch {
+	case listenAll:
+		host = ""
+	case host == "":
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
 // playURLs are the playground's address as the bot reaches it (over
-// loopback when it listens everywhere) and as a person opens it.
+// loopback when it listens everywhere) and as a person opens it: the very
+// address it listens on, or localhost when that is every interface.
 func playURLs(a *net.TCPAddr) (inside, outside string) {
 	port := strconv.Itoa(a.Port)
-	switch {
-	case a.IP == nil || a.IP.IsUnspecified():
+	if a.IP == nil || a.IP.IsUnspecified() {
 		return "http://127.0.0.1:" + port, "http://localhost:" + port
-	case a.IP.IsLoopback():
-		host := net.JoinHostPort(a.IP.String(), port)
-		return "http://" + host, "http://localhost:" + port
 	}
-	host := net.JoinHostPort(a.IP.String(), port)
-	return "http://" + host, "http://" + host
+	host := "http://" + net.JoinHostPort(a.IP.String(), port)
+	return host, host
 }
 
 // playConfig is the configuration the bot runs with in the playground:

@@ -19,55 +19,15 @@ import (
 // error on the way (an exception, a Content-Security-Policy violation, a
 // failed request).
 //
+// Then it closes the preview, reopens the incident with the Reopen button,
+// and reloads the page: what only the page before was shown is gone.
+//
 // It skips when no Chromium is installed (apt-get install -y chromium).
-// UPDATE_SCREENSHOT=1 also writes the README's docs/playground.png.
+// UPDATE_SCREENSHOT=1 also writes the README's docs/playground.png and
+// docs/playground-postmortem.png.
 func TestPlaygroundInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the browser test is skipped")
-	}
-	bin := chrome.Find()
-	if bin == "" {
-		t.Skip("no Chromium found (set CHROMIUM, or apt-get install -y chromium): the browser test is skipped")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
-	defer cancel()
-
-	p := startPlay(t)
-	b, err := chrome.Launch(ctx, chrome.Options{Path: bin, Width: 1440, Height: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	shots := artifactsDir(t)
-
-	step := func(name string) {
-		t.Helper()
-		png, err := b.Screenshot(ctx)
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wait := func(what, expr string) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := b.WaitFor(wctx, expr); err != nil {
-			_ = os.WriteFile(filepath.Join(shots, "failed.txt"), []byte(p.stderr.String()), 0o644)
-			if png, err := b.Screenshot(ctx); err == nil {
-				_ = os.WriteFile(filepath.Join(shots, "failed.png"), png, 0o644)
-			}
-			t.Fatalf("waiting for %s: %v\npage errors: %v", what, err, b.Errors())
-		}
-	}
-	do := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	s := startBrowser(t, chrome.Options{Width: 1440, Height: 1000}, "")
+	ctx, b, p, step, wait, do := s.ctx, s.b, s.p, s.step, s.wait, s.do
 
 	do("open the page", b.Navigate(ctx, p.url+"/"))
 	wait("live updates", `document.querySelector("#live").dataset.state === "live"`)
@@ -150,15 +110,223 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	}
 	step("09-postmortem")
 
-	if errs := b.Errors(); len(errs) > 0 {
-		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
+	// Reopen, from the resolved incident's message.
+	do("close the preview", b.Click(ctx, "#file-close"))
+	wait("the preview closed", `!document.querySelector("#file-dialog").open`)
+	do("click Reopen", b.Click(ctx, `#channel-msgs button[data-action-id="reopen"]`))
+	wait("reopened", `document.querySelector('#channel-msgs button[data-action-id="resolve"]') !== null &&
+		[...document.querySelectorAll("#thread-msgs .body")].some(m => m.textContent.includes("INC-1 reopened by"))`)
+	step("10-reopened")
+
+	// A reload starts without what only the page before was shown, as Slack does.
+	var before int
+	do("count the messages only you see", b.Eval(ctx, `document.querySelectorAll(".msg.eph").length`, &before))
+	if before == 0 {
+		t.Error("no message only you see before the reload: the check below proves nothing")
+	}
+	do("reload", b.Navigate(ctx, p.url+"/"))
+	wait("live again", `document.querySelector("#live").dataset.state === "live"`)
+	wait("the incident", `document.querySelector('#channel-msgs button[data-action-id="resolve"]') !== null`)
+	var after int
+	do("count them again", b.Eval(ctx, `document.querySelectorAll(".msg.eph").length`, &after))
+	if after != 0 {
+		t.Errorf("%d messages only you see after a reload (%d before): Slack does not replay them", after, before)
+	}
+
+	s.finish(map[string]string{"06-thread.png": "playground.png", "09-postmortem.png": "playground-postmortem.png"})
+}
+
+// TestPlaygroundNarrowInBrowser runs the playground on a phone-sized screen
+// (390 × 844, touch, no hover): the simulated vendors are reachable from
+// the channel header's Vendors button and usable with the keyboard, the
+// page never scrolls sideways, a vendor broken there is triaged into an
+// incident, a thread opens over the channel, and a healthy vendor's answer
+// offers Declare anyway, whose click opens the incident (its value is the
+// vendor's key). Screenshots go next to the wide test's, named narrow-*.
+// UPDATE_SCREENSHOT=1 also writes docs/playground-narrow.png.
+func TestPlaygroundNarrowInBrowser(t *testing.T) {
+	s := startBrowser(t, chrome.Options{Width: 390, Height: 844, Scale: 2, Mobile: true}, "narrow-")
+	ctx, b, p, step, wait, do := s.ctx, s.b, s.p, s.step, s.wait, s.do
+	noSideways := func(when string) {
+		t.Helper()
+		var over []string
+		do("measure the page", b.Eval(ctx, `[...document.querySelectorAll("body *")].filter(e => {
+			const r = e.getBoundingClientRect(); return r.width > 0 && r.right > innerWidth + 1 && getComputedStyle(e).position !== "fixed" &&
+			!e.closest(".scroller .bk-actions, .md-table, pre, .mk-pre, .sidebar, dialog:not([open])");
+		}).slice(0, 5).map(e => e.tagName.toLowerCase() + "." + e.className)`, &over))
+		var wide bool
+		do("measure the page", b.Eval(ctx, `document.documentElement.scrollWidth > innerWidth`, &wide))
+		if wide || len(over) > 0 {
+			t.Errorf("%s: the page is wider than the screen (%v)", when, over)
+		}
+	}
+
+	do("open the page", b.Navigate(ctx, p.url+"/"))
+	wait("live updates", `document.querySelector("#live").dataset.state === "live"`)
+	noSideways("the empty channel")
+	if err := b.Click(ctx, "#sim-hubspot"); err == nil {
+		t.Error("the vendors' switches are clickable while the drawer is closed")
+	}
+	step("01-channel")
+
+	// The intro's "Simulated vendors" opens the drawer at HubSpot's switch.
+	do("open the vendors from the intro", b.Click(ctx, `.intro button[data-open-sims="hubspot"]`))
+	wait("the drawer", `document.querySelector("#app").classList.contains("sims-open") && document.activeElement === document.querySelector("#sim-hubspot")`)
+	do("close it", b.Press(ctx, "Escape"))
+	wait("the drawer closed", `!document.querySelector("#app").classList.contains("sims-open") && document.querySelector("#sidebar").getBoundingClientRect().right <= 0`)
+
+	// The header's Vendors button, then the keyboard: Healthy → 401.
+	do("open the vendors", b.Click(ctx, "#sims-toggle"))
+	wait("the drawer", `document.querySelector("#app").classList.contains("sims-open") && getComputedStyle(document.querySelector("#sidebar")).visibility === "visible"`)
+	wait("the drawer in place", `document.querySelector("#sidebar").getBoundingClientRect().left === 0`)
+	do("focus HubSpot's switch", b.Click(ctx, "#sim-hubspot"))
+	do("choose 401", b.Press(ctx, "Escape")) // a tap opens the picker; Escape closes it, the switch keeps the focus
+	do("focus it", b.Eval(ctx, `document.querySelector("#sim-hubspot").focus()`, nil))
+	do("choose 401", b.Press(ctx, "ArrowDown"))
+	wait("HubSpot broken", `document.querySelector('.sim[data-vendor="hubspot"] .sim-dot').dataset.mode === "revoked" &&
+		document.querySelector('#sims-toggle .sim-dot[data-vendor="hubspot"]').dataset.mode === "revoked"`)
+	step("02-vendors")
+	do("close the drawer", b.Click(ctx, "#sims-close"))
+	wait("the drawer closed", `!document.querySelector("#app").classList.contains("sims-open") && document.querySelector("#scrim").hidden &&
+		document.querySelector("#sidebar").getBoundingClientRect().right <= 0`)
+
+	// Triage it.
+	do("focus the composer", b.Click(ctx, "#composer textarea"))
+	do("type", b.Type(ctx, "/incident triage hubspot"))
+	do("send", b.Press(ctx, "Enter"))
+	wait("the incident message", `[...document.querySelectorAll("#channel-msgs .bk-header")].some(h => h.textContent.includes("INC-1: HubSpot: token refused (401)"))`)
+	do("click P2", b.Click(ctx, `#channel-msgs button[data-action-id="severity_P2"]`))
+	wait("P2 chosen", `document.querySelector('#channel-msgs button[data-action-id="severity_P2"]').classList.contains("bk-btn-primary")`)
+	noSideways("the incident message")
+	do("show the incident from its top", b.Eval(ctx, `document.querySelector("#channel-msgs .msg.from-app:not(.eph)").scrollIntoView({block: "start"})`, nil))
+	step("03-incident")
+
+	// No hover on a phone: Reply in thread is shown under the message.
+	do("reply in thread", b.Click(ctx, `#channel-msgs .msg.from-app:not(.eph) .hover-actions button[data-thread]`))
+	wait("the thread, over the channel", `!document.querySelector("#thread").hidden && getComputedStyle(document.querySelector("#channel-scroll")).display !== "none" &&
+		document.querySelector(".main").getBoundingClientRect().width === 0 && document.querySelector("#thread-msgs .bk-header") !== null`)
+	// Two replies typed back to back: the box empties at once and both go,
+	// in order.
+	do("type a reply", b.Click(ctx, "#thread-composer textarea"))
+	do("type a reply", b.Type(ctx, "*Rotating* the token now"))
+	do("send the reply", b.Press(ctx, "Enter"))
+	do("type another", b.Type(ctx, "action: rotate it on a schedule"))
+	do("send it", b.Press(ctx, "Enter"))
+	wait("both replies, in order", `(() => { const b = [...document.querySelectorAll("#thread-msgs .msg.mine .body")].map(m => m.textContent);
+		return b.length === 2 && b[0].includes("Rotating the token now") && b[1].includes("rotate it on a schedule") &&
+			document.querySelector("#thread-composer textarea").value === ""; })()`)
+	wait("Slack's bold", `[...document.querySelectorAll("#thread-msgs .body b")].some(m => m.textContent === "Rotating")`)
+	noSideways("the thread")
+	step("04-thread")
+	do("close the thread", b.Click(ctx, "#thread-close"))
+	wait("the channel again", `document.querySelector("#thread").hidden`)
+
+	// A healthy vendor: the answer, its checks, and Declare anyway.
+	do("focus the composer", b.Click(ctx, "#composer textarea"))
+	do("type", b.Type(ctx, "/incident triage intercom"))
+	do("send", b.Press(ctx, "Enter"))
+	declare := `#channel-msgs .msg:not(.eph) button[data-action-id="declare_anyway"]`
+	wait("the healthy answer", `[...document.querySelectorAll("#channel-msgs .msg:not(.eph) .body")].some(m => m.textContent.includes("Intercom looks healthy")) &&
+		document.querySelector(`+jsString(declare)+`) !== null`)
+	noSideways("the healthy answer")
+	do("show the answer", b.Eval(ctx, `document.querySelector(`+jsString(declare)+`).scrollIntoView({block: "end"})`, nil))
+	step("05-healthy")
+	do("click Declare anyway", b.Click(ctx, declare))
+	wait("the confirm dialog", `document.querySelector("#confirm-dialog").open`)
+	do("confirm", b.Click(ctx, "#confirm-ok"))
+	wait("the incident about Intercom", `[...document.querySelectorAll("#channel-msgs .bk-header")].some(h => /INC-2: Intercom/.test(h.textContent))`)
+	step("06-declared")
+
+	s.finish(map[string]string{"03-incident.png": "playground-narrow.png"})
+}
+
+// browserRun is one playground and one headless Chromium on it, with the
+// helpers the browser tests share.
+type browserRun struct {
+	t      *testing.T
+	ctx    context.Context
+	b      *chrome.Browser
+	p      *played
+	shots  string
+	prefix string // of the screenshots' names
+	step   func(name string)
+	wait   func(what, expr string)
+	do     func(what string, err error)
+}
+
+// startBrowser starts bot play and a Chromium with o; it skips the test
+// where no Chromium is installed or with -short. Screenshots are named
+// prefix + the step's name.
+func startBrowser(t *testing.T, o chrome.Options, prefix string) *browserRun {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the browser test is skipped")
+	}
+	bin := chrome.Find()
+	if bin == "" {
+		t.Skip("no Chromium found (set CHROMIUM, or apt-get install -y chromium): the browser test is skipped")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+	t.Cleanup(cancel)
+
+	p := startPlay(t)
+	o.Path = bin
+	b, err := chrome.Launch(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	s := &browserRun{t: t, ctx: ctx, b: b, p: p, shots: artifactsDir(t), prefix: prefix}
+	s.step = func(name string) {
+		t.Helper()
+		png, err := b.Screenshot(ctx)
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(s.shots, prefix+name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.wait = func(what, expr string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := b.WaitFor(wctx, expr); err != nil {
+			_ = os.WriteFile(filepath.Join(s.shots, prefix+"failed.txt"), []byte(p.stderr.String()), 0o644)
+			if png, err := b.Screenshot(ctx); err == nil {
+				_ = os.WriteFile(filepath.Join(s.shots, prefix+"failed.png"), png, 0o644)
+			}
+			t.Fatalf("waiting for %s: %v\npage errors: %v", what, err, b.Errors())
+		}
+	}
+	s.do = func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			if png, err := b.Screenshot(ctx); err == nil {
+				_ = os.WriteFile(filepath.Join(s.shots, prefix+"failed.png"), png, 0o644)
+			}
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	return s
+}
+
+// finish fails the test on any error the page logged, and with
+// UPDATE_SCREENSHOT set copies the named screenshots to docs/ (step's
+// screenshot → file under docs).
+func (s *browserRun) finish(docs map[string]string) {
+	s.t.Helper()
+	if errs := s.b.Errors(); len(errs) > 0 {
+		s.t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
 	}
 	if os.Getenv("UPDATE_SCREENSHOT") != "" {
-		png, err := os.ReadFile(filepath.Join(shots, "06-thread.png"))
-		do("read the screenshot", err)
-		do("update docs/playground.png", os.WriteFile(filepath.Join("..", "..", "docs", "playground.png"), png, 0o644))
+		for shot, doc := range docs {
+			png, err := os.ReadFile(filepath.Join(s.shots, s.prefix+shot))
+			s.do("read the screenshot", err)
+			s.do("update docs/"+doc, os.WriteFile(filepath.Join("..", "..", "docs", doc), png, 0o644))
+		}
 	}
-	t.Logf("screenshots in %s", shots)
+	s.t.Logf("screenshots in %s", s.shots)
 }
 
 // artifactsDir is where the browser test keeps its screenshots:

@@ -50,6 +50,13 @@ type played struct {
 // real-looking settings in the environment that it must not use.
 func startPlay(t *testing.T) *played {
 	t.Helper()
+	return startPlayWith(t, nil, nil)
+}
+
+// startPlayWith runs `bot play args…` with env over startPlay's
+// environment, and waits for the line with the URL to open.
+func startPlayWith(t *testing.T, args []string, extra map[string]string) *played {
+	t.Helper()
 	env := map[string]string{
 		"BOT_ADDR":             "127.0.0.1:0",
 		"LOG_LEVEL":            "warn",
@@ -60,11 +67,14 @@ func startPlay(t *testing.T) *played {
 		"DATABASE_URL":         "sqlite:" + filepath.Join(t.TempDir(), "real.db"),
 		"RESOLVE_ALLOWED":      "U0SOMEONEELSE",
 	}
+	for k, v := range extra {
+		env[k] = v
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &played{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"bot", "play"}, func(k string) string { return env[k] }, p.stdout, p.stderr)
+		done <- run(ctx, append([]string{"bot", "play"}, args...), func(k string) string { return env[k] }, p.stdout, p.stderr)
 	}()
 	stopped := false
 	p.stop = func() error {
@@ -81,11 +91,14 @@ func startPlay(t *testing.T) *played {
 		}
 	}
 	t.Cleanup(func() { _ = p.stop() })
-	line := regexp.MustCompile(`^playground: (http://localhost:\d+) \(no Slack needed; Ctrl-C to stop\)\n$`)
+	line := regexp.MustCompile(`^playground: (http://[^ ]+) \(no Slack needed; Ctrl-C to stop\)\n`)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m := line.FindStringSubmatch(p.stdout.String()); m != nil {
 			p.url = m[1]
+			if strings.HasPrefix(p.url, "http://localhost:") { // every interface: reach it over loopback
+				p.url = "http://127.0.0.1:" + strings.TrimPrefix(p.url, "http://localhost:")
+			}
 			return p
 		}
 		select {
@@ -232,8 +245,8 @@ func TestPlayStory(t *testing.T) {
 			t.Errorf("the output shows %q:\n%s", secret, out)
 		}
 	}
-	if n := strings.Count(p.stdout.String(), "\n"); n != 1 {
-		t.Errorf("stdout has %d lines, want the one URL line: %q", n, p.stdout)
+	if n := strings.Count(p.stdout.String(), "\n"); n != 2 {
+		t.Errorf("stdout has %d lines, want the URL line and the one about the temporary database: %q", n, p.stdout)
 	}
 }
 
@@ -360,6 +373,67 @@ func TestPlayConfigKeepsEverythingLocal(t *testing.T) {
 	}
 	if err := cfg.Triage.check(); exitCode(err) != 2 || !strings.Contains(err.Error(), "TRIAGE_DEADLINE") {
 		t.Errorf("triage settings: %v, want the TRIAGE_DEADLINE error (VENDORS_FILE is not used)", err)
+	}
+}
+
+// TestPlayListensOnLoopback: bot play is reachable from this machine only
+// unless asked, and prints the address it listens on; --listen-all, or a
+// BOT_ADDR that names a host, opens it, with a warning.
+func TestPlayListensOnLoopback(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		addr    string
+		url     string // a pattern for the printed URL
+		warning bool
+	}{
+		{"port only", nil, ":0", `^http://127\.0\.0\.1:\d+$`, false},
+		{"loopback named", nil, "127.0.0.1:0", `^http://127\.0\.0\.1:\d+$`, false},
+		{"every interface named", nil, "0.0.0.0:0", `^http://127\.0\.0\.1:\d+$`, true},
+		{"--listen-all", []string{"--listen-all"}, ":0", `^http://127\.0\.0\.1:\d+$`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startPlayWith(t, tt.args, map[string]string{"BOT_ADDR": tt.addr})
+			if !regexp.MustCompile(tt.url).MatchString(p.url) {
+				t.Errorf("URL %s, want %s", p.url, tt.url)
+			}
+			if got := get(t, p.url+"/healthz"); got == "" {
+				t.Error("the printed URL does not answer")
+			}
+			out := p.stdout.String()
+			if strings.Contains(out, "not only on this machine") != tt.warning {
+				t.Errorf("warning about other machines: %v, want %v:\n%s", !tt.warning, tt.warning, out)
+			}
+			if !strings.Contains(out, "temporary database that is deleted when it stops") {
+				t.Errorf("bot play does not say its incidents go at exit:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestPlayAddr(t *testing.T) {
+	tests := []struct {
+		botAddr   string
+		listenAll bool
+		want      string
+	}{
+		{":8080", false, "127.0.0.1:8080"},
+		{":8080", true, ":8080"},
+		{"0.0.0.0:8080", false, "0.0.0.0:8080"},
+		{"[::]:8080", false, "[::]:8080"},
+		{"192.0.2.7:9000", false, "192.0.2.7:9000"},
+		{"127.0.0.1:8080", true, ":8080"},
+		{"localhost:8080", false, "localhost:8080"},
+	}
+	for _, tt := range tests {
+		got, err := playAddr(tt.botAddr, tt.listenAll)
+		if err != nil || got != tt.want {
+			t.Errorf("playAddr(%q, %v) = %q, %v; want %q", tt.botAddr, tt.listenAll, got, err, tt.want)
+		}
+	}
+	if _, err := playAddr("8080", false); exitCode(err) != 2 {
+		t.Errorf("BOT_ADDR 8080: %v, want a usage error", err)
 	}
 }
 

@@ -51,7 +51,7 @@ func cmdPostmortem(ctx context.Context, args []string, cfg config, stdout, stder
 	dbURL := cfg.Store.URL
 	if d, addr, err := parseDatabaseURL(dbURL); err == nil && d == "sqlite" {
 		if _, err := os.Stat(addr); err != nil {
-			return usageError("no database at %s: set DATABASE_URL to the bot's database", addr)
+			return usageError("no database at %s: set DATABASE_URL to the bot's database (%s)", addr, playgroundNote)
 		}
 	}
 	store, err := openStore(ctx, dbURL)
@@ -87,6 +87,11 @@ func cmdPostmortem(ctx context.Context, args []string, cfg config, stdout, stder
 	return nil
 }
 
+// playgroundNote is what a person who tried bot play first needs to know
+// when the postmortem they just saw there cannot be found.
+const playgroundNote = "incidents made in bot play are not here: they live in the playground's own temporary database, " +
+	"deleted when it stops; download their postmortem from its preview on the playground's page"
+
 // findIncident accepts INC-n (or n) and an incident id.
 func findIncident(ctx context.Context, store incident.Store, ref, team string) (*incident.Incident, error) {
 	if id, err := uuid.Parse(ref); err == nil {
@@ -106,7 +111,7 @@ func findIncident(ctx context.Context, store incident.Store, ref, team string) (
 	}
 	switch len(found) {
 	case 0:
-		return nil, usageError("%s is not in this database (DATABASE_URL)", incident.Ref(n))
+		return nil, usageError("%s is not in this database (DATABASE_URL); %s", incident.Ref(n), playgroundNote)
 	case 1:
 		return found[0], nil
 	}

@@ -116,7 +116,7 @@ func logRequests(log zerolog.Logger) func(http.Handler) http.Handler {
 				ev = log.Debug()
 			}
 			ev.Str("request_id", middleware.GetReqID(r.Context())).Str("method", r.Method).
-				Str("path", r.URL.Path).Int("status", ww.Status()).Dur("took", time.Since(start)).
+				Str("path", r.URL.Path).Int("status", ww.Status()).Float64("took_ms", millis(time.Since(start))).
 				Str("retry_num", r.Header.Get("X-Slack-Retry-Num")).Msg("request")
 		})
 	}

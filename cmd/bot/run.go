@@ -21,12 +21,14 @@ Usage:
   bot doctor                     check the configuration, Slack, the database and vendor tokens
   bot loadtest [-c N] [-n N] [-kind command|interaction|event]
                                  load a running bot with signed requests; prints latency percentiles
-  bot play                       a local playground channel in the browser, no Slack needed
+  bot play [--listen-all]        a local playground channel in the browser, no Slack needed,
+                                 at http://127.0.0.1:8080 (this machine only, unless --listen-all)
   bot version                    print the version
   bot help                       this text; bot CMD --help describes one command
 
 Configuration comes from the environment and a .env file in the working
-directory (the environment wins). See README.md for every variable.
+directory (the environment wins). .env.example lists every variable;
+README.md explains them.
 Exit codes: 0 done and healthy, 1 a problem was found, 2 usage or configuration error.
 `
 

@@ -160,7 +160,7 @@ func TestSocketModeIncidentLoop(t *testing.T) {
 	if f.Name != "INC-1-postmortem.md" || f.ThreadTS != inc.TS {
 		t.Errorf("file %s in thread %s, want INC-1-postmortem.md in the incident thread", f.Name, f.ThreadTS)
 	}
-	for _, want := range []string{"# Incident INC-1: HubSpot auth_invalid", "Token rotated; calls recovered",
+	for _, want := range []string{"# Incident INC-1: HubSpot: token refused (401)", "Token rotated; calls recovered",
 		"**Severity**: P1 → P2", "- [ ] alert on HubSpot 401s — @carol"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("postmortem lacks %q", want)

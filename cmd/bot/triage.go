@@ -26,9 +26,17 @@ the cause, a suggested severity, what to do and where to read more.
 
   --json   print the report as JSON, for scripts
 
-Exit 0 when healthy, 1 when a problem was found, 2 on a usage or
-configuration error. bot vendors lists the vendor keys; VENDORS_FILE
-overrides or adds vendors.
+Exit codes:
+  0  the vendor is healthy
+  1  the report names a problem, including misconfigured: the vendor's
+     token variable is not set (or its api_url is a placeholder), so the
+     API was not called; the report says what to set
+  2  the triage could not run: no vendor or an unknown one, a bad flag,
+     or a setting that does not load (VENDORS_FILE, TRIAGE_DEADLINE,
+     HEALTH_URL); one line on stderr says what to fix
+
+bot vendors lists the vendor keys and whether each token is set;
+VENDORS_FILE overrides or adds vendors.
 `
 
 const vendorsUsage = `Usage: bot vendors [WORD…] [--json]

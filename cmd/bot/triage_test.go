@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,11 @@ func TestTriageCommandHelp(t *testing.T) {
 		out, _, err := runTriage(t, func(string) string { return "" }, arg)
 		if err != nil || !strings.Contains(out, "Usage: bot triage VENDOR [--json]") {
 			t.Errorf("%s: err %v, out %q", arg, err, out)
+		}
+		// The help says what TestTriageCommandMisconfigured finds: a
+		// missing token is a report (exit 1), not a configuration error.
+		if !regexp.MustCompile(`(?m)^  1 .*misconfigured`).MatchString(out) {
+			t.Errorf("%s: the help does not put misconfigured under exit 1:\n%s", arg, out)
 		}
 	}
 }

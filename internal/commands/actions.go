@@ -93,6 +93,8 @@ func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 		return s.setStatus(ctx, id, a.UserID, st)
 	case messages.ActionResolve:
 		return s.resolve(ctx, j.Cmd, id, "")
+	case messages.ActionReopen:
+		return s.runReopen(ctx, jobArgs{Cmd: j.Cmd, Incident: id})
 	case messages.ActionReminder:
 		return s.reminderAction(ctx, *a, id, arg)
 	}
@@ -111,6 +113,8 @@ func actionOp(kind messages.ActionKind, arg string) (op, bool) {
 		return opStatus, true
 	case messages.ActionResolve:
 		return opResolve, true
+	case messages.ActionReopen:
+		return opReopen, true
 	case messages.ActionReminder:
 		if arg == messages.ReminderUpdate {
 			return opUpdate, true // opens the form that posts the update

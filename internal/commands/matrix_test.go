@@ -131,6 +131,11 @@ var otherRows = []matrixRow{
 	buttonRow(messages.ActionSeverity, "P1", opSeverity, onlyAllowed, func(c *cell) bool { return c.after.Severity == incident.P1 }),
 	buttonRow(messages.ActionStatus, "monitoring", opStatus, anyMemberHere, func(c *cell) bool { return c.after.Status == incident.Monitoring }),
 	buttonRow(messages.ActionResolve, "", opResolve, onlyAllowed, func(c *cell) bool { return !c.after.Open() }),
+	func() matrixRow { // Reopen, on a resolved incident's message
+		r := buttonRow(messages.ActionReopen, "", opReopen, anyMemberHere, func(c *cell) bool { return c.after.Open() })
+		r.setup = setupResolved
+		return r
+	}(),
 	buttonRow(messages.ActionReminder, messages.ReminderUpdate, opUpdate, anyMemberHere,
 		func(c *cell) bool { return len(c.b.since(c.mark, callOpenModal)) == 1 }),
 	buttonRow(messages.ActionReminder, messages.ReminderSnooze15m, opReminders, anyMemberHere, remindersMoved),

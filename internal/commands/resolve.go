@@ -146,7 +146,8 @@ func (s *Service) sharePostmortem(ctx context.Context, inc *incident.Incident) e
 		ChannelID: inc.ChannelID, ThreadTS: inc.MessageTS, Name: inc.Ref() + "-postmortem.md",
 		Title:   "Postmortem " + inc.Ref() + ": " + messages.Truncate(100, inc.Title),
 		Content: inc.Postmortem,
-		Comment: fmt.Sprintf("Postmortem draft for %s: timeline, root cause, impact and action items. Edit it before sharing.", inc.Ref()),
+		Comment: fmt.Sprintf("The postmortem of %s: timeline, root cause, impact and action items, from the incident and this thread. "+
+			"Its root cause and action items are a first draft: confirm them before you publish it beyond this channel.", inc.Ref()),
 	}
 	// The file is shared in the incident thread; its link is the thread's.
 	link := permalink(inc)

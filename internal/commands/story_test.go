@@ -168,7 +168,7 @@ func TestStory(t *testing.T) {
 			inc.PostmortemFileID, inc.PostmortemLink, uploads[0].FileID, link, f.Content == inc.Postmortem)
 	}
 	for _, want := range []string{
-		"# Incident INC-1: HubSpot auth_invalid",
+		"# Incident INC-1: HubSpot: token refused (401)",
 		"| Participants | @alice, @bob, @carol |",
 		"| 09:00:00 | @alice | **Declared**: HubSpot: token refused (401) |",
 		"| 09:00:00 | bot | **Triage**: auth_invalid: HubSpot answers 401 INVALID_AUTHENTICATION: the token is invalid or revoked |",

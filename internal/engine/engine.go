@@ -119,13 +119,15 @@ func (w *Worker) Go(name string, fn func(ctx context.Context)) {
 }
 
 // Loop runs fn in the background until it returns, with a context that
-// ends when Shutdown gives up waiting; it is for loops that watch their
-// own stop signal.
+// ends when Shutdown gives up waiting, and only then: not the worker's
+// timeout, which bounds one piece of work, not a loop that lives as long
+// as the process (the job workers, the modules' tickers). It is for loops
+// that watch their own stop signal.
 func (w *Worker) Loop(name string, fn func(ctx context.Context)) {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
-		w.Run(w.base, name, fn)
+		w.call(w.base, name, fn)
 	}()
 }
 
@@ -134,6 +136,11 @@ func (w *Worker) Loop(name string, fn func(ctx context.Context)) {
 func (w *Worker) Run(ctx context.Context, name string, fn func(ctx context.Context)) {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
+	w.call(ctx, name, fn)
+}
+
+// call calls fn with ctx and turns a panic into a log line.
+func (w *Worker) call(ctx context.Context, name string, fn func(ctx context.Context)) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.log.Error().Str("job", name).Interface("panic", r).Msg("background work failed")

@@ -49,6 +49,41 @@ func TestWorkerShutdownCancelsAtDeadline(t *testing.T) {
 	}
 }
 
+// TestWorkerLoopOutlivesTheTimeout: a loop (the job workers, a module's
+// ticker) runs for as long as the process, not for the worker's timeout,
+// which bounds one piece of work: with the timeout on its context the job
+// workers all returned a minute after start, and nothing ran after that.
+func TestWorkerLoopOutlivesTheTimeout(t *testing.T) {
+	w := NewWorker(zerolog.Nop(), 20*time.Millisecond)
+	stop := make(chan struct{})
+	ticks := make(chan error, 100)
+	w.Loop("loop", func(ctx context.Context) {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				ticks <- ctx.Err()
+				return
+			case <-tick.C:
+				w.Run(ctx, "one piece", func(ctx context.Context) {}) // each piece still bounded
+			}
+		}
+	})
+	time.Sleep(100 * time.Millisecond) // five times the timeout
+	select {
+	case err := <-ticks:
+		t.Fatalf("the loop's context ended after the worker's timeout: %v", err)
+	default:
+	}
+	close(stop)
+	if !w.Shutdown(context.Background()) {
+		t.Fatal("Shutdown reported unfinished work")
+	}
+}
+
 func TestWorkerTimeoutBoundsWork(t *testing.T) {
 	w := NewWorker(zerolog.Nop(), 20*time.Millisecond)
 	got := make(chan error, 1)

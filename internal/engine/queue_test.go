@@ -297,3 +297,21 @@ func TestQueueDrainRunsFollowUps(t *testing.T) {
 		t.Fatal("the follow-up queued during the drain did not run")
 	}
 }
+
+// TestQueueRunsJobsAfterTheWorkerTimeout: the workers keep claiming jobs
+// long after one job's timeout has passed since the start (with it on
+// their loop, a bot took no job a minute after it started).
+func TestQueueRunsJobsAfterTheWorkerTimeout(t *testing.T) {
+	db := openStore(t)
+	w := NewWorker(zerolog.Nop(), 30*time.Millisecond)
+	q := NewQueue(db, w, zerolog.Nop(), "a", QueueOptions{Workers: 2, Poll: 5 * time.Millisecond})
+	q.Handle("k", func(context.Context, *incident.Job) error { return nil })
+	q.Start()
+	defer func() { q.Stop(); w.Shutdown(context.Background()) }()
+	time.Sleep(150 * time.Millisecond) // five timeouts
+	j := &incident.Job{Kind: "k"}
+	if _, err := q.Enqueue(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, db, j.ID, incident.JobDone)
+}

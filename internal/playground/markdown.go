@@ -184,6 +184,10 @@ var (
 	mdAutolink = regexp.MustCompile(`^<((?:https?://|mailto:)[^\s<>]+)>`)
 )
 
+// asciiPunct is what a backslash escapes in CommonMark: every ASCII
+// punctuation character (\& too, so that \&lt; shows as typed).
+const asciiPunct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
 // mdInline renders one paragraph's or cell's inline markdown.
 func mdInline(s string) string {
 	var out []string // escaped text and markup, in order
@@ -196,7 +200,7 @@ func mdInline(s string) string {
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
-		case c == '\\' && i+1 < len(s) && strings.IndexByte("\\`*_{}[]()#+-.!|<>~\"'", s[i+1]) >= 0:
+		case c == '\\' && i+1 < len(s) && strings.IndexByte(asciiPunct, s[i+1]) >= 0:
 			out = append(out, html.EscapeString(s[i+1:i+2]))
 			i += 2
 			continue

@@ -142,7 +142,10 @@ func New(cfg Config) (*Playground, error) {
 		opts = append(opts, slackfake.WithUser(t.ID, t.Name, t.Real))
 	}
 	p.fake = slackfake.NewMounted(p.base+"/play/slack", opts...)
-	p.sims = newSims(p.vtoken, p.ctx.Done(), p.notify)
+	if p.sims, err = newSims(p.vtoken, p.ctx.Done(), p.notify); err != nil {
+		p.cancel()
+		return nil, err
+	}
 	return p, nil
 }
 

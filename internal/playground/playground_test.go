@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -544,5 +545,93 @@ func TestTypedIsTheInverseOfEncode(t *testing.T) {
 		if got := v.typed(enc); got != in {
 			t.Errorf("typed(encode(%q)) = %q (encoded %q)", in, got, enc)
 		}
+	}
+}
+
+// TestEphemeralsBelongToThePage: what only you see is not replayed when the
+// page is loaded again, as in Slack; what comes after the load is shown,
+// in the channel and in a thread, and Slackbot's notices go the same way.
+func TestEphemeralsBelongToThePage(t *testing.T) {
+	g := newRig(t)
+	g.post(t, "/play/send", `{"text":"/incident list"}`)
+	g.post(t, "/play/send", `{"text":"/giphy cats"}`)
+	parent, err := g.p.fake.AddMessage(ChannelID, UserID, "a thread")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.post(t, "/play/send", `{"text":"/incident help","thread_ts":"`+parent.TS+`"}`)
+
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(g.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	view := func(since string) (channel, thread string) {
+		t.Helper()
+		var v struct{ Channel, Thread string }
+		if err := json.Unmarshal([]byte(get("/play/view?thread="+parent.TS+"&since="+since)), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.Channel, v.Thread
+	}
+	// Before: the open page (no since) shows all three.
+	ch, th := view("")
+	if strings.Count(ch, "Only visible to you") != 2 || !strings.Contains(th, "Slash commands don") {
+		t.Fatalf("the page that was open lost what it was shown:\n%s\n%s", ch, th)
+	}
+
+	page := get("/")
+	m := regexp.MustCompile(`data-since="([0-9.]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the page carries no since")
+	}
+	since := m[1]
+	if strings.Contains(page, "Only visible to you") {
+		t.Error("a reloaded page shows messages only the page before was shown")
+	}
+	ch, th = view(since)
+	if strings.Contains(ch, "Only visible to you") || strings.Contains(th, "Only visible to you") {
+		t.Errorf("the reloaded page's view replays old ephemerals:\n%s\n%s", ch, th)
+	}
+	if !strings.Contains(ch, "a thread") {
+		t.Errorf("the channel's own messages are gone:\n%s", ch)
+	}
+
+	g.post(t, "/play/send", `{"text":"/incident status fine"}`)
+	ch, _ = view(since)
+	if strings.Count(ch, "Only visible to you") != 1 || !strings.Contains(ch, "You said <b>status fine</b>") {
+		t.Errorf("an answer after the reload is not shown once:\n%s", ch)
+	}
+}
+
+// TestAppUpdatesAreNotMarkedEdited: Slack marks a person's edit
+// "(edited)", not an app's chat.update of its own message.
+func TestAppUpdatesAreNotMarkedEdited(t *testing.T) {
+	g := newRig(t)
+	_, ts, err := g.api.PostMessage(ChannelID, slack.MsgOptionText("INC-1: P1", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := g.api.UpdateMessage(ChannelID, ts, slack.MsgOptionText("INC-1: P2", false)); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := g.p.fake.AddMessage(ChannelID, UserID, "lookng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := g.post(t, "/play/edit", `{"ts":"`+mine.TS+`","text":"looking"}`); code != 200 {
+		t.Fatalf("edit: %d %s", code, body)
+	}
+	html, err := g.p.render("messages", g.p.channel(g.p.viewer(), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(html), `class="edited"`); n != 1 || !strings.Contains(string(html), `looking <span class="edited">`) {
+		t.Errorf("%d edited marks, want one, on your message:\n%s", n, html)
 	}
 }

@@ -160,15 +160,15 @@ func TestMarkdownPostmortems(t *testing.T) {
 	out := string(markdown(string(raw)))
 	assertSafe(t, "postmortem_hostile.md", out)
 	for _, want := range []string{
-		"<h1>Incident INC-42: HubSpot auth_invalid</h1>",
+		"<h1>Incident INC-42: HubSpot: token refused (401)</h1>",
 		"<h2>Timeline (UTC)</h2>",
 		"<td>Vendor request ids</td><td><code>b7e2c1d0-5f1e-4a43-9d3e-0c8b8e1f2a11</code></td>",
-		"&lt;script&gt;alert(1)&lt;/script&gt;", // the entity text is shown, never run
+		"&lt;script&gt;alert(1)&lt;/script&gt;", // the escaped tag is shown, never run
 		"| a | b |",                             // escaped pipes stay in their cell
-		`<li class="task"><input type="checkbox" disabled> ` + "`rm -rf`" + ` | pipe <em>bold</em>`, // escaped code is text
+		`<li class="task"><input type="checkbox" disabled> <code>rm -rf</code> | pipe <strong>bold</strong>`, // Slack's code and bold
 		"[x](javascript:alert(1))", // escaped link syntax is text
 		`<a href="https://status.hubspot.com" target="_blank" rel="noopener noreferrer">https://status.hubspot.com</a>`,
-		"<blockquote><p>Draft written by the incident bot",
+		"<blockquote><p>Written by the incident bot",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the rendered postmortem lacks %s", want)
@@ -193,7 +193,7 @@ func TestBlocks(t *testing.T) {
 	out := string(viewerFor.blocks(golden.Blocks, target{ts: "1700000000.000100"}))
 	assertSafeBlocks(t, out)
 	for _, want := range []string{
-		`<div class="bk-header">[P1] INCIDENT INC-42: HubSpot Integration</div>`,
+		`<div class="bk-header">[P1] INCIDENT INC-42: HubSpot: token refused (401)</div>`,
 		`<div class="bk-field"><b>Status:</b><br>Investigating</div>`,
 		`<span class="mention" data-user="U0ALICE">@alice</span>`,
 		`<time class="sdate" datetime="2026-03-14T09:26:53Z"`,

@@ -25,13 +25,19 @@ const (
 	ServerError Mode = "server_error" // 5xx
 	Hanging     Mode = "hanging"      // accepts the connection, never answers
 	Incident    Mode = "incident"     // a declared incident on the status page, API failing
+	Maintenance Mode = "maintenance"  // a scheduled maintenance in progress on the status page, API answering
+	Blocked     Mode = "blocked"      // a CDN in front of the API refuses us: Cloudflare's error 1020 page
+	Account     Mode = "account"      // the vendor refuses the account itself (where the vendor documents it)
 )
 
-// Modes lists the modes in the order the page offers them, with labels.
-var Modes = []struct {
+// ModeOption is a mode as the page offers it.
+type ModeOption struct {
 	Mode  Mode
 	Label string
-}{
+}
+
+// Modes lists the modes in the order the page offers them, with labels.
+var Modes = []ModeOption{
 	{Healthy, "Healthy"},
 	{Revoked, "401 — token revoked"},
 	{Forbidden, "403 — missing scope"},
@@ -39,6 +45,9 @@ var Modes = []struct {
 	{ServerError, "5xx — server error"},
 	{Hanging, "Hanging — no answer"},
 	{Incident, "Incident on status page"},
+	{Maintenance, "Maintenance in progress"},
+	{Blocked, "Blocked by Cloudflare"},
+	{Account, "Account refused"},
 }
 
 func validMode(m Mode) bool {
@@ -48,6 +57,32 @@ func validMode(m Mode) bool {
 		}
 	}
 	return false
+}
+
+// Sim is a vendor the playground simulates.
+type Sim struct {
+	Key, Name string
+	// Component is the status page's component that carries the API the
+	// triage probes, as the catalog names it (status_components).
+	Component string
+	// Account: the vendor documents an answer for an account it refuses,
+	// so the Account mode is offered (HubSpot documents none; see
+	// internal/vendors/testdata/answers/hubspot/NOTES.md).
+	Account bool
+}
+
+// Offers reports whether the page offers mode m for the vendor.
+func (v Sim) Offers(m Mode) bool { return validMode(m) && (m != Account || v.Account) }
+
+// Modes are the modes the page offers for the vendor, with labels.
+func (v Sim) Modes() []ModeOption {
+	var out []ModeOption
+	for _, m := range Modes {
+		if v.Offers(m.Mode) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Health is how our own service's simulated HEALTH_URL answers.
@@ -72,7 +107,20 @@ var HealthModes = []struct {
 
 // Simulated are the vendors whose documented answers the playground
 // speaks; the rest of the catalog answers as a healthy generic API.
-var Simulated = []struct{ Key, Name string }{{"hubspot", "HubSpot"}, {"intercom", "Intercom"}}
+var Simulated = []Sim{
+	{Key: "hubspot", Name: "HubSpot", Component: "CRM API"},
+	{Key: "intercom", Name: "Intercom", Component: "API", Account: true},
+}
+
+// simulated is the vendor key's simulation, if it has one.
+func simulated(key string) (Sim, bool) {
+	for _, v := range Simulated {
+		if v.Key == key {
+			return v, true
+		}
+	}
+	return Sim{}, false
+}
 
 // sims holds the vendors' modes and what they were last asked.
 type sims struct {
@@ -85,6 +133,9 @@ type sims struct {
 	// release ends hung answers when the playground closes.
 	release <-chan struct{}
 	changed func()
+	// The corpus's answers the newer modes replay.
+	blocked, account recorded
+	maintenance      []byte
 }
 
 // probe is one call the bot made to a simulated vendor.
@@ -94,13 +145,23 @@ type probe struct {
 	Mode   string
 }
 
-func newSims(token string, release <-chan struct{}, changed func()) *sims {
+func newSims(token string, release <-chan struct{}, changed func()) (*sims, error) {
 	s := &sims{modes: map[string]Mode{}, health: HealthOK, last: map[string]probe{}, token: token,
 		now: time.Now, release: release, changed: changed}
 	for _, v := range Simulated {
 		s.modes[v.Key] = Healthy
 	}
-	return s
+	var err error
+	if s.blocked, err = loadRecorded("answers/edge_cloudflare_1020.http"); err != nil {
+		return nil, err
+	}
+	if s.account, err = loadRecorded("answers/intercom_account_plan.http"); err != nil {
+		return nil, err
+	}
+	if s.maintenance, err = answerFiles.ReadFile("answers/statuspage_maintenance.json"); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func (s *sims) mode(vendor string) Mode {
@@ -113,11 +174,11 @@ func (s *sims) mode(vendor string) Mode {
 }
 
 func (s *sims) setMode(vendor string, m Mode) bool {
-	s.mu.Lock()
-	if _, ok := s.modes[vendor]; !ok || !validMode(m) {
-		s.mu.Unlock()
+	v, ok := simulated(vendor)
+	if !ok || !v.Offers(m) {
 		return false
 	}
+	s.mu.Lock()
 	s.modes[vendor] = m
 	s.mu.Unlock()
 	s.changed()
@@ -191,10 +252,14 @@ func (s *sims) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var a answer
-	switch vendor {
-	case "hubspot":
+	switch {
+	case mode == Blocked:
+		a = s.blocked.answer() // the CDN answers, whatever the vendor would say
+	case mode == Account && vendor == "intercom":
+		a = s.account.answer()
+	case vendor == "hubspot":
 		a = hubspot(mode, r, s.token)
-	case "intercom":
+	case vendor == "intercom":
 		a = intercom(mode, r, s.token)
 	default:
 		a = answer{status: http.StatusOK, body: `{"ok":true}`}
@@ -312,36 +377,49 @@ func intercom(mode Mode, r *http.Request, token string) answer {
 // incident's link.
 func (s *sims) serveStatus(w http.ResponseWriter, r *http.Request) {
 	vendor := r.PathValue("vendor")
-	name := vendor
-	for _, v := range Simulated {
-		if v.Key == vendor {
-			name = v.Name
-		}
+	v, ok := simulated(vendor)
+	if !ok {
+		v = Sim{Key: vendor, Name: vendor, Component: "API"}
 	}
-	incident := s.mode(vendor) == Incident
+	name := v.Name
+	mode := s.mode(vendor)
+	incident := mode == Incident
 	if !strings.HasSuffix(r.URL.Path, "/summary.json") {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'")
 		state := "All Systems Operational"
-		if incident {
+		switch mode {
+		case Incident:
 			state = "Partial System Outage: Elevated error rates on the API (investigating)"
+		case Maintenance:
+			state = "Service Under Maintenance: Database upgrade (in progress, " + v.Component + " under maintenance)"
 		}
 		fmt.Fprintf(w, "<!doctype html><title>%s status (simulated)</title><h1>%s status — simulated by the playground</h1><p>%s</p>",
 			html.EscapeString(name), html.EscapeString(name), html.EscapeString(state))
 		return
 	}
 	now := time.Now().UTC()
+	if mode == Maintenance {
+		raw, err := maintenanceDoc(s.maintenance, v, statusPageURL(r), now)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(raw)
+		return
+	}
 	doc := map[string]any{
 		"page":                   map[string]any{"id": "play" + vendor, "name": name, "url": statusPageURL(r), "time_zone": "Etc/UTC", "updated_at": now.Format(time.RFC3339)},
 		"status":                 map[string]any{"indicator": "none", "description": "All Systems Operational"},
-		"components":             []any{map[string]any{"id": "api", "name": "API", "status": "operational", "group": false}},
+		"components":             []any{map[string]any{"id": "api", "name": v.Component, "status": "operational", "group": false}},
 		"incidents":              []any{},
 		"scheduled_maintenances": []any{},
 	}
 	if incident {
 		started := now.Add(-12 * time.Minute).Format(time.RFC3339)
 		doc["status"] = map[string]any{"indicator": "major", "description": "Partial System Outage"}
-		doc["components"] = []any{map[string]any{"id": "api", "name": "API", "status": "major_outage", "group": false}}
+		doc["components"] = []any{map[string]any{"id": "api", "name": v.Component, "status": "major_outage", "group": false}}
 		doc["incidents"] = []any{map[string]any{
 			"id": "pl4y1nc1d3nt", "name": "Elevated error rates on the " + name + " API", "status": "investigating",
 			"impact": "major", "created_at": started, "updated_at": started, "started_at": started,

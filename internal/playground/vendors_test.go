@@ -2,10 +2,13 @@ package playground
 
 import (
 	"context"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,11 +66,17 @@ func TestEveryModeThroughTheRealTriage(t *testing.T) {
 		{ServerError, HealthOK, runbook.VendorError, runbook.P2, nil},
 		{Hanging, HealthOK, runbook.Unreachable, runbook.P1, nil},
 		{Incident, HealthOK, runbook.VendorIncident, runbook.P1, map[string]string{"hubspot": "Elevated error rates on the HubSpot API", "intercom": "Elevated error rates on the Intercom API"}},
+		{Maintenance, HealthOK, runbook.Maintenance, runbook.P3, map[string]string{"hubspot": "Database upgrade", "intercom": "Database upgrade"}},
+		{Blocked, HealthOK, runbook.Blocked, runbook.P2, map[string]string{"hubspot": "Cloudflare", "intercom": "Cloudflare"}},
+		{Account, HealthOK, runbook.Account, runbook.P1, map[string]string{"intercom": "api_plan_restricted"}},
 		{Healthy, HealthDegraded, runbook.OurService, runbook.P2, map[string]string{"hubspot": `"degraded"`}},
 		{Healthy, HealthDown, runbook.OurService, runbook.P2, map[string]string{"hubspot": "503"}},
 	}
 	for _, tt := range tests {
 		for _, v := range Simulated {
+			if !v.Offers(tt.mode) {
+				continue
+			}
 			t.Run(string(tt.mode)+"/"+string(tt.health)+"/"+v.Key, func(t *testing.T) {
 				if !p.sims.setMode(v.Key, tt.mode) || !p.sims.setHealth(tt.health) {
 					t.Fatal("the mode was refused")
@@ -83,9 +92,14 @@ func TestEveryModeThroughTheRealTriage(t *testing.T) {
 				if want := tt.summary[v.Key]; want != "" && !strings.Contains(r.Summary, want) {
 					t.Errorf("summary %q lacks %q", r.Summary, want)
 				}
-				if tt.mode == Revoked || tt.mode == Forbidden || tt.mode == RateLimited || tt.mode == ServerError {
+				switch tt.mode {
+				case Revoked, Forbidden, RateLimited, ServerError, Account:
 					if len(r.RequestID) != 36 {
 						t.Errorf("request id %q: the vendors' error answers carry one", r.RequestID)
+					}
+				case Blocked:
+					if !regexp.MustCompile(`^[0-9a-f]{16}-FRA$`).MatchString(r.RequestID) {
+						t.Errorf("request id %q: Cloudflare's page carries its Ray ID", r.RequestID)
 					}
 				}
 				if tt.mode == Hanging && time.Since(start) > 2*time.Second {
@@ -100,5 +114,52 @@ func TestEveryModeThroughTheRealTriage(t *testing.T) {
 	}
 	if p.sims.setMode("hubspot", "exploded") || p.sims.setMode("stripe", Revoked) || p.sims.setHealth("meh") {
 		t.Error("an unknown vendor or mode was taken")
+	}
+	if p.sims.setMode("hubspot", Account) {
+		t.Error("HubSpot's account mode was taken: HubSpot documents no such answer")
+	}
+}
+
+// TestAnswersAreTheCorpus: the answers the newer modes replay are the
+// vendors' corpus, byte for byte, each with a fresh request id per answer;
+// the components the simulated status pages name are the catalog's.
+func TestAnswersAreTheCorpus(t *testing.T) {
+	for copy, source := range answerSources {
+		got, err := answerFiles.ReadFile(copy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join("..", "vendors", "testdata", source))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s differs from internal/vendors/testdata/%s: copy it again", copy, source)
+		}
+	}
+	files, _ := fs.Glob(answerFiles, "answers/*")
+	if len(files) != len(answerSources) {
+		t.Errorf("answers/ holds %v; answerSources names %d", files, len(answerSources))
+	}
+
+	a, err := loadRecorded("answers/edge_cloudflare_1020.http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two := a.answer(), a.answer()
+	if one.status != 403 || one.headers["Cf-Ray"] == two.headers["Cf-Ray"] || strings.Contains(one.body, "8a1b2c3d4e5f6789") ||
+		!strings.Contains(one.body, strings.TrimSuffix(one.headers["Cf-Ray"], "-FRA")) {
+		t.Errorf("the block page's Ray ID is not fresh and consistent: %q %q\n%s", one.headers["Cf-Ray"], two.headers["Cf-Ray"], one.body)
+	}
+
+	cat, err := vendors.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Simulated {
+		c, ok := cat.Lookup(v.Key)
+		if !ok || !slices.Contains(c.StatusComponents, v.Component) {
+			t.Errorf("%s: component %q is not among the catalog's %q", v.Key, v.Component, c.StatusComponents)
+		}
 	}
 }

@@ -120,7 +120,9 @@ func (v viewer) author(m *msgView, id string) {
 }
 
 func (v viewer) message(m slackfake.Message) msgView {
-	out := msgView{TS: m.TS, ThreadTS: m.ThreadTS, Time: tsTime(m.TS), Edited: m.Updated, Deleted: m.Deleted, Replies: m.ReplyCount}
+	// Slack marks a person's edit "(edited)", not an app's chat.update of
+	// its own message (an incident message changes with every click).
+	out := msgView{TS: m.TS, ThreadTS: m.ThreadTS, Time: tsTime(m.TS), Edited: m.Updated && m.BotID == "", Deleted: m.Deleted, Replies: m.ReplyCount}
 	v.author(&out, m.User)
 	if m.Deleted {
 		out.Body = template.HTML(`<span class="muted">This message was deleted.</span>`)
@@ -190,8 +192,9 @@ func group(msgs []msgView) {
 }
 
 // channel is the channel's timeline: top-level messages, and what was
-// shown to you only outside threads.
-func (p *Playground) channel(v viewer) []msgView {
+// shown to you only outside threads since the page was loaded (since, a
+// ts; see fresh).
+func (p *Playground) channel(v viewer, since string) []msgView {
 	var out []msgView
 	for _, m := range p.fake.Messages(ChannelID) {
 		if m.Deleted && m.ReplyCount == 0 {
@@ -204,12 +207,14 @@ func (p *Playground) channel(v viewer) []msgView {
 		out = append(out, mv)
 	}
 	for _, e := range p.fake.Ephemerals() {
-		if e.Channel == ChannelID && e.User == UserID && e.ThreadTS == "" {
+		if e.Channel == ChannelID && e.User == UserID && e.ThreadTS == "" && fresh(e.TS, since) {
 			out = append(out, v.ephemeral(e))
 		}
 	}
 	for _, n := range p.noticesIn("") {
-		out = append(out, v.notice(n))
+		if fresh(n.TS, since) {
+			out = append(out, v.notice(n))
+		}
 	}
 	slices.SortStableFunc(out, func(a, b msgView) int { return tsLess(a.TS, b.TS) })
 	group(out)
@@ -235,8 +240,9 @@ func (p *Playground) replySummary(v viewer, m *msgView) {
 }
 
 // thread is a thread as the pane shows it: the parent, the replies, and
-// what was shown to you only in it. Nil when there is no such thread.
-func (p *Playground) thread(v viewer, ts string) []msgView {
+// what was shown to you only in it since the page was loaded. Nil when
+// there is no such thread.
+func (p *Playground) thread(v viewer, ts, since string) []msgView {
 	msgs := p.fake.Thread(ChannelID, ts)
 	if len(msgs) == 0 {
 		return nil
@@ -252,13 +258,17 @@ func (p *Playground) thread(v viewer, ts string) []msgView {
 		out = append(out, mv)
 	}
 	for _, e := range p.fake.Ephemerals() {
-		if e.Channel == ChannelID && e.User == UserID && e.ThreadTS != "" && (e.ThreadTS == parent || inThread(msgs, e.ThreadTS)) {
+		if e.Channel == ChannelID && e.User == UserID && e.ThreadTS != "" && (e.ThreadTS == parent || inThread(msgs, e.ThreadTS)) &&
+			fresh(e.TS, since) {
 			mv := v.ephemeral(e)
 			mv.InThread = true
 			out = append(out, mv)
 		}
 	}
 	for _, n := range p.noticesIn(parent) {
+		if !fresh(n.TS, since) {
+			continue
+		}
 		mv := v.notice(n)
 		mv.InThread = true
 		out = append(out, mv)
@@ -268,6 +278,35 @@ func (p *Playground) thread(v viewer, ts string) []msgView {
 	group(rest)
 	head.Replies = len(msgs) - 1
 	return append([]msgView{head}, rest...)
+}
+
+// fresh says whether a message only you see, posted at ts, belongs to the
+// page loaded at since: Slack shows such messages to the client that was
+// open when they came, and a reload (or another tab) starts without them.
+// An empty since (a client that does not say) shows them all.
+func fresh(ts, since string) bool {
+	return since == "" || tsLess(ts, since) > 0
+}
+
+// pageSince is the since of a page loaded now: after every message only
+// you see so far, and not before the clock (the fake's timestamps may run
+// ahead of it by a few microseconds under a burst).
+func (p *Playground) pageSince() string {
+	last := time.Now()
+	for _, e := range p.fake.Ephemerals() {
+		if t := tsTime(e.TS); t.After(last) {
+			last = t
+		}
+	}
+	p.mu.Lock()
+	for _, n := range p.notices {
+		if t := tsTime(n.TS); t.After(last) {
+			last = t
+		}
+	}
+	p.mu.Unlock()
+	us := last.UnixMicro()
+	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
 }
 
 func inThread(msgs []slackfake.Message, ts string) bool {
@@ -296,6 +335,7 @@ type simView struct {
 	Key, Name string
 	Mode      string
 	Last      string
+	Modes     []ModeOption `json:"-"` // the page's options; the live updates need only the mode
 }
 
 type sidebarView struct {
@@ -308,7 +348,7 @@ func (p *Playground) sidebar() sidebarView {
 	modes, health, last := p.sims.state()
 	sv := sidebarView{Health: string(health), LastHC: lastCall(last["health"])}
 	for _, v := range Simulated {
-		sv.Vendors = append(sv.Vendors, simView{Key: v.Key, Name: v.Name, Mode: string(modes[v.Key]), Last: lastCall(last[v.Key])})
+		sv.Vendors = append(sv.Vendors, simView{Key: v.Key, Name: v.Name, Mode: string(modes[v.Key]), Last: lastCall(last[v.Key]), Modes: v.Modes()})
 	}
 	return sv
 }
@@ -326,7 +366,6 @@ func lastCall(pr probe) string {
 var funcs = template.FuncMap{
 	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"clock":  func(t time.Time) string { return t.UTC().Format("15:04") },
-	"modes":  func() any { return Modes },
 	"health": func() any { return HealthModes },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
@@ -356,8 +395,10 @@ func (p *Playground) local(html string) string {
 // keeps it live.
 func (p *Playground) servePage(w http.ResponseWriter, r *http.Request) {
 	v := p.viewer()
+	since := p.pageSince()
 	data := map[string]any{
-		"Channel":    p.channel(v),
+		"Since":      since,
+		"Channel":    p.channel(v, since),
 		"Sidebar":    p.sidebar(),
 		"Me":         UserReal,
 		"MeHue":      hue(UserID),
@@ -397,8 +438,9 @@ func (p *Playground) serveArchive(w http.ResponseWriter, r *http.Request) {
 // thread's messages as HTML, and the simulators' state.
 func (p *Playground) serveView(w http.ResponseWriter, r *http.Request) {
 	v := p.viewer()
+	since := r.URL.Query().Get("since")
 	out := map[string]any{"sidebar": p.sidebar()}
-	ch, err := p.render("messages", p.channel(v))
+	ch, err := p.render("messages", p.channel(v, since))
 	if err != nil {
 		p.Log.Error().Err(err).Msg("playground: render the channel")
 		http.Error(w, "render failed", http.StatusInternalServerError)
@@ -406,7 +448,7 @@ func (p *Playground) serveView(w http.ResponseWriter, r *http.Request) {
 	}
 	out["channel"] = ch
 	if ts := r.URL.Query().Get("thread"); ts != "" {
-		if msgs := p.thread(v, ts); msgs != nil {
+		if msgs := p.thread(v, ts, since); msgs != nil {
 			th, err := p.render("messages", msgs)
 			if err != nil {
 				p.Log.Error().Err(err).Msg("playground: render a thread")

@@ -182,6 +182,29 @@ type data struct {
 	RestartCommand string // restart the deployment, copy-pasteable
 }
 
+// Placeholders says which of the names in the commands before it are the
+// catalog's placeholders, and what to set instead; empty when the
+// operator configured them (or the step names neither). secret and deploy
+// say which names the step uses.
+func (d data) Placeholders(secret, deploy bool) string {
+	v := d.Vendor
+	var names, fields []string
+	if secret && v.SecretIDPlaceholder {
+		names, fields = append(names, "`"+v.SecretID+"`"), append(fields, "`runbook.secret_id`")
+	}
+	if deploy && v.DeploymentPlaceholder {
+		names, fields = append(names, "`"+v.Deployment+"`"), append(fields, "`runbook.deployment`")
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("The name %s is a placeholder: set yours as %s of `%s` in VENDORS_FILE.", names[0], fields[0], v.Key)
+	}
+	return fmt.Sprintf("The names %s are placeholders: set yours as %s of `%s` in VENDORS_FILE.",
+		strings.Join(names, " and "), strings.Join(fields, " and "), v.Key)
+}
+
 // Default command templates, over Vendor, when the catalog gives none.
 const (
 	defaultSecretCommand  = `kubectl create secret generic {{.SecretID}} --from-literal={{.TokenEnv}}="$NEW_TOKEN" --dry-run=client -o yaml | kubectl apply -f -`

@@ -88,3 +88,36 @@ func TestVendorCommandOverride(t *testing.T) {
 		t.Errorf("bad command template: err = %v", err)
 	}
 }
+
+// TestPlaceholderNames: names the catalog made up are said to be
+// placeholders, with the setting that replaces them; configured ones are
+// not.
+func TestPlaceholderNames(t *testing.T) {
+	f := base()
+	f.API.Class, f.API.HTTPStatus = ClassAuthInvalid, 401
+	r, err := Diagnose(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(r.Mitigation, "\n")
+	want := "The names `hubspot-api-token` and `hubspot-integration` are placeholders: " +
+		"set yours as `runbook.secret_id` and `runbook.deployment` of `hubspot` in VENDORS_FILE."
+	if !strings.Contains(all, want) {
+		t.Errorf("mitigation lacks %q:\n%s", want, all)
+	}
+	f.Vendor.SecretIDPlaceholder = false
+	if r, err = Diagnose(f); err != nil {
+		t.Fatal(err)
+	}
+	all = strings.Join(r.Mitigation, "\n")
+	if !strings.Contains(all, "The name `hubspot-integration` is a placeholder: set yours as `runbook.deployment` of `hubspot`") || strings.Contains(all, "`hubspot-api-token` is") {
+		t.Errorf("with the secret configured:\n%s", all)
+	}
+	f.Vendor.DeploymentPlaceholder = false
+	if r, err = Diagnose(f); err != nil {
+		t.Fatal(err)
+	}
+	if all = strings.Join(r.Mitigation, "\n"); strings.Contains(all, "placeholder") {
+		t.Errorf("configured names called placeholders:\n%s", all)
+	}
+}

@@ -115,12 +115,22 @@ func statusCheck(f Findings) Check {
 	return c
 }
 
-// statusText says what the status page reports, incidents included.
+// statusText says what the status page reports, incidents included, in
+// the page's own words: its description ("All Systems Operational"), with
+// the indicator only where the description does not already say it
+// ("Partial System Outage, rated major").
 func statusText(s StatusFinding) string {
 	var b strings.Builder
-	b.WriteString(string(s.Indicator))
-	if s.Description != "" {
-		b.WriteString(": " + s.Description)
+	desc, ind := strings.TrimSpace(s.Description), string(s.Indicator)
+	switch {
+	case desc == "" && s.Indicator == IndicatorNone:
+		b.WriteString("operational")
+	case desc == "":
+		b.WriteString("rated " + ind)
+	case s.Indicator == IndicatorNone || strings.Contains(strings.ToLower(desc), ind):
+		b.WriteString(desc)
+	default:
+		b.WriteString(desc + ", rated " + ind)
 	}
 	if n := len(s.Incidents); n > 0 {
 		b.WriteString("; " + incidentsText(s.Incidents))

@@ -18,7 +18,9 @@ func hubspot() Vendor {
 		ScopesConsole: "Settings > Integrations > Private Apps > your app > Scopes",
 		SecretID:      "hubspot-api-token",
 		Deployment:    "hubspot-integration",
-		Components:    []string{"CRM API"},
+		// As the built-in catalog has them: names the operator did not set.
+		SecretIDPlaceholder: true, DeploymentPlaceholder: true,
+		Components: []string{"CRM API"},
 		Policies: map[string]string{
 			"DAILY":                "Wait for the daily reset at midnight in the account's time zone.",
 			"TEN_SECONDLY_ROLLING": "Back off for a few seconds and lower concurrency.",
@@ -485,7 +487,7 @@ func TestDiagnoseReports(t *testing.T) {
 					Incidents: []StatusIncident{{Name: "CRM API errors", Impact: "major", Status: "identified", Link: "https://stspg.io/abc"}}}
 			},
 			cause:       VendorIncident,
-			summary:     `HubSpot reports an incident (major: Partial System Outage; incident "CRM API errors" (impact major, identified) https://stspg.io/abc) and our calls fail (503)`,
+			summary:     `HubSpot reports an incident (Partial System Outage, rated major; incident "CRM API errors" (impact major, identified) https://stspg.io/abc) and our calls fail (503)`,
 			mitigations: []string{"https://stspg.io/abc", "Degrade gracefully"},
 		},
 		{
@@ -494,7 +496,7 @@ func TestDiagnoseReports(t *testing.T) {
 				f.Status = StatusFinding{Checked: true, Indicator: IndicatorMinor, Description: "Minor Service Outage"}
 			},
 			cause:   VendorIncident,
-			summary: "HubSpot reports an incident (minor: Minor Service Outage) while our calls still work",
+			summary: "HubSpot reports an incident (Minor Service Outage) while our calls still work",
 		},
 		{
 			name: "unreachable timeout",
@@ -678,7 +680,7 @@ func TestChecks(t *testing.T) {
 		result string
 		detail string // substring
 	}{
-		{"status ok", func(f *Findings) {}, 0, ResultOK, "none: All Systems Operational"},
+		{"status ok", func(f *Findings) {}, 0, ResultOK, "All Systems Operational"},
 		{"status minor", func(f *Findings) { f.Status.Indicator = IndicatorMinor }, 0, ResultWarn, "minor"},
 		{"status maintenance", func(f *Findings) { f.Status.Indicator = IndicatorMaintenance }, 0, ResultWarn, "maintenance"},
 		{"status major", func(f *Findings) { f.Status.Indicator = IndicatorMajor }, 0, ResultFail, "major"},

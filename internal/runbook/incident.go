@@ -90,7 +90,9 @@ func (r Report) Diagnosis() *incident.Diagnosis {
 	}
 	for _, c := range r.Checks {
 		detail := c.Detail
-		if c.HTTPStatus != 0 && !strings.Contains(detail, fmt.Sprint(c.HTTPStatus)) {
+		// A failing status says something; a 200 from a page or an
+		// endpoint that answered is only noise in front of what it said.
+		if c.HTTPStatus != 0 && (c.HTTPStatus < 200 || c.HTTPStatus > 299) && !strings.Contains(detail, fmt.Sprint(c.HTTPStatus)) {
 			detail = strings.TrimSpace(fmt.Sprintf("HTTP %d %s", c.HTTPStatus, detail))
 		}
 		d.Checks = append(d.Checks, incident.Check{Name: c.Name, Result: c.Result, Detail: cut(maxCheckDetail, detail)})

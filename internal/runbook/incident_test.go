@@ -27,6 +27,8 @@ func TestReportToIncident(t *testing.T) {
 		Checks: []Check{
 			{Name: CheckAPI, Result: "fail", HTTPStatus: 401, Detail: "INVALID_AUTHENTICATION"},
 			{Name: CheckStatusPage, Result: "ok", HTTPStatus: 200, Detail: "answered 200: " + strings.Repeat("é", 300)},
+			{Name: CheckStatusPage, Result: "ok", HTTPStatus: 200, Detail: "All Systems Operational"},
+			{Name: CheckHealth, Result: "fail", HTTPStatus: 503, Detail: "our service is down"},
 		},
 		Mitigation: []string{"rotate"}, Links: []string{"https://example.com"},
 		Evidence: []string{"one", "two", "three", "four", "five", "six", strings.Repeat("x", 300)}}
@@ -40,6 +42,14 @@ func TestReportToIncident(t *testing.T) {
 	}
 	if got := d.Checks[1].Detail; len([]rune(got)) != maxCheckDetail || !strings.HasSuffix(got, "…") || strings.Contains(got, "HTTP 200") {
 		t.Errorf("long detail = %q (%d runes), want it cut to %d with an ellipsis and no second status", got, len([]rune(got)), maxCheckDetail)
+	}
+	// The diagnostics line reads "status_page: ok (All Systems Operational)",
+	// not "HTTP 200 none: …": a 2xx says nothing, a failing status does.
+	if got := d.Checks[2].Detail; got != "All Systems Operational" {
+		t.Errorf("status page detail = %q, want the page's words alone", got)
+	}
+	if got := d.Checks[3].Detail; got != "HTTP 503 our service is down" {
+		t.Errorf("health detail = %q, want the failing status in front", got)
 	}
 	if len(d.Evidence) != maxDiagnosisEvidence || d.Evidence[0] != "one" {
 		t.Errorf("evidence = %q, want the first %d lines", d.Evidence, maxDiagnosisEvidence)

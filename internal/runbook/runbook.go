@@ -147,6 +147,11 @@ type Vendor struct {
 	// An incident or maintenance on one of them covers our calls.
 	Components []string
 	Links      Links
+	// SecretIDPlaceholder and DeploymentPlaceholder: the catalog made the
+	// name up (<key>-api-token, <key>-integration) because the operator did
+	// not configure it (runbook.secret_id, runbook.deployment), so the texts
+	// say it is a placeholder.
+	SecretIDPlaceholder, DeploymentPlaceholder bool
 }
 
 // APIFinding is what the authenticated probe call found.

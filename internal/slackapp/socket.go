@@ -115,7 +115,7 @@ func (s *Socket) Run(ctx context.Context) error {
 		if !errors.Is(err, errBackoffCut) {
 			ev = ev.Err(err)
 		}
-		ev.Dur("retry_in", wait).Msg(msg)
+		ev.Int64("retry_in_ms", wait.Milliseconds()).Msg(msg)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -211,7 +211,7 @@ func (s *Socket) dispatch(evt socketmode.Event, stop context.CancelFunc) (hello 
 			stop() // Run starts over after MaxBackoff at most
 			break
 		}
-		s.log.Warn().Err(e.ErrorObj).Int("attempt", e.Attempt).Dur("retry_in", e.Backoff).
+		s.log.Warn().Err(e.ErrorObj).Int("attempt", e.Attempt).Int64("retry_in_ms", e.Backoff.Milliseconds()).
 			Msg("Socket Mode: cannot connect to Slack; trying again")
 	case socketmode.EventTypeHello:
 		s.up.Store(true)
@@ -286,7 +286,7 @@ func (s *Socket) start(req socketmode.Request) {
 		start := time.Now()
 		acked := s.handle(req, func() { finish(false) })
 		finish(true) // a no-op after finish(false)
-		log.Info().Bool("acked", acked).Dur("took", time.Since(start)).Msg("envelope")
+		log.Info().Bool("acked", acked).Float64("took_ms", float64(time.Since(start).Microseconds())/1000).Msg("envelope")
 	})
 }
 

@@ -119,6 +119,11 @@ type RunbookFields struct {
 	RestartCommand string            `yaml:"restart_command"` // template over the runbook's Vendor
 	Degrade        string            `yaml:"degrade"`         // graceful degradation for this vendor
 	Policies       map[string]string `yaml:"policies"`        // rate-limit policy → what to do
+
+	// secretIDGuessed and deploymentGuessed: secret_id and deployment were
+	// not configured, so the commands name the defaults, which are
+	// placeholders, not names read from anywhere.
+	secretIDGuessed, deploymentGuessed bool
 }
 
 // Duration is a time.Duration written as "5s" in YAML.
@@ -441,9 +446,11 @@ func (v *Vendor) defaults() {
 	}
 	if v.Runbook.SecretID == "" {
 		v.Runbook.SecretID = v.Key + "-api-token"
+		v.Runbook.secretIDGuessed = true
 	}
 	if v.Runbook.Deployment == "" {
 		v.Runbook.Deployment = v.Key + "-integration"
+		v.Runbook.deploymentGuessed = true
 	}
 	if v.Links.Status == "" && v.StatusURL != "" && v.StatusKind != StatusNone {
 		v.Links.Status = v.StatusURL
@@ -571,5 +578,12 @@ func (v Vendor) runbookVendor() runbook.Vendor {
 		Policies:       v.Runbook.Policies,
 		Components:     v.StatusComponents,
 		Links:          v.Links,
+		// A name is a placeholder where the command that uses it is the
+		// default one (or a configured one that still names it) and the
+		// name itself was not configured.
+		SecretIDPlaceholder: v.Runbook.secretIDGuessed &&
+			(v.Runbook.SecretCommand == "" || strings.Contains(v.Runbook.SecretCommand, ".SecretID")),
+		DeploymentPlaceholder: v.Runbook.deploymentGuessed &&
+			(v.Runbook.RestartCommand == "" || strings.Contains(v.Runbook.RestartCommand, ".Deployment")),
 	}
 }

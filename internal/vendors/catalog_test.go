@@ -284,6 +284,9 @@ func TestRunbookVendor(t *testing.T) {
 		rv.Policies["DAILY"] == "" || rv.Links.Status != "https://status.hubspot.com" {
 		t.Errorf("runbook vendor = %+v", rv)
 	}
+	if !rv.SecretIDPlaceholder || !rv.DeploymentPlaceholder {
+		t.Errorf("the built-in names are not marked as placeholders: %+v", rv)
+	}
 	var _ runbook.Vendor = rv
 }
 
@@ -312,5 +315,30 @@ probed:
 	}
 	if _, err := LoadCatalog(writeFile(t, "watched:\n  status_url: https://s.test\n  token_env: 'NOT A VAR'\n")); err == nil {
 		t.Error("a bad token_env on a status-only vendor was accepted")
+	}
+}
+
+// TestRunbookNamesConfigured: names set in VENDORS_FILE are the
+// operator's, not placeholders; a command of one's own that does not name
+// the default leaves nothing to replace either.
+func TestRunbookNamesConfigured(t *testing.T) {
+	c, err := LoadCatalog(writeFile(t, `hubspot:
+  runbook:
+    secret_id: prod/hubspot
+intercom:
+  runbook:
+    deployment: support-sync
+    secret_command: vault kv put secret/intercom token=$NEW_TOKEN
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, _ := c.Lookup("hubspot")
+	if rv := hs.runbookVendor(); rv.SecretIDPlaceholder || !rv.DeploymentPlaceholder || rv.SecretID != "prod/hubspot" {
+		t.Errorf("hubspot: %+v, want the secret configured and the deployment a placeholder", rv)
+	}
+	ic, _ := c.Lookup("intercom")
+	if rv := ic.runbookVendor(); rv.SecretIDPlaceholder || rv.DeploymentPlaceholder {
+		t.Errorf("intercom: %+v, want no placeholder", rv)
 	}
 }

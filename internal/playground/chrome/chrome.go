@@ -45,6 +45,10 @@ type Options struct {
 	Path          string // the binary; "" uses Find
 	Width, Height int    // the viewport; 0 gives 1440×900
 	Scale         float64
+	// Mobile emulates a phone: a mobile viewport and a touch screen, so
+	// that the page's (hover: none) and (pointer: coarse) styles apply.
+	// The mouse still clicks.
+	Mobile bool
 }
 
 // Browser is one headless Chromium with one page.
@@ -134,9 +138,15 @@ func Launch(ctx context.Context, o Options) (*Browser, error) {
 		}
 	}
 	if err := b.Call(ctx, "Emulation.setDeviceMetricsOverride", map[string]any{
-		"width": o.Width, "height": o.Height, "deviceScaleFactor": o.Scale, "mobile": false}, nil); err != nil {
+		"width": o.Width, "height": o.Height, "deviceScaleFactor": o.Scale, "mobile": o.Mobile}, nil); err != nil {
 		b.Close()
 		return nil, err
+	}
+	if o.Mobile {
+		if err := b.Call(ctx, "Emulation.setTouchEmulationEnabled", map[string]any{"enabled": true, "maxTouchPoints": 5}, nil); err != nil {
+			b.Close()
+			return nil, err
+		}
 	}
 	return b, nil
 }
@@ -361,7 +371,9 @@ func (b *Browser) WaitFor(ctx context.Context, expr string) error {
 }
 
 // Click scrolls the first element matching selector into view and clicks
-// its centre with the mouse, as a person would.
+// its centre with the mouse, as a person would: an element that is hidden,
+// or covered there by another one (a closed drawer, a dialog's backdrop),
+// is an error, not a click that lands elsewhere.
 func (b *Browser) Click(ctx context.Context, selector string) error {
 	x, y, err := b.centre(ctx, selector)
 	if err != nil {
@@ -390,16 +402,26 @@ func (b *Browser) Hover(ctx context.Context, selector string) error {
 func (b *Browser) centre(ctx context.Context, selector string) (x, y float64, err error) {
 	expr := fmt.Sprintf(`(() => { const el = document.querySelector(%q); if (!el) return null;
 		el.scrollIntoView({block: "center", inline: "nearest"}); const r = el.getBoundingClientRect();
-		return {X: r.left + r.width / 2, Y: r.top + r.height / 2, W: r.width, H: r.height}; })()`, selector)
-	var box *struct{ X, Y, W, H float64 }
+		const x = r.left + r.width / 2, y = r.top + r.height / 2;
+		const at = document.elementFromPoint(x, y);
+		const name = (e) => e ? e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "") : "nothing";
+		return {X: x, Y: y, W: r.width, H: r.height, Hidden: getComputedStyle(el).visibility !== "visible",
+			Covered: at === el || el.contains(at) ? "" : name(at)}; })()`, selector)
+	var box *struct {
+		X, Y, W, H float64
+		Hidden     bool
+		Covered    string
+	}
 	if err := b.Eval(ctx, expr, &box); err != nil {
 		return 0, 0, err
 	}
-	if box == nil {
+	switch {
+	case box == nil:
 		return 0, 0, fmt.Errorf("chrome: nothing matches %s", selector)
-	}
-	if box.W == 0 || box.H == 0 {
+	case box.W == 0 || box.H == 0 || box.Hidden:
 		return 0, 0, fmt.Errorf("chrome: %s is not displayed", selector)
+	case box.Covered != "":
+		return 0, 0, fmt.Errorf("chrome: %s is covered by %s where a click would land", selector, box.Covered)
 	}
 	return box.X, box.Y, nil
 }
@@ -411,7 +433,7 @@ func (b *Browser) Type(ctx context.Context, text string) error {
 
 // Press presses and releases a key, such as "Enter", on the focused element.
 func (b *Browser) Press(ctx context.Context, key string) error {
-	codes := map[string]int{"Enter": 13, "Tab": 9, "Escape": 27}
+	codes := map[string]int{"Enter": 13, "Tab": 9, "Escape": 27, "ArrowUp": 38, "ArrowDown": 40}
 	for _, typ := range []string{"keyDown", "keyUp"} {
 		p := map[string]any{"type": typ, "key": key, "code": key, "windowsVirtualKeyCode": codes[key]}
 		if key == "Enter" && typ == "keyDown" {

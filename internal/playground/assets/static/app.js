@@ -22,7 +22,11 @@
   const live = $("#live");
 
   let openThread = "";
-  const dismissed = new Set(JSON.parse(sessionStorage.getItem("dismissed") || "[]"));
+  // Messages only you see belong to this page, as in Slack: the server
+  // leaves out those from before it was loaded (a reload starts without
+  // them), and the ones you dismiss stay dismissed while it is open.
+  const since = app.dataset.since || "";
+  const dismissed = new Set();
 
   // ---- talking to the server -------------------------------------------
 
@@ -49,8 +53,9 @@
       do {
         again = false;
         try {
-          const q = openThread ? `?thread=${encodeURIComponent(openThread)}` : "";
-          const r = await fetch(`/play/view${q}`, { cache: "no-store" });
+          const q = new URLSearchParams({ since });
+          if (openThread) q.set("thread", openThread);
+          const r = await fetch(`/play/view?${q}`, { cache: "no-store" });
           if (!r.ok) throw new Error(`HTTP ${r.status}`);
           render(await r.json(), opts);
         } catch (err) {
@@ -151,6 +156,8 @@
   function sidebar(s) {
     if (!s) return;
     const set = (key, mode, last) => {
+      const dot = $(`.sims-toggle .sim-dot[data-vendor="${key}"]`);
+      if (dot) dot.dataset.mode = mode;
       const box = $(`.sim[data-vendor="${key}"]`);
       if (!box) return;
       const sel = $("select", box);
@@ -398,8 +405,9 @@
       openFile(el);
     } else if (el.dataset.dismiss) {
       dismissed.add(el.dataset.dismiss);
-      sessionStorage.setItem("dismissed", JSON.stringify([...dismissed]));
       el.closest(".msg").remove();
+    } else if (el.dataset.openSims) {
+      openSims(el.dataset.openSims);
     } else if (el.dataset.fill) {
       const ta = $("textarea", composer);
       ta.value = el.dataset.fill;
@@ -420,27 +428,35 @@
     $(".composer-error", form).textContent = msg || "";
   }
 
-  async function send(form, threadTS) {
+  // send takes what you typed at once, as Slack does (the box is empty
+  // again and you may type the next message), and sends each form's
+  // messages one after the other, in the order you sent them. A message
+  // the playground refused comes back into an empty box, with the reason.
+  const sending = new WeakMap();
+
+  function send(form, threadTS) {
     const ta = $("textarea", form);
-    const button = $("button.send", form);
     const text = ta.value.trim();
-    if (!text || button.disabled) return;
+    if (!text) return;
     showError(form, "");
-    button.disabled = true;
-    form.setAttribute("aria-busy", "true");
-    try {
-      await post("/play/send", { text, thread_ts: threadTS });
-      ta.value = "";
-      autosize(ta);
-      hideHints();
-      await refresh({ bottom: true });
-    } catch (err) {
-      showError(form, err.message);
-    } finally {
-      button.disabled = false;
-      form.removeAttribute("aria-busy");
-      ta.focus();
-    }
+    ta.value = "";
+    autosize(ta);
+    hideHints();
+    ta.focus();
+    const next = (sending.get(form) || Promise.resolve()).then(async () => {
+      form.setAttribute("aria-busy", "true");
+      try {
+        await post("/play/send", { text, thread_ts: threadTS });
+        await refresh({ bottom: true });
+      } catch (err) {
+        showError(form, err.message);
+        if (!ta.value) { ta.value = text; autosize(ta); }
+      } finally {
+        form.removeAttribute("aria-busy");
+      }
+    });
+    sending.set(form, next);
+    return next;
   }
 
   for (const [form, thread] of [[composer, () => ""], [threadComposer, () => openThread]]) {
@@ -521,6 +537,39 @@
   });
 
   // ---- simulated vendors -----------------------------------------------
+
+  // Where the sidebar does not fit beside the channel it is a drawer,
+  // opened from the channel header's Vendors button.
+  const simsToggle = $("#sims-toggle");
+  const scrim = $("#scrim");
+  const drawer = () => getComputedStyle(simsToggle).display !== "none";
+
+  function openSims(focusVendor) {
+    if (drawer()) {
+      app.classList.add("sims-open");
+      simsToggle.setAttribute("aria-expanded", "true");
+      scrim.hidden = false;
+    }
+    const sel = $(`#sim-${focusVendor || "hubspot"}`) || $(".sim-select");
+    if (sel) sel.focus({ preventScroll: !drawer() });
+    if (sel) sel.scrollIntoView({ block: "nearest" });
+  }
+
+  function closeSims() {
+    if (!app.classList.contains("sims-open")) return;
+    app.classList.remove("sims-open");
+    simsToggle.setAttribute("aria-expanded", "false");
+    scrim.hidden = true;
+    simsToggle.focus();
+  }
+
+  simsToggle.addEventListener("click", () => (app.classList.contains("sims-open") ? closeSims() : openSims()));
+  $("#sims-close").addEventListener("click", closeSims);
+  scrim.addEventListener("click", closeSims);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && app.classList.contains("sims-open")) closeSims();
+  });
+  addEventListener("resize", () => { if (!drawer()) { app.classList.remove("sims-open"); scrim.hidden = true; } });
 
   for (const sel of $$(".sim-select")) {
     sel.addEventListener("change", async () => {
