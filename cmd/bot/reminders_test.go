@@ -39,6 +39,7 @@ func (b *bot) submit(user string, view map[string]any) {
 func TestReminders(t *testing.T) {
 	b := startBot(t, map[string]string{"REMINDER_INTERVALS": "P3=1s"})
 	fake := b.slack
+	declared := time.Now()
 	b.command("U0ALICE", "declare Webhooks delayed")
 	fake.MustWait(t, "chat.postMessage", 1)
 	inc := fake.Messages(channel)[0]
@@ -54,8 +55,17 @@ func TestReminders(t *testing.T) {
 			t.Errorf("reminder lacks the %q button", label)
 		}
 	}
-	if gap := r[1].Time.Sub(r[0].Time); gap < 900*time.Millisecond {
-		t.Errorf("second reminder %v after the first, want an interval (1s)", gap)
+	// The first is due an interval after the declare, the second an interval
+	// after the first was sent: reminder n comes n intervals after the
+	// declare command at the earliest. Measured from the command, which the
+	// bot's latency can only delay, never hasten: the gap between the two
+	// posts' arrivals also carries each post's own latency, and came out
+	// under the interval on a loaded machine (820 ms). TestRemindDueEachInterval
+	// (internal/commands) checks the due times exactly, on a test clock.
+	for i, rm := range r[:2] {
+		if since, want := rm.Time.Sub(declared), time.Duration(i+1)*time.Second; since < want {
+			t.Errorf("reminder %d came %v after the declare, want %v at least (P3=1s)", i+1, since, want)
+		}
 	}
 
 	// "Post update" opens the form; submitting it posts the update.
