@@ -61,8 +61,9 @@ func TestEnvExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range cat.Keys() {
-		v, _ := cat.Lookup(k)
-		want = append(want, v.TokenEnv)
+		if v, _ := cat.Lookup(k); v.TokenEnv != "" { // a vendor watched by its page has none
+			want = append(want, v.TokenEnv)
+		}
 	}
 	for _, name := range want {
 		if _, ok := comment[name]; !ok {

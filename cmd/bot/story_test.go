@@ -99,8 +99,10 @@ func TestDeclaredIncidentsInOneChannel(t *testing.T) {
 			t.Errorf("postmortem lacks %q", want)
 		}
 	}
-	if strings.Contains(doc, "<!channel>") {
-		t.Error("postmortem carries a raw <!channel>")
+	// In Markdown the title's <!channel> is escaped (\<!channel>): read as
+	// text, rendered as text, never as markup.
+	if strings.Contains(strings.ReplaceAll(doc, `\<!channel>`, ""), "<!channel>") {
+		t.Error("postmortem carries an unescaped <!channel>")
 	}
 	if !strings.HasPrefix(header(fake.Messages(channel)[1].Blocks), "[P1] INCIDENT INC-2") {
 		t.Error("INC-2 was touched by INC-1's resolve")

@@ -151,8 +151,8 @@ func TestStory(t *testing.T) {
 	if got := blockText(t, last); !strings.Contains(got, "[RESOLVED] INCIDENT INC-1: HubSpot: token refused (401)") || !strings.Contains(got, "|Postmortem>") {
 		t.Errorf("the incident message is not shown resolved with its postmortem:\n%s", got)
 	}
-	if ids := actionIDs(t, last); len(ids) != 0 {
-		t.Errorf("the resolved message still has buttons %v", ids)
+	if ids := actionIDs(t, last); len(ids) != 1 || ids[0] != "reopen" {
+		t.Errorf("the resolved message has buttons %v, want only Reopen", ids)
 	}
 	uploads := b.since(mark, callUpload)
 	if len(uploads) != 1 {
