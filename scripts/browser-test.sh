@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The playground's story in a real headless Chromium (TestPlaygroundInBrowser
 # in cmd/bot): break HubSpot with a 401, /incident triage hubspot, click P2,
-# reply twice in the thread, resolve, open the postmortem. Screenshots of
-# each step go to test-artifacts/playground/ (or $TEST_ARTIFACTS/playground).
+# reply twice in the thread, resolve, open the postmortem, reopen, reload;
+# and on a phone-sized screen (TestPlaygroundNarrowInBrowser): the vendors'
+# drawer, a triage, a thread, Declare anyway. Screenshots of each step go to
+# test-artifacts/playground/ (or $TEST_ARTIFACTS/playground).
 #
-#   scripts/browser-test.sh                       # install Chromium if needed, run the test
-#   UPDATE_SCREENSHOT=1 scripts/browser-test.sh   # also refresh docs/playground.png
+#   scripts/browser-test.sh                       # install Chromium if needed, run the tests
+#   UPDATE_SCREENSHOT=1 scripts/browser-test.sh   # also refresh docs/playground*.png
 #
 # Chromium is Debian's `chromium` package, installed here with apt-get when
 # it is missing and we are root (with an emoji font, for legible
@@ -30,4 +32,4 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
 	fi
 fi
 
-exec "$GO" test -count=1 -run '^TestPlaygroundInBrowser$' -v ./cmd/bot "$@" </dev/null
+exec "$GO" test -count=1 -run '^TestPlayground(Narrow)?InBrowser$' -v ./cmd/bot "$@" </dev/null
