@@ -615,7 +615,7 @@ func (s *DB) groupCommit(g []*addReq) {
 	}
 	if len(live) < 2 || !s.insertTogether(live) {
 		for _, r := range live {
-			r.added, r.err = s.insertAlone(r.ctx, r.e)
+			r.added, r.err = s.insertAlone(r.e)
 		}
 	}
 	for _, r := range g {
@@ -628,7 +628,15 @@ func (s *DB) groupCommit(g []*addReq) {
 
 // insertAlone inserts one entry in a transaction of its own. The gate must
 // be held.
-func (s *DB) insertAlone(ctx context.Context, e *incident.Entry) (bool, error) {
+//
+// Like insertTogether it runs under no caller's context: the caller was
+// still waiting when its entry was taken (groupCommit checked), and a
+// context that ends during the insert makes the driver answer its error
+// even when the insert has committed (modernc.org/sqlite reports ctx.Err()
+// whenever the context ended while the statement ran). The caller would be
+// told "not added" for an entry that is stored.
+func (s *DB) insertAlone(e *incident.Entry) (bool, error) {
+	ctx := context.Background()
 	st, err := s.stmt(ctx, insertEntry)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
