@@ -114,7 +114,7 @@ func BenchmarkTriageStorm(b *testing.B) {
 	botRes.sort()
 	floorRes.sort()
 	for _, ch := range channels {
-		if n := stormPerChannel(fake, ch); n != round {
+		if n := incidentMessages(fake, []string{ch})[ch]; n != round {
 			b.Fatalf("%s: %d incident messages over %d rounds, want one a round", ch, n, round)
 		}
 	}
@@ -131,18 +131,8 @@ func BenchmarkTriageStorm(b *testing.B) {
 // stormPosted counts the incident messages in the channels.
 func stormPosted(fake *slackfake.Server, channels []string) int {
 	n := 0
-	for _, ch := range channels {
-		n += stormPerChannel(fake, ch)
-	}
-	return n
-}
-
-func stormPerChannel(fake *slackfake.Server, ch string) int {
-	n := 0
-	for _, m := range fake.Messages(ch) {
-		if m.ThreadTS == "" && strings.Contains(m.Text, "INC-") {
-			n++
-		}
+	for _, c := range incidentMessages(fake, channels) {
+		n += c
 	}
 	return n
 }

@@ -55,6 +55,19 @@ func (j *Job) Defaults(now time.Time) {
 	j.UpdatedAt = j.CreatedAt
 }
 
+// Finished is the state and run time a job takes when its owner finishes
+// it (JobStore.FinishJob): queued again for retryAt when that is set,
+// failed when there is an error and no retry, done otherwise.
+func Finished(errText string, retryAt, now time.Time) (JobState, time.Time) {
+	switch {
+	case !retryAt.IsZero():
+		return JobQueued, retryAt
+	case errText != "":
+		return JobFailed, now
+	}
+	return JobDone, now
+}
+
 // JobState is where a job is in its life.
 type JobState string
 

@@ -68,13 +68,7 @@ func (s *DB) ExtendJob(ctx context.Context, id uuid.UUID, owner string, until ti
 
 // FinishJob ends a job owner holds: done, queued again, or failed.
 func (s *DB) FinishJob(ctx context.Context, id uuid.UUID, owner, errText string, retryAt, now time.Time) error {
-	state, runAt := incident.JobDone, now
-	switch {
-	case !retryAt.IsZero():
-		state, runAt = incident.JobQueued, retryAt
-	case errText != "":
-		state = incident.JobFailed
-	}
+	state, runAt := incident.Finished(errText, retryAt, now)
 	return s.changeJob(ctx, "finish", `UPDATE jobs SET state = $1, run_at = $2, owner = '', lease_until = NULL,
 		last_error = $3, updated_at = $4 WHERE id = $5 AND owner = $6 AND state = 'running'`,
 		string(state), runAt, errText, now, id, owner)

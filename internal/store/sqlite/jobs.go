@@ -86,13 +86,7 @@ func (s *DB) ExtendJob(ctx context.Context, id uuid.UUID, owner string, until ti
 
 // FinishJob ends a job owner holds: done, queued again, or failed.
 func (s *DB) FinishJob(ctx context.Context, id uuid.UUID, owner, errText string, retryAt, now time.Time) error {
-	state, runAt := incident.JobDone, now
-	switch {
-	case !retryAt.IsZero():
-		state, runAt = incident.JobQueued, retryAt
-	case errText != "":
-		state = incident.JobFailed
-	}
+	state, runAt := incident.Finished(errText, retryAt, now)
 	return s.changeJob(ctx, "finish", `UPDATE jobs SET state = ?, run_at = ?, owner = '', lease_until = 0, last_error = ?, updated_at = ?
 		WHERE id = ? AND owner = ? AND state = 'running'`,
 		string(state), runAt.UnixMicro(), errText, now.UnixMicro(), id.String(), owner)
