@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/incident-bot/bot/internal/incident"
 	"github.com/rs/zerolog"
 )
 
@@ -59,6 +60,7 @@ func (e *Engine) Start() {
 }
 
 func (e *Engine) loop(ctx context.Context, m Module) {
+	ctx = incident.Background(ctx) // timed work: requests go first
 	if m.AtStart {
 		e.work.Run(ctx, m.Name, m.Tick)
 	}

@@ -150,10 +150,14 @@ func (q *Queue) Start() {
 	}
 	q.started = true
 	q.count(context.Background())
+	// Jobs are background work: a store with one writer lets requests
+	// go before them (incident.Background).
+	loop := func(ctx context.Context) { q.loop(incident.Background(ctx)) }
 	for i := 0; i < q.opts.Workers; i++ {
-		q.work.Loop(fmt.Sprintf("jobs-%d", i), q.loop)
+		q.work.Loop(fmt.Sprintf("jobs-%d", i), loop)
 	}
 	q.work.Loop("jobs-count", func(ctx context.Context) {
+		ctx = incident.Background(ctx)
 		t := time.NewTicker(q.opts.Poll)
 		defer t.Stop()
 		for {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// a waiter whose ctx ends gives up
-	db.gate <- struct{}{}
+	<-db.gate.ask(context.Background())
 	c, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	_, err = db.AddEntry(c, &incident.Entry{IncidentID: inc.ID, Kind: incident.KindMessage, SlackTS: "2.1", At: time.Now()})
 	cancel()
@@ -49,7 +50,7 @@ func TestGate(t *testing.T) {
 		}()
 		time.Sleep(5 * time.Millisecond) // let it block
 	}
-	<-db.gate
+	db.gate.release()
 	wg.Wait()
 	t.Log("order", order, time.Now().Format("05.000")) // appends after release, so approximately ordered
 	// stress: every method at once. One team, so that the incident numbers
@@ -126,5 +127,63 @@ func TestGate(t *testing.T) {
 		t.Error("after Close: no error")
 	} else {
 		t.Log("after close:", err)
+	}
+}
+
+// TestGateRequestsFirst: callers waiting for the gate get it requests
+// first, each class in the order it asked, and background work at least
+// once every bgEvery hand-overs however many requests keep coming.
+func TestGateRequestsFirst(t *testing.T) {
+	var g gate
+	req, bg := context.Background(), incident.Background(context.Background())
+	held := g.ask(req)
+	select {
+	case <-held:
+	default:
+		t.Fatal("a free gate was not handed over at once")
+	}
+	type waiter struct {
+		name string
+		c    chan struct{}
+	}
+	var ws []waiter
+	for i := range 2 {
+		ws = append(ws, waiter{fmt.Sprintf("job%d", i), g.ask(bg)})
+	}
+	for i := range 2*bgEvery + 1 {
+		ws = append(ws, waiter{fmt.Sprintf("req%d", i), g.ask(req)})
+	}
+	gone := ws[3] // req1 gives up before its turn
+	if !g.withdraw(gone.c) {
+		t.Fatal("withdraw of a waiting ask reported it handed over")
+	}
+	var order []string
+	for {
+		g.release()
+		next := ""
+		for _, w := range ws {
+			select {
+			case <-w.c:
+				if w.c != gone.c && !slices.Contains(order, w.name) {
+					next = w.name
+				}
+			default:
+			}
+		}
+		if next == "" {
+			break
+		}
+		order = append(order, next)
+	}
+	want := []string{"req0", "req2", "req3", "req4", "req5", "req6", "req7", "req8", "job0",
+		"req9", "req10", "req11", "req12", "req13", "req14", "req15", "req16", "job1"}
+	if !slices.Equal(order, want) {
+		t.Errorf("hand-over order\n got %v\nwant %v", order, want)
+	}
+	if g.held {
+		t.Error("the gate is still held after everyone released it")
+	}
+	if g.withdraw(ws[0].c) {
+		t.Error("withdraw of an ask already handed over reported it waiting")
 	}
 }

@@ -27,7 +27,7 @@ func TestGroupCommit(t *testing.T) {
 	}
 	totalAdded := 0
 	for round := 0; round < 20; round++ {
-		db.gate <- struct{}{} // hold the gate so that calls pile up
+		<-db.gate.ask(context.Background()) // hold the gate so that calls pile up
 		type res struct {
 			kind  string
 			e     *incident.Entry
@@ -72,7 +72,7 @@ func TestGroupCommit(t *testing.T) {
 			cancel()
 			time.Sleep(5 * time.Millisecond)
 		}
-		<-db.gate
+		db.gate.release()
 		if round%2 == 1 {
 			cancel()
 		}
@@ -197,9 +197,9 @@ func TestInsertTogetherKeepsGoing(t *testing.T) {
 	for _, tt := range tests {
 		rs = append(rs, &addReq{ctx: ctx, e: tt.e, id: tt.e.ID, done: make(chan struct{})})
 	}
-	db.gate <- struct{}{}
+	<-db.gate.ask(context.Background())
 	together := db.insertTogether(rs)
-	<-db.gate
+	db.gate.release()
 	if !together {
 		t.Fatal("insertTogether gave up; want one transaction for the whole group")
 	}

@@ -29,8 +29,8 @@ func openTemp(t *testing.T) *DB {
 // putting the database in a state the bot meets in production.
 func pragma(t *testing.T, db *DB, p string) {
 	t.Helper()
-	db.gate <- struct{}{}
-	defer func() { <-db.gate }()
+	<-db.gate.ask(context.Background())
+	defer db.gate.release()
 	if _, err := db.db.Exec(`PRAGMA ` + p); err != nil {
 		t.Fatalf("PRAGMA %s: %v", p, err)
 	}
@@ -129,7 +129,7 @@ func TestFull(t *testing.T) {
 
 	// a group that meets it: every caller answered with it, none added
 	done := make(chan error, 8)
-	db.gate <- struct{}{}
+	<-db.gate.ask(context.Background())
 	for i := range 8 {
 		go func() {
 			added, err := db.AddEntry(ctx, &incident.Entry{IncidentID: inc.ID, Kind: incident.KindMessage, Text: text,
@@ -141,7 +141,7 @@ func TestFull(t *testing.T) {
 		}()
 	}
 	time.Sleep(20 * time.Millisecond)
-	<-db.gate
+	db.gate.release()
 	for range 8 {
 		wantCause(t, "AddEntry in a group", <-done, "the database is full", sqlite3.SQLITE_FULL)
 	}

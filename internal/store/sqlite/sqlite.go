@@ -40,12 +40,7 @@ type DB struct {
 	db  *sql.DB
 	now func() time.Time
 
-	// gate is the one connection, first come, first served. database/sql
-	// hands a freed connection to a random waiter, so with 32 callers
-	// waiting one could be overtaken by a hundred later ones; goroutines
-	// blocked sending on a channel are woken in the order they came, and
-	// with the gate held database/sql never has a waiter to choose from.
-	gate chan struct{}
+	gate gate // the one connection: requests first, then background work (gate.go)
 
 	mu    sync.Mutex           // guards stmts
 	stmts map[string]*sql.Stmt // prepared once, keyed by the SQL text
@@ -94,7 +89,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// One connection: SQLite has one writer anyway, and a single connection
 	// never meets SQLITE_BUSY from itself.
 	db.SetMaxOpenConns(1)
-	s := &DB{db: db, now: time.Now, gate: make(chan struct{}, 1), stmts: make(map[string]*sql.Stmt),
+	s := &DB{db: db, now: time.Now, stmts: make(map[string]*sql.Stmt),
 		dirty: make(chan struct{}, 1), ckStop: make(chan struct{}), ckDone: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
@@ -141,17 +136,21 @@ func (s *DB) checkpoints() {
 // acquire takes the gate, waiting behind the callers that came before, or
 // gives up when ctx ends.
 func (s *DB) acquire(ctx context.Context) error {
+	c := s.gate.ask(ctx)
 	select {
-	case s.gate <- struct{}{}:
+	case <-c:
 		return nil
 	case <-ctx.Done():
+		if !s.gate.withdraw(c) {
+			s.release() // handed over as ctx ended: pass it on
+		}
 		return ctx.Err()
 	}
 }
 
 // release lets the next caller in.
 func (s *DB) release() {
-	<-s.gate
+	s.gate.release()
 	select {
 	case s.dirty <- struct{}{}: // wake the checkpointer
 	default:
@@ -533,11 +532,18 @@ func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
 	s.addMu.Lock()
 	s.pending = append(s.pending, r)
 	s.addMu.Unlock()
+	c := s.gate.ask(ctx)
 	select {
 	case <-r.done: // another call's group commit took it
+		if !s.gate.withdraw(c) {
+			s.release()
+		}
 		return r.added, r.err
-	case s.gate <- struct{}{}:
+	case <-c:
 	case <-ctx.Done():
+		if !s.gate.withdraw(c) {
+			s.release()
+		}
 		if s.withdraw(r) {
 			return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, ctx.Err())
 		}
