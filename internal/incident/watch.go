@@ -67,6 +67,8 @@ type VendorState struct {
 	// Probe is our API probe: "ok", "failing", or empty where it did not
 	// run (no token, or a vendor watched by its status page alone).
 	Probe string `json:"probe,omitempty"`
+	// ProbeDetail is what the failing probe saw, in a line.
+	ProbeDetail string `json:"probe_detail,omitempty"`
 	// Cause, Summary and Evidence are the triage's verdict on this check.
 	Cause    string   `json:"cause,omitempty"`
 	Summary  string   `json:"summary,omitempty"`
