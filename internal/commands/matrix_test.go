@@ -160,7 +160,9 @@ var otherRows = []matrixRow{
 	// except that where the channel has the vendor's incident open already
 	// (an earlier role opened it) the person is pointed to it.
 	{path: "button", name: string(messages.ActionWatchDeclare), want: everyone,
-		did: func(c *cell) bool { return openedOne(c) || strings.Contains(c.answer, "is already open about this vendor") },
+		did: func(c *cell) bool {
+			return openedOne(c) || strings.Contains(c.answer, "is already open about this vendor")
+		},
 		run: func(c *cell) {
 			c.b.svc.Action(context.Background(), Action{TeamID: c.r.team, ChannelID: c.r.channel, UserID: c.r.user,
 				ActionID: string(messages.ActionWatchDeclare), Value: "hubspot", ResponseURL: testHook,
