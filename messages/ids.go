@@ -23,6 +23,9 @@ const (
 	// ActionDeclareAnyway opens an incident about a vendor a triage found
 	// healthy; its value is the vendor's key, not an incident id.
 	ActionDeclareAnyway ActionKind = "declare_anyway"
+	// ActionWatchDeclare opens an incident about a watched vendor that went
+	// bad, from the vendor watch's message; its value is the vendor's key.
+	ActionWatchDeclare ActionKind = "watch_declare"
 )
 
 // The reminder buttons' arguments.
@@ -38,7 +41,7 @@ const (
 	CallbackPostUpdate = "post_update" // the reminder's "Post update" form
 )
 
-var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReopen, ActionReminder, ActionDeclareAnyway}
+var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReopen, ActionReminder, ActionDeclareAnyway, ActionWatchDeclare}
 
 // ActionKinds lists every kind of button the bot posts: a table for tests
 // that must cover each (the permission matrix).

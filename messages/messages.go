@@ -67,6 +67,7 @@ var tmpl = template.Must(template.New("messages").Option("missingkey=error").Fun
 	},
 	"postUpdateCallback":  func() string { return CallbackPostUpdate },
 	"declareAnywayAction": func() string { return ActionID(ActionDeclareAnyway, "") },
+	"watchDeclareAction":  func() string { return ActionID(ActionWatchDeclare, "") },
 }).ParseFS(files, "templates/*.tmpl"))
 
 // render executes the named template and checks that it produced valid JSON.

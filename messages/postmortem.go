@@ -33,6 +33,7 @@ type pmView struct {
 	MultiDay                                                                     bool
 	ToAck, ToMitigate, ToResolve                                                 string
 	Actions, Resources, Evidence                                                 []string
+	VendorWindow, VendorLag                                                      string // from the vendor watch's timeline entries
 }
 
 // Postmortem renders the postmortem in markdown. Every piece of user text
@@ -107,6 +108,7 @@ func Postmortem(d PostmortemData) (string, error) {
 		}
 	}
 	v.MultiDay = len(v.Days) > 1
+	v.VendorWindow, v.VendorLag = vendorWindow(d.Timeline)
 	if diag != nil {
 		for _, p := range diag.Prevention {
 			v.Actions = append(v.Actions, inlineMD(p))
@@ -258,6 +260,12 @@ func kindLabel(k incident.EntryKind) string {
 		return "Status update"
 	case incident.KindRefused:
 		return "Refused"
+	case incident.KindVendorOpened:
+		return "Vendor incident opened"
+	case incident.KindVendorResolved:
+		return "Vendor incident resolved"
+	case incident.KindVendorLag:
+		return "Vendor lag"
 	}
 	return strings.ToUpper(string(k[:1])) + string(k[1:])
 }

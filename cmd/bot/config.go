@@ -84,7 +84,14 @@ type config struct {
 	Workers        int // WORKERS: jobs run at once after the ack; default defaultWorkers
 
 	workersErr error // WORKERS does not parse
+
+	WatchInterval time.Duration // WATCH_INTERVAL: how often each watched vendor is checked; default commands.DefaultWatchInterval
+	watchErr      error         // WATCH_INTERVAL does not parse, or is under minWatchInterval
 }
+
+// minWatchInterval is the shortest WATCH_INTERVAL: a vendor's status page
+// is not asked more often than this.
+const minWatchInterval = 10 * time.Second
 
 // defaultWorkers is how many acknowledged jobs run at once by default.
 const defaultWorkers = 8
@@ -196,6 +203,7 @@ func loadConfig(getenv func(string) string) config {
 			c.Workers = n
 		}
 	}
+	c.WatchInterval, c.watchErr = parseWatchInterval(getenv("WATCH_INTERVAL"))
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -260,6 +268,9 @@ func (c config) checkServe() error {
 	}
 	if c.workersErr != nil {
 		problems = append(problems, c.workersErr.Error())
+	}
+	if c.watchErr != nil {
+		problems = append(problems, c.watchErr.Error())
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -372,4 +383,18 @@ func formatIntervals(m map[incident.Severity]time.Duration) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// parseWatchInterval reads WATCH_INTERVAL: a Go duration of at least
+// minWatchInterval; empty is the default.
+func parseWatchInterval(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return commands.DefaultWatchInterval, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < minWatchInterval {
+		return commands.DefaultWatchInterval, fmt.Errorf("WATCH_INTERVAL=%q: want a duration of at least 10s, like 60s or 2m (how often each watched vendor is checked)", v)
+	}
+	return d, nil
 }

@@ -110,7 +110,8 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 	work := engine.NewWorker(log, backgroundTimeout)
 	svc := &commands.Service{
 		Store: store, Slack: slack, Triage: &catalogTriager{t: triager, m: m}, Log: log,
-		Config: commands.Config{Intervals: cfg.Reminders.Intervals, ResolveAllowed: cfg.ResolveAllowed},
+		Config: commands.Config{Intervals: cfg.Reminders.Intervals, ResolveAllowed: cfg.ResolveAllowed,
+			WatchInterval: cfg.WatchInterval, VendorLag: m.vendorWatch(store)},
 	}
 	svc.Jobs = engine.NewQueue(store, work, log, processOwner(), engine.QueueOptions{
 		Workers: cfg.Workers, Observe: m.observeJob, Failed: svc.JobFailed,
@@ -225,3 +226,9 @@ func (c *catalogTriager) VendorName(key string) (string, bool) {
 }
 
 func (c *catalogTriager) Vendors() []string { return c.t.Catalog.Keys() }
+
+// Validators are the ETag and Last-Modified of the vendor's status page as
+// last read: the vendor watch keeps them with the vendor's state.
+func (c *catalogTriager) Validators(vendor string) (etag, lastModified string) {
+	return c.t.Validators(vendor)
+}

@@ -31,7 +31,7 @@ func (s *Service) Action(ctx context.Context, a Action) {
 	cmd := Command{TeamID: a.TeamID, ChannelID: a.ChannelID, UserID: a.UserID, ResponseURL: a.ResponseURL,
 		TriggerID: a.TriggerID, DeliveryID: a.DeliveryID}
 	args := jobArgs{Cmd: cmd, Action: &a}
-	if kind == messages.ActionDeclareAnyway {
+	if kind == messages.ActionDeclareAnyway || kind == messages.ActionWatchDeclare {
 		// The button carries the vendor; the incident's id is chosen now,
 		// so that a retry of the job finds what an earlier attempt opened.
 		if _, ok := s.Triage.VendorName(a.Value); !ok {
@@ -58,6 +58,9 @@ func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 	kind, arg, _ := messages.ParseActionID(a.ActionID)
 	if kind == messages.ActionDeclareAnyway {
 		return s.runTriage(ctx, jobArgs{Cmd: j.Cmd, Vendor: j.Vendor, Incident: j.Incident, Force: true})
+	}
+	if kind == messages.ActionWatchDeclare {
+		return s.runWatchDeclare(ctx, j)
 	}
 	id, err := uuid.Parse(a.Value)
 	if err != nil {
@@ -105,7 +108,7 @@ func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 // incident (it opens one, as declare does) and asks for none.
 func actionOp(kind messages.ActionKind, arg string) (op, bool) {
 	switch kind {
-	case messages.ActionDeclareAnyway:
+	case messages.ActionDeclareAnyway, messages.ActionWatchDeclare:
 		return "", true
 	case messages.ActionSeverity:
 		return opSeverity, true

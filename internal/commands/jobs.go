@@ -29,6 +29,7 @@ const (
 	jobMention    = "mention"  // @bot … in a thread
 	jobSubmit     = "submit"   // a modal
 	jobReminder   = "reminder" // an update is due
+	jobWatch      = "watch"    // post what a check of a watched vendor found, in one channel
 )
 
 // jobWhat says, for each kind, what the user would be told could not be done.
@@ -38,6 +39,7 @@ var jobWhat = map[string]string{
 	jobUpdate: "post the update", jobCommander: "set the commander", jobReopen: "reopen the incident",
 	jobResolve: "resolve the incident", jobAction: "apply that", jobMention: "answer the mention",
 	jobSubmit: "post the update", jobReminder: "post the reminder",
+	jobWatch: "post the vendor's change",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it
@@ -54,6 +56,7 @@ type jobArgs struct {
 	Sub      *Submission        `json:"submission,omitempty"`
 	Open     *incident.Incident `json:"open,omitempty"`  // declare: the incident to open
 	Force    bool               `json:"force,omitempty"` // triage: open the incident whatever the report says
+	Watch    *watchArgs         `json:"watch,omitempty"` // the vendor watch: what a check found
 }
 
 // jobHandlers maps each kind to the method that runs it.
@@ -74,6 +77,7 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 			return s.resolve(ctx, a.Cmd, a.Incident, a.Text)
 		},
 		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
+		jobWatch: s.runWatch,
 	}
 }
 

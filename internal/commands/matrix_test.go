@@ -124,6 +124,13 @@ var verbRows = []matrixRow{
 		did: func(c *cell) bool { return c.after.Open() }},
 	{name: "help", words: "help", want: everyone,
 		did: func(c *cell) bool { return strings.Contains(c.answer, "/incident triage") }},
+	// The vendor watch acts on no incident: anyone subscribes their own
+	// channel, in their own workspace.
+	{name: "watch", words: "watch hubspot", want: everyone, did: func(c *cell) bool { return c.watching("hubspot") }},
+	{name: "unwatch", words: "unwatch hubspot", want: everyone, setup: setupWatch,
+		did: func(c *cell) bool { return !c.watching("hubspot") }},
+	{name: "watching", words: "watching", want: everyone, setup: setupWatch,
+		did: func(c *cell) bool { return strings.Contains(c.answer, "HubSpot") }},
 }
 
 // otherRows are the buttons, the forms and the thread's events.
@@ -147,6 +154,18 @@ var otherRows = []matrixRow{
 		run: func(c *cell) {
 			c.b.svc.Action(context.Background(), Action{TeamID: c.r.team, ChannelID: c.r.channel, UserID: c.r.user,
 				ActionID: string(messages.ActionDeclareAnyway), Value: "hubspot", ResponseURL: testHook,
+				TriggerID: nextDelivery(), DeliveryID: nextDelivery()})
+		}},
+	// Declare incident, under a vendor watch message: as Declare anyway,
+	// except that where the channel has the vendor's incident open already
+	// (an earlier role opened it) the person is pointed to it.
+	{path: "button", name: string(messages.ActionWatchDeclare), want: everyone,
+		did: func(c *cell) bool {
+			return openedOne(c) || strings.Contains(c.answer, "is already open about this vendor")
+		},
+		run: func(c *cell) {
+			c.b.svc.Action(context.Background(), Action{TeamID: c.r.team, ChannelID: c.r.channel, UserID: c.r.user,
+				ActionID: string(messages.ActionWatchDeclare), Value: "hubspot", ResponseURL: testHook,
 				TriggerID: nextDelivery(), DeliveryID: nextDelivery()})
 		}},
 	{path: "form", name: messages.CallbackPostUpdate, op: opUpdate, want: anyMemberHere,
@@ -482,4 +501,20 @@ func TestPermissionMatrixCovers(t *testing.T) {
 			t.Errorf("row %s %s: needs did, and run unless it is a verb", r.path, r.name)
 		}
 	}
+}
+
+// setupWatch subscribes the role's own channel to HubSpot.
+func setupWatch(c *cell) {
+	if _, err := c.b.db.Watch(context.Background(), &incident.Watch{TeamID: c.r.team, ChannelID: c.r.channel, Vendor: "hubspot"}); err != nil {
+		c.b.t.Fatal(err)
+	}
+}
+
+// watching reports whether the role's channel watches vendor.
+func (c *cell) watching(vendor string) bool {
+	ws, err := c.b.db.Watches(context.Background(), incident.WatchFilter{TeamID: c.r.team, ChannelID: c.r.channel, Vendor: vendor})
+	if err != nil {
+		c.b.t.Fatal(err)
+	}
+	return len(ws) > 0
 }

@@ -22,6 +22,7 @@ func (s *Service) Modules() []engine.Module {
 		{Name: "reminders", Interval: s.reminderTick(), Tick: s.remindDue},
 		{Name: "recovery", Interval: recoverEvery, AtStart: true, Tick: s.Recover},
 		{Name: "prune jobs", Interval: time.Hour, Tick: s.pruneJobs},
+		s.watchModule(),
 	}
 }
 

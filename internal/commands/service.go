@@ -38,6 +38,12 @@ type Config struct {
 	// anyone in the channel; "commander" the incident commander; otherwise
 	// Slack user ids (and user-group ids, when Groups is set).
 	ResolveAllowed []string
+	// WatchInterval is how often each watched vendor is checked
+	// (WATCH_INTERVAL); zero: DefaultWatchInterval.
+	WatchInterval time.Duration
+	// VendorLag, when set, is told each vendor lag the watch measures
+	// (for bot_vendor_lag_seconds); lag is never negative.
+	VendorLag func(vendor string, lag time.Duration)
 }
 
 // DefaultIntervals are the runbooks' update cadences.
@@ -61,6 +67,7 @@ type Service struct {
 
 	threadCache threadCache // incident threads found, for the event path
 	refreshing  turns       // one re-render of an incident's message at a time
+	watch       watcher     // the vendor watch's owner id, for its leases
 }
 
 // Start fills in the defaults and registers the service's jobs with the

@@ -44,6 +44,12 @@ func init() {
 		{names: []string{"help", ""}, usage: "help", run: func(*Service, context.Context, Command, string) messages.Message {
 			return help()
 		}, help: "this list"},
+		{names: []string{"watch"}, usage: "watch VENDOR [VENDOR…]", run: (*Service).watchCommand,
+			help: "tell this channel whenever the vendor's state changes (status page, components, our calls)"},
+		{names: []string{"unwatch"}, usage: "unwatch VENDOR…", run: (*Service).unwatchCommand,
+			help: "stop telling this channel about the vendor"},
+		{names: []string{"watching"}, usage: "watching", run: (*Service).watchingCommand,
+			help: "the vendors this channel watches, and their state now"},
 	}
 }
 

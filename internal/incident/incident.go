@@ -168,6 +168,13 @@ const (
 	KindReopened  EntryKind = "reopened"
 	KindRefused   EntryKind = "refused" // someone tried something they may not do
 	KindReminder  EntryKind = "reminder"
+	// The vendor watch's entries: what the vendor's status page said, at
+	// the vendor's own time; the vendor's incident opened and resolved
+	// bound its own window in the postmortem.
+	KindVendor         EntryKind = "vendor"
+	KindVendorOpened   EntryKind = "vendor_opened"
+	KindVendorResolved EntryKind = "vendor_resolved"
+	KindVendorLag      EntryKind = "vendor_lag" // our first failing probe to the vendor's first post
 )
 
 // Entry is one line of an incident's timeline.

@@ -48,6 +48,9 @@ type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error
+
+	// WatchStore keeps the vendor watch's subscriptions and vendor states.
+	WatchStore
 }
 
 // Filter selects incidents for Store.Incidents.

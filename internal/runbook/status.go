@@ -43,6 +43,20 @@ type StatusIncident struct {
 	Status     string   `json:"status,omitempty"`
 	Link       string   `json:"link,omitempty"`
 	Components []string `json:"components,omitempty"` // affected components, as the page names them
+	// Words is the page's id for it and its latest update, where the
+	// format gives them (the vendor watch compares and quotes them).
+	Words VendorWords `json:"-"`
+}
+
+// VendorWords is what a status page says of one of its incidents or
+// maintenances beyond its name: the page's id for it, its latest update in
+// the vendor's words, and when it began and was last updated. Empty where
+// the page's format does not say.
+type VendorWords struct {
+	ID        string
+	Update    string
+	UpdatedAt time.Time
+	StartedAt time.Time
 }
 
 // Severe reports whether the vendor rates the incident major or critical.
@@ -53,12 +67,13 @@ func (in StatusIncident) Severe() bool {
 
 // StatusMaintenance is one scheduled maintenance that is not completed.
 type StatusMaintenance struct {
-	Name           string    `json:"name"`
-	Status         string    `json:"status"` // scheduled, in_progress or verifying
-	Link           string    `json:"link,omitempty"`
-	Components     []string  `json:"components,omitempty"`
-	ScheduledFor   time.Time `json:"scheduled_for,omitzero"`
-	ScheduledUntil time.Time `json:"scheduled_until,omitzero"`
+	Name           string      `json:"name"`
+	Status         string      `json:"status"` // scheduled, in_progress or verifying
+	Link           string      `json:"link,omitempty"`
+	Components     []string    `json:"components,omitempty"`
+	ScheduledFor   time.Time   `json:"scheduled_for,omitzero"`
+	ScheduledUntil time.Time   `json:"scheduled_until,omitzero"`
+	Words          VendorWords `json:"-"`
 }
 
 // InProgress reports whether the maintenance is going on now.
@@ -156,22 +171,24 @@ type VendorStatus struct {
 
 // IncidentStatus is one unresolved incident as the report shows it.
 type IncidentStatus struct {
-	Name       string   `json:"name"`
-	Impact     string   `json:"impact,omitempty"`
-	Status     string   `json:"status,omitempty"`
-	URL        string   `json:"url,omitempty"`
-	Components []string `json:"components"`
+	Name       string      `json:"name"`
+	Impact     string      `json:"impact,omitempty"`
+	Status     string      `json:"status,omitempty"`
+	URL        string      `json:"url,omitempty"`
+	Components []string    `json:"components"`
+	Words      VendorWords `json:"-"` // the page's id and latest update, for the watch
 }
 
 // MaintenanceStatus is one maintenance in progress or to come, as the
 // report shows it.
 type MaintenanceStatus struct {
-	Name           string   `json:"name"`
-	Status         string   `json:"status"`
-	URL            string   `json:"url,omitempty"`
-	Components     []string `json:"components"`
-	ScheduledFor   string   `json:"scheduled_for,omitempty"`
-	ScheduledUntil string   `json:"scheduled_until,omitempty"`
+	Name           string      `json:"name"`
+	Status         string      `json:"status"`
+	URL            string      `json:"url,omitempty"`
+	Components     []string    `json:"components"`
+	ScheduledFor   string      `json:"scheduled_for,omitempty"`
+	ScheduledUntil string      `json:"scheduled_until,omitempty"`
+	Words          VendorWords `json:"-"` // the page's id and latest update, for the watch
 }
 
 // vendorStatus turns the finding into what the report shows. A page that
@@ -185,10 +202,10 @@ func vendorStatus(s StatusFinding) VendorStatus {
 	v.Indicator, v.Description = s.Indicator, s.Description
 	for _, in := range s.Incidents {
 		v.Incidents = append(v.Incidents, IncidentStatus{Name: in.Name, Impact: in.Impact, Status: in.Status,
-			URL: in.Link, Components: nonNil(in.Components)})
+			URL: in.Link, Components: nonNil(in.Components), Words: in.Words})
 	}
 	for _, m := range s.Maintenances {
-		ms := MaintenanceStatus{Name: m.Name, Status: m.Status, URL: m.Link, Components: nonNil(m.Components)}
+		ms := MaintenanceStatus{Name: m.Name, Status: m.Status, URL: m.Link, Components: nonNil(m.Components), Words: m.Words}
 		if !m.ScheduledFor.IsZero() {
 			ms.ScheduledFor = m.ScheduledFor.UTC().Format(time.RFC3339)
 		}

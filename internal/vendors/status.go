@@ -28,6 +28,7 @@ const (
 	maxItemComps    = 20
 	maxStatusName   = 120
 	maxStatusCompNm = 60
+	maxUpdateText   = 500 // a vendor's update, as the watch quotes it
 )
 
 // statusNames is a list of component names, shortened and bounded.
@@ -58,14 +59,22 @@ func parseStatuspage(raw []byte, now time.Time, s *runbook.StatusFinding) error 
 	type named struct {
 		Name string `json:"name"`
 	}
+	type update struct {
+		Body      string `json:"body"`
+		CreatedAt string `json:"created_at"`
+	}
 	type item struct {
-		Name           string  `json:"name"`
-		Status         string  `json:"status"`
-		Impact         string  `json:"impact"`
-		Shortlink      string  `json:"shortlink"`
-		ScheduledFor   string  `json:"scheduled_for"`
-		ScheduledUntil string  `json:"scheduled_until"`
-		Components     []named `json:"components"`
+		ID             string   `json:"id"`
+		CreatedAt      string   `json:"created_at"`
+		StartedAt      string   `json:"started_at"`
+		Updates        []update `json:"incident_updates"`
+		Name           string   `json:"name"`
+		Status         string   `json:"status"`
+		Impact         string   `json:"impact"`
+		Shortlink      string   `json:"shortlink"`
+		ScheduledFor   string   `json:"scheduled_for"`
+		ScheduledUntil string   `json:"scheduled_until"`
+		Components     []named  `json:"components"`
 	}
 	var doc struct {
 		Status *struct {
@@ -108,6 +117,20 @@ func parseStatuspage(raw []byte, now time.Time, s *runbook.StatusFinding) error 
 			Name: shorten(c.Name, maxStatusCompNm), Group: groups[c.GroupID], Status: shorten(st, 40),
 		})
 	}
+	// words: the id, the newest update (Statuspage lists them newest
+	// first; the latest by time wins whatever the order) and the start.
+	words := func(it item) runbook.VendorWords {
+		w := runbook.VendorWords{ID: shorten(it.ID, 40), StartedAt: parseTime(it.StartedAt)}
+		if w.StartedAt.IsZero() {
+			w.StartedAt = parseTime(it.CreatedAt)
+		}
+		for _, u := range it.Updates {
+			if at := parseTime(u.CreatedAt); w.Update == "" || at.After(w.UpdatedAt) {
+				w.Update, w.UpdatedAt = shorten(u.Body, maxUpdateText), at
+			}
+		}
+		return w
+	}
 	names := func(cs []named) []string {
 		out := make([]string, 0, len(cs))
 		for _, c := range cs {
@@ -125,7 +148,7 @@ func parseStatuspage(raw []byte, now time.Time, s *runbook.StatusFinding) error 
 		}
 		s.Incidents = append(s.Incidents, runbook.StatusIncident{
 			Name: shorten(in.Name, maxStatusName), Impact: shorten(in.Impact, 20), Status: shorten(in.Status, 20),
-			Link: shorten(in.Shortlink, 200), Components: names(in.Components),
+			Link: shorten(in.Shortlink, 200), Components: names(in.Components), Words: words(in),
 		})
 	}
 	for _, m := range doc.Maintenances {
@@ -145,6 +168,7 @@ func parseStatuspage(raw []byte, now time.Time, s *runbook.StatusFinding) error 
 		s.Maintenances = append(s.Maintenances, runbook.StatusMaintenance{
 			Name: shorten(m.Name, maxStatusName), Status: st, Link: shorten(m.Shortlink, 200),
 			Components: names(m.Components), ScheduledFor: parseTime(m.ScheduledFor), ScheduledUntil: until,
+			Words: words(m),
 		})
 	}
 	return nil

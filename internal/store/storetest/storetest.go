@@ -38,6 +38,9 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"JobsClaimLeaseFinish", testJobsClaimLeaseFinish},
 		{"JobsRelease", testJobsRelease},
 		{"JobsClaimedOnce", testJobsClaimedOnce},
+		{"WatchSubscriptions", testWatchSubscriptions},
+		{"VendorWatchLease", testVendorWatchLease},
+		{"VendorWatchClaimedOnce", testVendorWatchClaimedOnce},
 		{"Ping", func(t *testing.T, s incident.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
