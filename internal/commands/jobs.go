@@ -29,6 +29,10 @@ const (
 	jobMention    = "mention"  // @bot … in a thread
 	jobSubmit     = "submit"   // a modal
 	jobReminder   = "reminder" // an update is due
+
+	jobAlert       = "alert"        // an alert came in: open or join its incident
+	jobAlertNote   = "alert_note"   // say in the incident's thread what the alert did
+	jobAlertTriage = "alert_triage" // the triage of the vendor an alert names, into its incident
 )
 
 // jobWhat says, for each kind, what the user would be told could not be done.
@@ -38,6 +42,7 @@ var jobWhat = map[string]string{
 	jobUpdate: "post the update", jobCommander: "set the commander", jobReopen: "reopen the incident",
 	jobResolve: "resolve the incident", jobAction: "apply that", jobMention: "answer the mention",
 	jobSubmit: "post the update", jobReminder: "post the reminder",
+	jobAlert: "take the alert", jobAlertNote: "post the alert", jobAlertTriage: "triage the alert's vendor",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it
@@ -52,8 +57,10 @@ type jobArgs struct {
 	User     string             `json:"user,omitempty"`
 	Action   *Action            `json:"action,omitempty"`
 	Sub      *Submission        `json:"submission,omitempty"`
-	Open     *incident.Incident `json:"open,omitempty"`  // declare: the incident to open
-	Force    bool               `json:"force,omitempty"` // triage: open the incident whatever the report says
+	Open     *incident.Incident `json:"open,omitempty"`   // declare: the incident to open
+	Force    bool               `json:"force,omitempty"`  // triage: open the incident whatever the report says
+	Alert    *Alert             `json:"alert,omitempty"`  // an alert from /hooks/*
+	Opened   bool               `json:"opened,omitempty"` // alert_note: the alert opened the incident
 }
 
 // jobHandlers maps each kind to the method that runs it.
@@ -74,6 +81,7 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 			return s.resolve(ctx, a.Cmd, a.Incident, a.Text)
 		},
 		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
+		jobAlert: s.runAlert, jobAlertNote: s.runAlertNote, jobAlertTriage: s.runAlertTriage,
 	}
 }
 

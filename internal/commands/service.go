@@ -38,6 +38,11 @@ type Config struct {
 	// anyone in the channel; "commander" the incident commander; otherwise
 	// Slack user ids (and user-group ids, when Groups is set).
 	ResolveAllowed []string
+	// AlertChannel is where alerts open incidents (ALERT_CHANNEL).
+	AlertChannel string
+	// AlertSeverity maps the alert sources' own severities, lower-cased,
+	// onto incident severities (ALERT_SEVERITY); nil: DefaultAlertSeverity.
+	AlertSeverity map[string]incident.Severity
 }
 
 // DefaultIntervals are the runbooks' update cadences.
@@ -61,6 +66,9 @@ type Service struct {
 
 	threadCache threadCache // incident threads found, for the event path
 	refreshing  turns       // one re-render of an incident's message at a time
+
+	teamMu sync.Mutex // guards teamID
+	teamID string     // the workspace alerts open incidents in, from auth.test
 }
 
 // Start fills in the defaults and registers the service's jobs with the

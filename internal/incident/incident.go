@@ -168,6 +168,7 @@ const (
 	KindReopened  EntryKind = "reopened"
 	KindRefused   EntryKind = "refused" // someone tried something they may not do
 	KindReminder  EntryKind = "reminder"
+	KindAlert     EntryKind = "alert" // an alert from an alerting system fired, joined or resolved
 )
 
 // Entry is one line of an incident's timeline.
