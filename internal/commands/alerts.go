@@ -231,7 +231,7 @@ func (s *Service) alertText(inc *incident.Incident, al *Alert, opened bool) stri
 		fmt.Fprintf(&b, ":white_check_mark: The %s alert %s resolved. %s stays open until someone resolves it: `/incident resolve %s`.",
 			src, title, inc.Ref(), inc.Ref())
 	case opened:
-		fmt.Fprintf(&b, ":rotating_light: %s was opened by a %s alert: %s", inc.Ref(), src, title)
+		fmt.Fprintf(&b, ":rotating_light: %s was opened by an alert from %s: %s", inc.Ref(), src, title)
 		if al.Severity != "" {
 			fmt.Fprintf(&b, " (%s severity `%s` → %s)", src, messages.Escape(al.Severity), inc.Severity)
 		}

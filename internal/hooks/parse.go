@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,8 +99,10 @@ func decode(body []byte, v any) error {
 		switch {
 		case errors.As(err, &syn):
 			return bad("the body is not valid JSON (at byte %d)", syn.Offset)
+		case errors.As(err, &typ) && typ.Field == "":
+			return bad("the body must be a JSON object")
 		case errors.As(err, &typ):
-			return bad("the field %q has the wrong type: expected %s", typ.Field, typ.Type)
+			return bad("the field %q has the wrong type: expected %s", typ.Field, jsonKind(typ.Type))
 		}
 		return bad("the body is not valid JSON")
 	}
@@ -107,6 +110,21 @@ func decode(body []byte, v any) error {
 		return bad("the body has more after its JSON object")
 	}
 	return nil
+}
+
+// jsonKind names a Go type as JSON would.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
 }
 
 // amAlert is one alert of an Alertmanager or Grafana notification.
