@@ -57,7 +57,7 @@ type Alert struct {
 // alertSources names the sources in messages.
 var alertSources = map[string]string{
 	"alertmanager": "Alertmanager", "grafana": "Grafana", "datadog": "Datadog", "pagerduty": "PagerDuty",
-	"generic": "your alerting",
+	"generic": "the generic hook",
 }
 
 // AlertSourceName is how messages name a source.
@@ -184,7 +184,7 @@ func (s *Service) runAlert(ctx context.Context, a jobArgs) error {
 			return err
 		}
 	}
-	entry := fmt.Sprintf("%s alert %s: %s", AlertSourceName(al.Source), al.Status, al.Title)
+	entry := fmt.Sprintf("Alert from %s %s: %s", AlertSourceName(al.Source), al.Status, al.Title)
 	e := &incident.Entry{IncidentID: inc.ID, Kind: incident.KindAlert, Text: entry, At: s.Now(), EventID: "alert:" + al.id()}
 	if _, err := s.Store.AddEntry(ctx, e); err != nil {
 		return err
@@ -228,21 +228,25 @@ func (s *Service) alertText(inc *incident.Incident, al *Alert, opened bool) stri
 	var b strings.Builder
 	switch {
 	case al.Status == AlertResolved:
-		fmt.Fprintf(&b, ":white_check_mark: The %s alert %s resolved. %s stays open until someone resolves it: `/incident resolve %s`.",
-			src, title, inc.Ref(), inc.Ref())
+		fmt.Fprintf(&b, ":white_check_mark: The alert %s from %s resolved. %s stays open until someone resolves it: `/incident resolve %s`.",
+			title, src, inc.Ref(), inc.Ref())
 	case opened:
 		fmt.Fprintf(&b, ":rotating_light: %s was opened by an alert from %s: %s", inc.Ref(), src, title)
 		if al.Severity != "" {
-			fmt.Fprintf(&b, " (%s severity `%s` → %s)", src, messages.Escape(al.Severity), inc.Severity)
+			fmt.Fprintf(&b, " (severity `%s` → %s)", messages.Escape(al.Severity), inc.Severity)
 		}
 	default:
-		fmt.Fprintf(&b, ":heavy_plus_sign: Another %s alert joined %s: %s", src, inc.Ref(), title)
+		fmt.Fprintf(&b, ":heavy_plus_sign: Another alert from %s joined %s: %s", src, inc.Ref(), title)
 	}
 	if al.Text != "" {
 		b.WriteString("\n>" + strings.ReplaceAll(messages.Escape(messages.Truncate(1200, al.Text)), "\n", "\n>"))
 	}
 	if al.URL != "" {
-		fmt.Fprintf(&b, "\n<%s|Open in %s>", al.URL, src)
+		link := "Open in " + src
+		if _, named := alertSources[al.Source]; !named || al.Source == "generic" {
+			link = "Open the alert's link"
+		}
+		fmt.Fprintf(&b, "\n<%s|%s>", al.URL, link)
 	}
 	if al.Vendor != "" && al.Status == AlertFiring {
 		if name, ok := s.Triage.VendorName(al.Vendor); ok {

@@ -63,7 +63,7 @@ func TestAlertOpensJoinsResolves(t *testing.T) {
 	if len(thread) != 1 || !strings.Contains(thread[0], inc.Ref()+" was opened by an alert from Alertmanager") ||
 		!strings.Contains(thread[0], "*Checkout &lt;5xx&gt; above 5%*") || !strings.Contains(thread[0], "\n>p99 at 4s\n>see the dashboard") ||
 		!strings.Contains(thread[0], "<https://grafana.example.com/d/1|Open in Alertmanager>") ||
-		!strings.Contains(thread[0], "severity `critical` → P1") {
+		!strings.Contains(thread[0], "(severity `critical` → P1)") {
 		t.Fatalf("thread %q", thread)
 	}
 
@@ -72,7 +72,7 @@ func TestAlertOpensJoinsResolves(t *testing.T) {
 		t.Fatalf("%d incidents after a second alert of the group, want 1", n)
 	}
 	thread = b.threadTexts(inc)
-	if len(thread) != 2 || !strings.Contains(thread[1], "Another Alertmanager alert joined "+inc.Ref()) {
+	if len(thread) != 2 || !strings.Contains(thread[1], "Another alert from Alertmanager joined "+inc.Ref()) {
 		t.Fatalf("thread %q", thread)
 	}
 
@@ -88,8 +88,8 @@ func TestAlertOpensJoinsResolves(t *testing.T) {
 		t.Fatalf("thread %q", thread)
 	}
 	tl := b.entries(inc, incident.KindAlert)
-	if len(tl) != 3 || tl[0].Text != "Alertmanager alert firing: Checkout <5xx> above 5%" ||
-		tl[2].Text != "Alertmanager alert resolved: Checkout <5xx> above 5%" {
+	if len(tl) != 3 || tl[0].Text != "Alert from Alertmanager firing: Checkout <5xx> above 5%" ||
+		tl[2].Text != "Alert from Alertmanager resolved: Checkout <5xx> above 5%" {
 		t.Fatalf("timeline %+v", tl)
 	}
 

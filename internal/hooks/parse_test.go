@@ -172,7 +172,7 @@ func TestParseBad(t *testing.T) {
 // its key; it is named for its source.
 func TestParseGenericResolvedWithoutTitle(t *testing.T) {
 	got, err := Parse(Generic, []byte(`{"key":"k","status":"resolved"}`))
-	if err != nil || len(got) != 1 || got[0].Title != "Alert from your alerting" || got[0].Status != "resolved" {
+	if err != nil || len(got) != 1 || got[0].Title != "Alert from the generic hook" || got[0].Status != "resolved" {
 		t.Fatalf("Parse = %+v, %v", got, err)
 	}
 }
