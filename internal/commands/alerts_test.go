@@ -247,4 +247,3 @@ func TestAlertCleaned(t *testing.T) {
 		t.Errorf("a plain link dropped: %q", a.URL)
 	}
 }
-
