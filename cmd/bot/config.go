@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -87,6 +88,71 @@ type config struct {
 
 	WatchInterval time.Duration // WATCH_INTERVAL: how often each watched vendor is checked; default commands.DefaultWatchInterval
 	watchErr      error         // WATCH_INTERVAL does not parse, or is under minWatchInterval
+	Hooks         hooksConfig   // alerts in: /hooks/*
+}
+
+// hooksConfig is how alerting systems reach the bot (/hooks/*) and where
+// their alerts open incidents.
+type hooksConfig struct {
+	Token           string                       // HOOK_TOKEN: the bearer token; empty: /hooks/* not served
+	Channel         string                       // ALERT_CHANNEL: the channel id alerts open incidents in
+	Severity        map[string]incident.Severity // ALERT_SEVERITY over commands.DefaultAlertSeverity
+	PagerDutySecret string                       // PAGERDUTY_WEBHOOK_SECRET: checks X-PagerDuty-Signature when set
+
+	severityErr error // ALERT_SEVERITY does not parse
+}
+
+// defaultAlertSeverity is ALERT_SEVERITY's default, as documented.
+const defaultAlertSeverity = "critical=P1,high=P2,error=P2,warning=P3,low=P4,info=P4,P5=P4"
+
+// minHookToken is the shortest HOOK_TOKEN accepted.
+const minHookToken = 16
+
+// check returns the problems with the hook settings, for checkServe.
+func (h hooksConfig) check() []string {
+	var problems []string
+	if h.severityErr != nil {
+		problems = append(problems, h.severityErr.Error())
+	}
+	if h.Token == "" {
+		return problems
+	}
+	if len(h.Token) < minHookToken {
+		problems = append(problems, fmt.Sprintf("HOOK_TOKEN must be at least %d characters: make one with `openssl rand -hex 32`", minHookToken))
+	}
+	switch {
+	case h.Channel == "":
+		problems = append(problems, "ALERT_CHANNEL is not set: HOOK_TOKEN turns on /hooks/*, and alerts need the id of the channel to open incidents in (C…; invite the bot there)")
+	case !channelID.MatchString(h.Channel):
+		problems = append(problems, "ALERT_CHANNEL must be a channel id like C0123ABCD (the channel's details show it), not a name")
+	}
+	return problems
+}
+
+// channelID is what a Slack channel id looks like.
+var channelID = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+
+// parseAlertSeverity reads ALERT_SEVERITY, e.g. "critical=P1,warning=P3":
+// each of the sources' severities (any case) onto P1…P4, over the default.
+func parseAlertSeverity(v string) (map[string]incident.Severity, error) {
+	out := map[string]incident.Severity{}
+	for k, sev := range commands.DefaultAlertSeverity {
+		out[k] = sev
+	}
+	if strings.TrimSpace(v) == "" {
+		return out, nil
+	}
+	bad := fmt.Errorf("ALERT_SEVERITY must look like %s (a source's severity = P1…P4, comma-separated)", defaultAlertSeverity)
+	for _, part := range strings.Split(v, ",") {
+		k, p, ok := strings.Cut(strings.TrimSpace(part), "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		sev, err := incident.ParseSeverity(p)
+		if !ok || k == "" || err != nil {
+			return nil, bad
+		}
+		out[k] = sev
+	}
+	return out, nil
 }
 
 // minWatchInterval is the shortest WATCH_INTERVAL: a vendor's status page
@@ -204,6 +270,9 @@ func loadConfig(getenv func(string) string) config {
 		}
 	}
 	c.WatchInterval, c.watchErr = parseWatchInterval(getenv("WATCH_INTERVAL"))
+	c.Hooks = hooksConfig{Token: strings.TrimSpace(getenv("HOOK_TOKEN")), Channel: strings.TrimSpace(getenv("ALERT_CHANNEL")),
+		PagerDutySecret: strings.TrimSpace(getenv("PAGERDUTY_WEBHOOK_SECRET"))}
+	c.Hooks.Severity, c.Hooks.severityErr = parseAlertSeverity(getenv("ALERT_SEVERITY"))
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -272,6 +341,7 @@ func (c config) checkServe() error {
 	if c.watchErr != nil {
 		problems = append(problems, c.watchErr.Error())
 	}
+	problems = append(problems, c.Hooks.check()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -295,7 +365,7 @@ func (c config) secrets() []string {
 			out = append(out, s)
 		}
 	}
-	for _, s := range []string{c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken} {
+	for _, s := range []string{c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken, c.Hooks.Token, c.Hooks.PagerDutySecret} {
 		add(s)
 	}
 	if c.Triage.Catalog != nil {

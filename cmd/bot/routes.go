@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/incident-bot/bot/internal/hooks"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/slackapp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +18,8 @@ import (
 
 // routes is every route the bot serves. sock is the Socket Mode edge,
 // nil in HTTP mode.
-func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, log zerolog.Logger, sock *slackapp.Socket) http.Handler {
+func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, log zerolog.Logger, sock *slackapp.Socket,
+	alerts hooks.Receiver) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, m.instrument, logRequests(log), recoverer(log))
 
@@ -48,7 +50,25 @@ func routes(cfg config, svc slackapp.Service, store incident.Store, m *metrics, 
 		r.Method(http.MethodPost, "/slack/interactions", slackapp.Interactions(svc, slackapp.WithDedupe(dd), slackapp.WithLog(log)))
 		r.Method(http.MethodPost, "/slack/events", slackapp.Events(svc, slackapp.WithLog(log)))
 	})
+	hookRoutes(r, cfg.Hooks, alerts, m, log)
 	return r
+}
+
+// hookRoutes mounts POST /hooks/<source> for each alert source, when
+// HOOK_TOKEN is set: without it nothing could authorize a request.
+func hookRoutes(r chi.Router, cfg hooksConfig, alerts hooks.Receiver, m *metrics, log zerolog.Logger) {
+	if cfg.Token == "" {
+		return
+	}
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "bot_hook_refused_total", Help: "Alert deliveries to /hooks/* refused, by source and reason.",
+	}, []string{"source", "reason"})
+	m.reg.MustRegister(refused)
+	opts := hooks.Options{Token: cfg.Token, PagerDutySecret: cfg.PagerDutySecret, Log: log,
+		Refused: func(source, reason string) { refused.WithLabelValues(source, reason).Inc() }}
+	for _, src := range hooks.Sources() {
+		r.Method(http.MethodPost, "/hooks/"+src, hooks.Handler(src, alerts, opts))
+	}
 }
 
 // ready answers 200 while the database can write (Ping rewrites a row) and,

@@ -39,7 +39,9 @@ Runs the bot: the Slack routes (/slack/commands, /slack/interactions,
 SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md). With
 SLACK_APP_TOKEN (xapp-…) it also connects to Slack over Socket Mode, and
 needs no signing secret and no public URL; the Slack routes are then served
-only when SLACK_SIGNING_SECRET is set too.
+only when SLACK_SIGNING_SECRET is set too. With HOOK_TOKEN (and
+ALERT_CHANNEL) it also takes alerts on POST /hooks/alertmanager, /grafana,
+/datadog, /pagerduty and /generic (see docs/INTEGRATIONS.md).
 SIGTERM or SIGINT: stop taking requests, finish work in flight, exit 0.
 `
 
@@ -111,7 +113,8 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 	svc := &commands.Service{
 		Store: store, Slack: slack, Triage: &catalogTriager{t: triager, m: m}, Log: log,
 		Config: commands.Config{Intervals: cfg.Reminders.Intervals, ResolveAllowed: cfg.ResolveAllowed,
-			WatchInterval: cfg.WatchInterval, VendorLag: m.vendorWatch(store)},
+			WatchInterval: cfg.WatchInterval, VendorLag: m.vendorWatch(store),
+			AlertChannel: cfg.Hooks.Channel, AlertSeverity: cfg.Hooks.Severity},
 	}
 	svc.Jobs = engine.NewQueue(store, work, log, processOwner(), engine.QueueOptions{
 		Workers: cfg.Workers, Observe: m.observeJob, Failed: svc.JobFailed,
@@ -127,7 +130,7 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 	eng.Start()
 	a := &app{cfg: cfg, log: log, store: store, slack: slack, svc: svc, engine: eng, metrics: m}
 	a.socket = newSocket(cfg, svc, log)
-	a.handler = routes(cfg, svc, store, m, log, a.socket)
+	a.handler = routes(cfg, svc, store, m, log, a.socket, svc)
 	return a, nil
 }
 

@@ -30,6 +30,10 @@ const (
 	jobSubmit     = "submit"   // a modal
 	jobReminder   = "reminder" // an update is due
 	jobWatch      = "watch"    // post what a check of a watched vendor found, in one channel
+
+	jobAlert       = "alert"        // an alert came in: open or join its incident
+	jobAlertNote   = "alert_note"   // say in the incident's thread what the alert did
+	jobAlertTriage = "alert_triage" // the triage of the vendor an alert names, into its incident
 )
 
 // jobWhat says, for each kind, what the user would be told could not be done.
@@ -40,6 +44,7 @@ var jobWhat = map[string]string{
 	jobResolve: "resolve the incident", jobAction: "apply that", jobMention: "answer the mention",
 	jobSubmit: "post the update", jobReminder: "post the reminder",
 	jobWatch: "post the vendor's change",
+	jobAlert: "take the alert", jobAlertNote: "post the alert", jobAlertTriage: "triage the alert's vendor",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it
@@ -54,9 +59,11 @@ type jobArgs struct {
 	User     string             `json:"user,omitempty"`
 	Action   *Action            `json:"action,omitempty"`
 	Sub      *Submission        `json:"submission,omitempty"`
-	Open     *incident.Incident `json:"open,omitempty"`  // declare: the incident to open
-	Force    bool               `json:"force,omitempty"` // triage: open the incident whatever the report says
-	Watch    *watchArgs         `json:"watch,omitempty"` // the vendor watch: what a check found
+	Open     *incident.Incident `json:"open,omitempty"`   // declare: the incident to open
+	Force    bool               `json:"force,omitempty"`  // triage: open the incident whatever the report says
+	Watch    *watchArgs         `json:"watch,omitempty"`  // the vendor watch: what a check found
+	Alert    *Alert             `json:"alert,omitempty"`  // an alert from /hooks/*
+	Opened   bool               `json:"opened,omitempty"` // alert_note: the alert opened the incident
 }
 
 // jobHandlers maps each kind to the method that runs it.
@@ -78,6 +85,7 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 		},
 		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
 		jobWatch: s.runWatch,
+		jobAlert: s.runAlert, jobAlertNote: s.runAlertNote, jobAlertTriage: s.runAlertTriage,
 	}
 }
 

@@ -44,6 +44,11 @@ type Config struct {
 	// VendorLag, when set, is told each vendor lag the watch measures
 	// (for bot_vendor_lag_seconds); lag is never negative.
 	VendorLag func(vendor string, lag time.Duration)
+	// AlertChannel is where alerts open incidents (ALERT_CHANNEL).
+	AlertChannel string
+	// AlertSeverity maps the alert sources' own severities, lower-cased,
+	// onto incident severities (ALERT_SEVERITY); nil: DefaultAlertSeverity.
+	AlertSeverity map[string]incident.Severity
 }
 
 // DefaultIntervals are the runbooks' update cadences.
@@ -68,6 +73,9 @@ type Service struct {
 	threadCache threadCache // incident threads found, for the event path
 	refreshing  turns       // one re-render of an incident's message at a time
 	watch       watcher     // the vendor watch's owner id, for its leases
+
+	teamMu sync.Mutex // guards teamID
+	teamID string     // the workspace alerts open incidents in, from auth.test
 }
 
 // Start fills in the defaults and registers the service's jobs with the

@@ -31,6 +31,10 @@ type Slack interface {
 	GroupMembers(ctx context.Context, groupID string) ([]string, error)
 	// OpenModal opens a modal view for the user whose click carried triggerID.
 	OpenModal(ctx context.Context, triggerID string, view json.RawMessage) error
+	// Team returns the id of the workspace the bot's token belongs to
+	// (auth.test): alerts, which come from no workspace, open their
+	// incidents in it.
+	Team(ctx context.Context) (teamID string, err error)
 }
 
 // Reply is one message of a thread as Slack returns it.

@@ -45,6 +45,7 @@ const (
 	callUpload       = "Upload"
 	callGroupMembers = "GroupMembers"
 	callOpenModal    = "OpenModal"
+	callTeam         = "Team"
 )
 
 // fakeBotID and fakeBotUser are who the bot's own posts come from.
@@ -310,6 +311,13 @@ func (f *fakeSlack) OpenModal(_ context.Context, triggerID string, view json.Raw
 	defer f.mu.Unlock()
 	_, err := f.begin(slackCall{Method: callOpenModal, TriggerID: triggerID, View: view})
 	return err
+}
+
+func (f *fakeSlack) Team(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, err := f.begin(slackCall{Method: callTeam})
+	return testTeam, err
 }
 
 // TestFakeSlack: the fake answers as the tests rely on it to.

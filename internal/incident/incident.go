@@ -175,6 +175,7 @@ const (
 	KindVendorOpened   EntryKind = "vendor_opened"
 	KindVendorResolved EntryKind = "vendor_resolved"
 	KindVendorLag      EntryKind = "vendor_lag" // our first failing probe to the vendor's first post
+	KindAlert          EntryKind = "alert"      // an alert from an alerting system fired, joined or resolved
 )
 
 // Entry is one line of an incident's timeline.

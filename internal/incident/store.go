@@ -51,6 +51,15 @@ type Store interface {
 
 	// WatchStore keeps the vendor watch's subscriptions and vendor states.
 	WatchStore
+	// OpenAlertIncident returns the open incident of the alert group
+	// (inc.TeamID, source, key); when the group has none open, it stores
+	// inc as CreateIncident does and makes it the group's, and created is
+	// true. Calls for one group at the same time, from any number of
+	// replicas, store one incident.
+	OpenAlertIncident(ctx context.Context, inc *Incident, source, key string) (open *Incident, created bool, err error)
+	// AlertIncident returns the latest incident of the alert group, open or
+	// resolved; ErrNotFound when the group never opened one.
+	AlertIncident(ctx context.Context, teamID, source, key string) (*Incident, error)
 }
 
 // Filter selects incidents for Store.Incidents.

@@ -387,3 +387,16 @@ func (c *Client) OpenModal(ctx context.Context, triggerID string, view json.RawM
 		return err
 	})
 }
+
+// Team returns the id of the workspace the token belongs to (auth.test).
+func (c *Client) Team(ctx context.Context) (string, error) {
+	var team string
+	err := c.call(ctx, "auth.test", func(ctx context.Context) error {
+		r, err := c.api.AuthTestContext(ctx)
+		if err == nil {
+			team = r.TeamID
+		}
+		return err
+	})
+	return team, err
+}

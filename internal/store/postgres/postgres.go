@@ -225,17 +225,31 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		return fmt.Errorf("postgres: create incident: %w", cause(err))
 	}
 	defer tx.Rollback(ctx)
+	n, err := insertIncident(ctx, tx, inc, diag)
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: create incident: %w", cause(err))
+	}
+	inc.Number, inc.Version = n, 1
+	return nil
+}
+
+// insertIncident inserts inc in tx with the next number of its workspace
+// and returns the number.
+func insertIncident(ctx context.Context, tx pgx.Tx, inc *incident.Incident, diag []byte) (int, error) {
 	var n int
 	if err := tx.QueryRow(ctx, `INSERT INTO incident_numbers AS c (team_id, last)
 		VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = $1))
 		ON CONFLICT (team_id) DO UPDATE SET last = GREATEST(c.last + 1, EXCLUDED.last)
 		RETURNING last`, inc.TeamID).Scan(&n); err != nil {
-		return fmt.Errorf("postgres: next incident number: %w", cause(err))
+		return 0, fmt.Errorf("postgres: next incident number: %w", cause(err))
 	}
 	if inc.UpdatedAt.IsZero() {
 		inc.UpdatedAt = inc.DeclaredAt
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO incidents (`+incidentCols+`)
+	_, err := tx.Exec(ctx, `INSERT INTO incidents (`+incidentCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
 		$19, $20, $21, $22, $23, 1, $24)`,
 		inc.ID, inc.TeamID, n, inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity),
@@ -244,13 +258,9 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		nullTime(inc.ResolvedAt), nullTime(inc.NextUpdateAt), inc.UpdatedAt, inc.Postmortem,
 		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
 	if err != nil {
-		return fmt.Errorf("postgres: insert incident: %w", cause(err))
+		return 0, fmt.Errorf("postgres: insert incident: %w", cause(err))
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: create incident: %w", cause(err))
-	}
-	inc.Number, inc.Version = n, 1
-	return nil
+	return n, nil
 }
 
 // UpdateIncident writes inc when its version is still current.

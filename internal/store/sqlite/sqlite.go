@@ -303,9 +303,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		return fmt.Errorf("sqlite: create incident: %w", err)
 	}
 	defer s.release()
-	st, err := s.prepare(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
-		`INSERT INTO incidents (`+incidentCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`)
+	st, err := s.prepare(ctx, createQueries...)
 	if err != nil {
 		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
@@ -314,27 +312,43 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	defer tx.Rollback() // before the release: the transaction holds the connection
-	var n int
-	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, inc.TeamID).Scan(&n); err != nil {
-		return fmt.Errorf("sqlite: next incident number: %w", cause(err))
-	}
-	if inc.UpdatedAt.IsZero() {
-		inc.UpdatedAt = inc.DeclaredAt
-	}
-	_, err = tx.StmtContext(ctx, st[1]).ExecContext(ctx,
-		inc.ID.String(), inc.TeamID, n, inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity),
-		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
-		inc.DeclaredAt.UnixMicro(), micros(inc.AcknowledgedAt), micros(inc.MitigatedAt),
-		micros(inc.ResolvedAt), micros(inc.NextUpdateAt), inc.UpdatedAt.UnixMicro(), inc.Postmortem,
-		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
+	n, err := insertIncident(ctx, tx, st, inc, diag)
 	if err != nil {
-		return fmt.Errorf("sqlite: insert incident: %w", cause(err))
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
 	inc.Number, inc.Version = n, 1
 	return nil
+}
+
+// createQueries are the statements insertIncident runs: the next number
+// of the workspace, and the insert.
+var createQueries = []string{`SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
+	`INSERT INTO incidents (` + incidentCols + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`}
+
+// insertIncident inserts inc in tx with the next number of its workspace,
+// with the statements of createQueries, and returns the number.
+func insertIncident(ctx context.Context, tx *sql.Tx, st []*sql.Stmt, inc *incident.Incident, diag any) (int, error) {
+	var n int
+	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, inc.TeamID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: next incident number: %w", cause(err))
+	}
+	if inc.UpdatedAt.IsZero() {
+		inc.UpdatedAt = inc.DeclaredAt
+	}
+	_, err := tx.StmtContext(ctx, st[1]).ExecContext(ctx,
+		inc.ID.String(), inc.TeamID, n, inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity),
+		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
+		inc.DeclaredAt.UnixMicro(), micros(inc.AcknowledgedAt), micros(inc.MitigatedAt),
+		micros(inc.ResolvedAt), micros(inc.NextUpdateAt), inc.UpdatedAt.UnixMicro(), inc.Postmortem,
+		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: insert incident: %w", cause(err))
+	}
+	return n, nil
 }
 
 // UpdateIncident writes inc when its version is still current.

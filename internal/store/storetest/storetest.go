@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"WatchSubscriptions", testWatchSubscriptions},
 		{"VendorWatchLease", testVendorWatchLease},
 		{"VendorWatchClaimedOnce", testVendorWatchClaimedOnce},
+		{"AlertGroups", testAlertGroups},
+		{"ConcurrentAlertGroups", testConcurrentAlertGroups},
 		{"Ping", func(t *testing.T, s incident.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
