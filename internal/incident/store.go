@@ -48,6 +48,9 @@ type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error
+
+	// FollowupStore keeps the incidents' follow-ups (action items).
+	FollowupStore
 }
 
 // Filter selects incidents for Store.Incidents.

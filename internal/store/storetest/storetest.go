@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"JobsClaimLeaseFinish", testJobsClaimLeaseFinish},
 		{"JobsRelease", testJobsRelease},
 		{"JobsClaimedOnce", testJobsClaimedOnce},
+		{"Followups", testFollowups},
 		{"Ping", func(t *testing.T, s incident.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
