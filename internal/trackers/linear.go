@@ -153,7 +153,7 @@ const linearCheck = `query Check($id: String!) { viewer { id name } team(id: $id
 // Check asks who the key belongs to and for the team.
 func (l *Linear) Check(ctx context.Context) (string, error) {
 	var data struct {
-		Viewer struct{ Name string } `json:"viewer"`
+		Viewer struct{ Name string }       `json:"viewer"`
 		Team   *struct{ Key, Name string } `json:"team"`
 	}
 	if err := l.graphql(ctx, linearCheck, map[string]any{"id": l.TeamID}, &data); err != nil {

@@ -100,4 +100,6 @@ func ghIssue(repo string, n int, title, body string) map[string]any {
 }
 
 // IsGitHubCreate reports whether r asked GitHub to create an issue.
-func IsGitHubCreate(r Request) bool { return r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/issues") }
+func IsGitHubCreate(r Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/issues")
+}

@@ -52,11 +52,11 @@ func Jira(project, email, token string) *Server {
 			case r.Method == http.MethodPost && r.URL.Path == "/rest/api/3/issue":
 				var in struct {
 					Fields struct {
-						Project     struct{ Key string } `json:"project"`
-						Summary     string               `json:"summary"`
+						Project     struct{ Key string }  `json:"project"`
+						Summary     string                `json:"summary"`
 						IssueType   struct{ Name string } `json:"issuetype"`
-						Description *adfNode             `json:"description"`
-						Labels      []string             `json:"labels"`
+						Description *adfNode              `json:"description"`
+						Labels      []string              `json:"labels"`
 					} `json:"fields"`
 				}
 				err := json.Unmarshal(body, &in)
@@ -149,4 +149,6 @@ func boolInt(b bool) int {
 }
 
 // IsJiraCreate reports whether r asked Jira to create an issue.
-func IsJiraCreate(r Request) bool { return r.Method == http.MethodPost && r.Path == "/rest/api/3/issue" }
+func IsJiraCreate(r Request) bool {
+	return r.Method == http.MethodPost && r.Path == "/rest/api/3/issue"
+}

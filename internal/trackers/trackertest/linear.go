@@ -85,7 +85,7 @@ func Linear(teamID, apiKey string) *Server {
 				var v struct {
 					Filter struct {
 						Team        struct{ ID struct{ Eq string } } `json:"team"`
-						Description struct{ Contains string }       `json:"description"`
+						Description struct{ Contains string }        `json:"description"`
 					}
 				}
 				json.Unmarshal(q.Variables, &v)
