@@ -31,6 +31,8 @@ const (
 	jobReminder   = "reminder" // an update is due
 )
 
+func init() { jobWhat[jobFollowup] = "file the follow-up" }
+
 // jobWhat says, for each kind, what the user would be told could not be done.
 var jobWhat = map[string]string{
 	jobTriage: "run the triage", jobDeclare: "open the incident", jobPost: "post the incident message",
@@ -74,6 +76,7 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 			return s.resolve(ctx, a.Cmd, a.Incident, a.Text)
 		},
 		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
+		jobFollowup: s.runFollowup,
 	}
 }
 
@@ -112,6 +115,10 @@ func (s *Service) settle(ctx context.Context, kind string, a jobArgs, err error)
 func (s *Service) jobFailed(ctx context.Context, j *incident.Job, err error) {
 	var a jobArgs
 	if json.Unmarshal(j.Payload, &a) != nil {
+		return
+	}
+	if j.Kind == jobFollowup {
+		s.followupGaveUp(ctx, a, err) // told in the thread, for everyone
 		return
 	}
 	s.tell(ctx, a.Cmd, s.userError(err, jobWhat[j.Kind]))
