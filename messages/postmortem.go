@@ -16,6 +16,10 @@ type PostmortemData struct {
 	Timeline []incident.Entry
 	Names    map[string]string // Slack user id → name to show
 	Note     string            // said at the top when the thread could not be read
+	// Followups are the incident's follow-ups: those said with the command
+	// become action items, those from `action:` replies add their issue's
+	// link to the reply's item.
+	Followups []incident.Followup
 }
 
 type pmRow struct{ Time, Who, What string }
@@ -85,6 +89,15 @@ func Postmortem(d PostmortemData) (string, error) {
 		}
 	}
 	participants := map[string]bool{}
+	var items []pmItem
+	byReply := map[string]incident.Followup{}
+	for _, f := range d.Followups {
+		if ts, ok := strings.CutPrefix(f.Source, "msg:"); ok {
+			byReply[ts] = f
+			continue
+		}
+		items = append(items, pmItem{f.CreatedAt, mrkdwnMD(r.plain(f.Text)) + " — " + r.who(f.Author) + issueMD(f)})
+	}
 	var dayOf string
 	for _, e := range d.Timeline {
 		if e.Author != "" {
@@ -103,12 +116,20 @@ func Postmortem(d PostmortemData) (string, error) {
 		day.Rows = append(day.Rows, row)
 		if e.Kind == incident.KindMessage && !e.Deleted {
 			if item, ok := actionItem(e.Text); ok {
-				v.Actions = append(v.Actions, mrkdwnMD(r.plain(item))+" — "+r.who(e.Author))
+				item = mrkdwnMD(r.plain(item)) + " — " + r.who(e.Author)
+				if f, ok := byReply[e.SlackTS]; ok {
+					item += issueMD(f)
+				}
+				items = append(items, pmItem{e.At, item})
 			}
 		}
 	}
 	v.MultiDay = len(v.Days) > 1
 	v.VendorWindow, v.VendorLag = vendorWindow(d.Timeline)
+	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
+	for _, it := range items {
+		v.Actions = append(v.Actions, it.text)
+	}
 	if diag != nil {
 		for _, p := range diag.Prevention {
 			v.Actions = append(v.Actions, inlineMD(p))
@@ -126,6 +147,33 @@ func Postmortem(d PostmortemData) (string, error) {
 	}
 	return doc + "\n", nil
 }
+
+// pmItem is an action item and when it was said.
+type pmItem struct {
+	at   time.Time
+	text string
+}
+
+// issueMD is what an action item says of its tracker issue: a link once
+// filed, else where it stands.
+func issueMD(f incident.Followup) string {
+	tracker := trackerLabel(f.Tracker)
+	switch f.State {
+	case incident.FollowupCreated:
+		key := inlineMD(f.IssueKey)
+		if safeURL.MatchString(f.IssueURL) && !strings.ContainsAny(f.IssueURL, "<>") {
+			return " ([" + key + "](<" + f.IssueURL + ">))"
+		}
+		return " (" + tracker + " " + key + ")"
+	case incident.FollowupPending:
+		return " _(" + tracker + " issue being filed)_"
+	case incident.FollowupFailed:
+		return " _(not filed in " + tracker + ": see the incident thread)_"
+	}
+	return ""
+}
+
+func trackerLabel(kind string) string { return inlineMD(TrackerName(kind)) }
 
 // since is the time from start to t, or a dash when t never happened.
 func since(start, t time.Time) string {
@@ -266,6 +314,8 @@ func kindLabel(k incident.EntryKind) string {
 		return "Vendor incident resolved"
 	case incident.KindVendorLag:
 		return "Vendor lag"
+	case incident.KindFollowup:
+		return "Follow-up"
 	}
 	return strings.ToUpper(string(k[:1])) + string(k[1:])
 }

@@ -82,7 +82,8 @@ type config struct {
 	Reminders      reminderConfig
 	ResolveAllowed []string // RESOLVE_ALLOWED: user ids, user-group ids or "commander"; empty: anyone in the channel
 	Log            logConfig
-	Workers        int // WORKERS: jobs run at once after the ack; default defaultWorkers
+	Workers        int            // WORKERS: jobs run at once after the ack; default defaultWorkers
+	Followups      followupConfig // FOLLOWUP_TRACKER and its tracker's settings
 
 	workersErr error // WORKERS does not parse
 
@@ -280,6 +281,7 @@ func loadConfig(getenv func(string) string) config {
 	if c.Log.Format == "" {
 		c.Log.Format = "json"
 	}
+	c.Followups = loadFollowups(getenv)
 	return c
 }
 
@@ -350,6 +352,7 @@ func (c config) checkServe() error {
 	if c.Log.Format != "json" && c.Log.Format != "console" {
 		problems = append(problems, "LOG_FORMAT must be json or console")
 	}
+	problems = append(problems, c.Followups.problems()...)
 	if len(problems) > 0 {
 		return usageError("configuration: %s", strings.Join(problems, "; "))
 	}
@@ -366,6 +369,9 @@ func (c config) secrets() []string {
 		}
 	}
 	for _, s := range []string{c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken, c.Hooks.Token, c.Hooks.PagerDutySecret} {
+		add(s)
+	}
+	for _, s := range c.Followups.secrets() {
 		add(s)
 	}
 	if c.Triage.Catalog != nil {

@@ -24,6 +24,8 @@ SLACK_SIGNING_SECRET. It prints one line per check:
   slack scopes   the scopes Slack granted the token against those the bot needs
   socket mode    with SLACK_APP_TOKEN: the app-level token (apps.connections.open)
   database       DATABASE_URL answers
+  tracker        with FOLLOWUP_TRACKER: its credentials work and the repository,
+                 project or team exists
   VENDOR         which vendors have a token (a missing one is not a failure)
 Each failing line says what to fix. No token is ever printed.
 Exit 0 when everything needed to serve is in order, 1 otherwise; 2 when
@@ -74,6 +76,7 @@ func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io
 		pass("configuration", mode)
 		doctorSlack(ctx, cfg, pass, skip, fail)
 		doctorDatabase(ctx, cfg, pass, fail)
+		doctorTracker(ctx, cfg, pass, skip, fail)
 	}
 
 	if err := cfg.Triage.check(); err != nil {

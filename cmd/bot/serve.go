@@ -115,6 +115,7 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 		Config: commands.Config{Intervals: cfg.Reminders.Intervals, ResolveAllowed: cfg.ResolveAllowed,
 			WatchInterval: cfg.WatchInterval, VendorLag: m.vendorWatch(store),
 			AlertChannel: cfg.Hooks.Channel, AlertSeverity: cfg.Hooks.Severity},
+		Tracker: cfg.Followups.port(),
 	}
 	svc.Jobs = engine.NewQueue(store, work, log, processOwner(), engine.QueueOptions{
 		Workers: cfg.Workers, Observe: m.observeJob, Failed: svc.JobFailed,

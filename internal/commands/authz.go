@@ -44,6 +44,7 @@ const (
 	opReopen    op = "reopen"
 	opReminders op = "snooze or stop the reminders"
 	opTimeline  op = "add to the timeline" // a message in the thread, its edit or deletion
+	opFollowup  op = "add a follow-up"
 )
 
 // rule is who, in the incident's channel, may perform an operation.
@@ -68,6 +69,7 @@ var ops = map[op]struct {
 	opReopen:    {anyMember, "reopen %s"},
 	opReminders: {anyMember, "snooze or stop the reminders of %s"},
 	opTimeline:  {anyMember, "add to the timeline of %s"},
+	opFollowup:  {anyMember, "add a follow-up to %s"},
 }
 
 // actor is who asks, and from where.

@@ -68,6 +68,9 @@ func (s *Service) Event(ctx context.Context, e Event) error {
 	if err != nil {
 		return err
 	}
+	if err := s.threadFollowup(ctx, inc, e); err != nil {
+		return err // Slack delivers the reply again; it is stored once
+	}
 	if added && !inc.acknowledged && e.UserID != "" {
 		if _, _, err := s.modify(ctx, inc.id, func(i *incident.Incident) (bool, error) {
 			if !i.AcknowledgedAt.IsZero() {

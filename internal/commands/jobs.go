@@ -36,6 +36,8 @@ const (
 	jobAlertTriage = "alert_triage" // the triage of the vendor an alert names, into its incident
 )
 
+func init() { jobWhat[jobFollowup] = "file the follow-up" }
+
 // jobWhat says, for each kind, what the user would be told could not be done.
 var jobWhat = map[string]string{
 	jobTriage: "run the triage", jobDeclare: "open the incident", jobPost: "post the incident message",
@@ -86,6 +88,7 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
 		jobWatch: s.runWatch,
 		jobAlert: s.runAlert, jobAlertNote: s.runAlertNote, jobAlertTriage: s.runAlertTriage,
+		jobFollowup: s.runFollowup,
 	}
 }
 
@@ -124,6 +127,10 @@ func (s *Service) settle(ctx context.Context, kind string, a jobArgs, err error)
 func (s *Service) jobFailed(ctx context.Context, j *incident.Job, err error) {
 	var a jobArgs
 	if json.Unmarshal(j.Payload, &a) != nil {
+		return
+	}
+	if j.Kind == jobFollowup {
+		s.followupGaveUp(ctx, a, err) // told in the thread, for everyone
 		return
 	}
 	s.tell(ctx, a.Cmd, s.userError(err, jobWhat[j.Kind]))

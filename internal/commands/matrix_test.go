@@ -122,6 +122,8 @@ var verbRows = []matrixRow{
 		did: func(c *cell) bool { return !c.after.Open() }},
 	{name: "reopen", op: opReopen, words: "reopen %s", want: anyMemberHere, setup: setupResolved,
 		did: func(c *cell) bool { return c.after.Open() }},
+	{name: "followup", op: opFollowup, words: "followup Add a runbook entry %s", want: anyMemberHere,
+		did: func(c *cell) bool { return hasFollowup(c, "Add a runbook entry") }},
 	{name: "help", words: "help", want: everyone,
 		did: func(c *cell) bool { return strings.Contains(c.answer, "/incident triage") }},
 	// The vendor watch acts on no incident: anyone subscribes their own
@@ -185,6 +187,11 @@ var otherRows = []matrixRow{
 				return e.Author == c.r.user && e.Text == "it is DNS"
 			})
 		}},
+	{path: "event", name: "message action:", op: opFollowup, want: threadOnly,
+		run: func(c *cell) {
+			c.threadEvent(Event{Type: "message", Text: "action: rotate the token", TS: slackTS(testT0.Add(64e9))})
+		},
+		did: func(c *cell) bool { return hasFollowup(c, "rotate the token") }},
 	{path: "event", name: "message_changed", op: opTimeline, want: threadOnly, setup: setupReply,
 		run: func(c *cell) {
 			c.threadEvent(Event{Type: "message", Subtype: "message_changed", Text: "it was never DNS", TS: c.replyTS,
@@ -256,6 +263,15 @@ func (c *cell) threadEvent(e Event) {
 	if err := c.b.svc.Event(context.Background(), e); err != nil {
 		c.b.t.Fatal(err)
 	}
+}
+
+// hasFollowup: the incident has a follow-up saying text, from the role.
+func hasFollowup(c *cell, text string) bool {
+	fs, err := c.b.db.Followups(context.Background(), c.inc.ID)
+	if err != nil {
+		c.b.t.Fatal(err)
+	}
+	return slices.ContainsFunc(fs, func(f incident.Followup) bool { return f.Text == text && f.Author == c.r.user })
 }
 
 func openedOne(c *cell) bool { return c.placeIncidents() == c.placeBefore+1 }

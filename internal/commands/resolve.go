@@ -117,8 +117,12 @@ func (s *Service) writePostmortem(ctx context.Context, inc *incident.Incident) e
 	if err != nil {
 		return err
 	}
+	followups, err := s.Store.Followups(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
 	doc, err := messages.Postmortem(messages.PostmortemData{
-		Incident: inc, Timeline: timeline, Names: s.names(ctx, inc, timeline), Note: note,
+		Incident: inc, Timeline: timeline, Names: s.names(ctx, inc, timeline), Note: note, Followups: followups,
 	})
 	if err != nil {
 		return err

@@ -70,6 +70,10 @@ type Service struct {
 	NewID  func() uuid.UUID
 	Config Config
 
+	// Tracker files follow-ups as issues (FOLLOWUP_TRACKER); nil: none,
+	// follow-ups are only recorded for the postmortem.
+	Tracker Tracker
+
 	threadCache threadCache // incident threads found, for the event path
 	refreshing  turns       // one re-render of an incident's message at a time
 	watch       watcher     // the vendor watch's owner id, for its leases

@@ -41,6 +41,8 @@ func init() {
 			help: "resolve and post the postmortem"},
 		{names: []string{"reopen"}, usage: "reopen INC-n", run: (*Service).reopen,
 			help: "reopen a resolved incident"},
+		{names: []string{"followup", "follow-up"}, usage: "followup TEXT [INC-n]", run: (*Service).followup,
+			help: "add a follow-up: an issue in the tracker when one is set up, and an action item in the postmortem"},
 		{names: []string{"help", ""}, usage: "help", run: func(*Service, context.Context, Command, string) messages.Message {
 			return help()
 		}, help: "this list"},

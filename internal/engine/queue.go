@@ -270,7 +270,7 @@ func (q *Queue) run(base context.Context, j *incident.Job) {
 		ferr = q.store.ReleaseJob(ctx, j.ID, q.owner, now)
 	case !errors.As(err, &perm) && j.Attempts < q.opts.MaxAttempts:
 		outcome = "retry"
-		ferr = q.store.FinishJob(ctx, j.ID, q.owner, err.Error(), now.Add(backoff(j.Attempts)), now)
+		ferr = q.store.FinishJob(ctx, j.ID, q.owner, err.Error(), now.Add(retryDelay(err, j.Attempts)), now)
 		q.log.Warn().Err(err).Str("job", j.Kind).Int("attempt", j.Attempts).Msg("jobs: will try again")
 	default:
 		outcome = "failed"
@@ -321,4 +321,15 @@ func (q *Queue) withLease(ctx context.Context, j *incident.Job, h Handler) error
 func backoff(n int) time.Duration {
 	d := time.Second << min(max(n-1, 0), 9)
 	return min(d, 5*time.Minute)
+}
+
+// retryDelay is the wait before the next attempt: what the error asks for
+// (an API's Retry-After or rate-limit reset, through a RetryAfter method),
+// at most an hour, else the backoff.
+func retryDelay(err error, attempts int) time.Duration {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		return min(ra.RetryAfter(), time.Hour)
+	}
+	return backoff(attempts)
 }

@@ -60,6 +60,8 @@ type Store interface {
 	// AlertIncident returns the latest incident of the alert group, open or
 	// resolved; ErrNotFound when the group never opened one.
 	AlertIncident(ctx context.Context, teamID, source, key string) (*Incident, error)
+	// FollowupStore keeps the incidents' follow-ups (action items).
+	FollowupStore
 }
 
 // Filter selects incidents for Store.Incidents.

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"VendorWatchClaimedOnce", testVendorWatchClaimedOnce},
 		{"AlertGroups", testAlertGroups},
 		{"ConcurrentAlertGroups", testConcurrentAlertGroups},
+		{"Followups", testFollowups},
 		{"Ping", func(t *testing.T, s incident.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
