@@ -23,6 +23,16 @@ const (
 	// ActionDeclareAnyway opens an incident about a vendor a triage found
 	// healthy; its value is the vendor's key, not an incident id.
 	ActionDeclareAnyway ActionKind = "declare_anyway"
+	// ActionStatuspage acts on an incident's customer status-page draft:
+	// argument StatuspageEdit opens the edit form, StatuspagePublish
+	// publishes the draft to the company's Statuspage.
+	ActionStatuspage ActionKind = "statuspage"
+)
+
+// The status-page draft's buttons' arguments.
+const (
+	StatuspageEdit    = "edit"
+	StatuspagePublish = "publish"
 )
 
 // The reminder buttons' arguments.
@@ -36,9 +46,19 @@ const (
 // Callback ids of the modals the bot opens.
 const (
 	CallbackPostUpdate = "post_update" // the reminder's "Post update" form
+	CallbackDeclare    = "declare"     // the declare form: /incident declare without a title, the global shortcut
+	CallbackStatuspage = "statuspage"  // the customer status-page draft's edit form
 )
 
-var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReopen, ActionReminder, ActionDeclareAnyway}
+// ShortcutDeclare is the callback_id of the global shortcut that opens the
+// declare form (slack/manifest*.yaml name it).
+const ShortcutDeclare = "declare"
+
+// Shortcuts lists the callback ids of the app's global shortcuts.
+func Shortcuts() []string { return []string{ShortcutDeclare} }
+
+var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReopen, ActionReminder, ActionDeclareAnyway,
+	ActionStatuspage}
 
 // ActionKinds lists every kind of button the bot posts: a table for tests
 // that must cover each (the permission matrix).
@@ -50,7 +70,7 @@ func ReminderArgs() []string {
 }
 
 // Callbacks lists the callback ids of every modal the bot opens.
-func Callbacks() []string { return []string{CallbackPostUpdate} }
+func Callbacks() []string { return []string{CallbackPostUpdate, CallbackDeclare, CallbackStatuspage} }
 
 // FormMetadata is the private_metadata of a modal the bot opens: the
 // incident it is about and the channel of the click that opened it, which
