@@ -79,6 +79,9 @@ func Callbacks() []string { return []string{CallbackPostUpdate, CallbackDeclare,
 type FormMetadata struct {
 	Incident string `json:"incident"`
 	Channel  string `json:"channel"`
+	// Public: Channel is a public channel (the declare form, opened by a
+	// slash command that said so).
+	Public bool `json:"public,omitempty"`
 }
 
 // String is the metadata as private_metadata carries it.

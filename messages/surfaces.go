@@ -45,8 +45,8 @@ type declareModalView struct {
 // user is who opens it: the commander when the field is left alone.
 // vendors is the catalog, shown in groups by initial (a select menu takes
 // 100 options; the catalog has more).
-func DeclareModal(channelID, user string, vendors []VendorOption, sev incident.Severity) (json.RawMessage, error) {
-	v := declareModalView{Metadata: FormMetadata{Channel: channelID}.String(), User: user, AskChannel: channelID == "",
+func DeclareModal(channelID string, public bool, user string, vendors []VendorOption, sev incident.Severity) (json.RawMessage, error) {
+	v := declareModalView{Metadata: FormMetadata{Channel: channelID, Public: public}.String(), User: user, AskChannel: channelID == "",
 		MaxTitle: MaxDeclareTitle, MaxImpact: MaxDeclareImpact, VendorGroups: groupVendors(vendors, 40)}
 	for _, s := range incident.Severities {
 		b := button{Value: string(s), Label: string(s) + ": " + s.Impact()}

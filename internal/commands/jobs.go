@@ -31,6 +31,15 @@ const (
 	jobReminder   = "reminder" // an update is due
 )
 
+// The kinds of job of the declare form, the roles and the status page.
+const (
+	jobDeclareForm       = "declare_form"       // open the incident the declare form described
+	jobRole              = "role"               // hand on the comms or scribe role
+	jobStatuspageDraft   = "statuspage_draft"   // post the customer status-page draft in the thread
+	jobStatuspageEdit    = "statuspage_edit"    // save the draft's edit form
+	jobStatuspagePublish = "statuspage_publish" // publish to the company's Statuspage; one per incident and update
+)
+
 // jobWhat says, for each kind, what the user would be told could not be done.
 var jobWhat = map[string]string{
 	jobTriage: "run the triage", jobDeclare: "open the incident", jobPost: "post the incident message",
@@ -38,6 +47,8 @@ var jobWhat = map[string]string{
 	jobUpdate: "post the update", jobCommander: "set the commander", jobReopen: "reopen the incident",
 	jobResolve: "resolve the incident", jobAction: "apply that", jobMention: "answer the mention",
 	jobSubmit: "post the update", jobReminder: "post the reminder",
+	jobDeclareForm: "open the incident", jobRole: "hand on the role", jobStatuspageDraft: "draft the status page update",
+	jobStatuspageEdit: "save the status page draft", jobStatuspagePublish: "publish to the status page",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it
@@ -74,6 +85,8 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 			return s.resolve(ctx, a.Cmd, a.Incident, a.Text)
 		},
 		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
+		jobDeclareForm: s.runDeclareForm, jobRole: s.runRole, jobStatuspageDraft: s.runStatuspageDraft,
+		jobStatuspageEdit: s.runStatuspageEdit, jobStatuspagePublish: s.runStatuspagePublish,
 	}
 }
 

@@ -58,6 +58,8 @@ type Service struct {
 	Now    func() time.Time
 	NewID  func() uuid.UUID
 	Config Config
+	// StatusPage is the company's customer status page; none when nil.
+	StatusPage StatusPage
 
 	threadCache threadCache // incident threads found, for the event path
 	refreshing  turns       // one re-render of an incident's message at a time
@@ -75,6 +77,9 @@ func (s *Service) Start() {
 	}
 	if s.Config.Intervals == nil {
 		s.Config.Intervals = DefaultIntervals
+	}
+	if s.StatusPage == nil {
+		s.StatusPage = noStatusPage{}
 	}
 }
 

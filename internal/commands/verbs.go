@@ -41,6 +41,10 @@ func init() {
 			help: "resolve and post the postmortem"},
 		{names: []string{"reopen"}, usage: "reopen INC-n", run: (*Service).reopen,
 			help: "reopen a resolved incident"},
+		{names: []string{"role"}, usage: "role ROLE @user [INC-n]", run: (*Service).role,
+			help: "give a role: commander, comms (talks to customers) or scribe (keeps the notes)"},
+		{names: []string{"statuspage"}, usage: "statuspage [TEXT] [INC-n]", run: (*Service).statuspage,
+			help: "draft the customer status page update (from the template, or TEXT); its buttons edit and publish it"},
 		{names: []string{"help", ""}, usage: "help", run: func(*Service, context.Context, Command, string) messages.Message {
 			return help()
 		}, help: "this list"},
