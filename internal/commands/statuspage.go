@@ -189,13 +189,45 @@ func (s *Service) showDraft(ctx context.Context, inc *incident.Incident, link st
 	return err
 }
 
-// queuePublish asks for body to be published for inc at its status now:
-// one job per incident, status and text, so a click delivered twice, two
-// replicas, or a retry publish it once.
+// queuePublish asks for body to be published for inc at its status now,
+// as a job keyed so that it runs once whoever asks: by the publishes so
+// far (each one, and each refusal, is in the timeline) and, for an update,
+// the status and text; a first publish is one job whatever its text, so
+// two clicks, a redelivery or two replicas create one incident on the page.
 func (s *Service) queuePublish(ctx context.Context, cmd Command, inc *incident.Incident, body string) error {
-	sum := sha256.Sum256([]byte(string(inc.Status) + "\x00" + body))
-	key := inc.ID.String() + ":" + hex.EncodeToString(sum[:8])
-	return s.then(ctx, jobStatuspagePublish, key, jobArgs{Cmd: cmd, Incident: inc.ID, Status: inc.Status, Text: body})
+	tl, err := s.Store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, e := range tl {
+		if e.Kind == incident.KindStatuspage {
+			n++
+		}
+	}
+	what := "create"
+	if inc.StatuspageID != "" {
+		sum := sha256.Sum256([]byte(string(inc.Status) + "\x00" + body))
+		what = hex.EncodeToString(sum[:8])
+	}
+	return s.then(ctx, jobStatuspagePublish, fmt.Sprintf("%s:%d:%s", inc.ID, n, what),
+		jobArgs{Cmd: cmd, Incident: inc.ID, Status: inc.Status, Text: body})
+}
+
+// published reports whether the last publish of inc was of this status
+// and text: a second click on the same draft publishes nothing new.
+func (s *Service) published(ctx context.Context, inc *incident.Incident, entry string) (bool, error) {
+	tl, err := s.Store.Timeline(ctx, inc.ID)
+	if err != nil {
+		return false, err
+	}
+	for i := len(tl) - 1; i >= 0; i-- {
+		if tl[i].Kind == incident.KindStatuspage {
+			_, text, _ := strings.Cut(tl[i].Text, " ")
+			return text == entry, nil
+		}
+	}
+	return false, nil
 }
 
 // followStatuspage keeps the company's status page in step: once inc is
@@ -238,6 +270,12 @@ func (s *Service) runStatuspagePublish(ctx context.Context, a jobArgs) error {
 	if status == "" {
 		status = string(inc.Status)
 	}
+	entry := fmt.Sprintf("(%s): %s", status, d.Body)
+	if inc.StatuspageID != "" {
+		if same, err := s.published(ctx, inc, entry); err != nil || same {
+			return err
+		}
+	}
 	id, link, err := s.StatusPage.Publish(ctx, inc.StatuspageID, StatuspageUpdate{Name: d.Name, Status: status, Body: d.Body})
 	if err != nil {
 		if incident.KindOf(err) == incident.Internal && ctx.Err() == nil {
@@ -247,6 +285,7 @@ func (s *Service) runStatuspagePublish(ctx context.Context, a jobArgs) error {
 			return err
 		}
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("publish to the status page")
+		s.record(ctx, inc, incident.KindStatuspage, a.Cmd.UserID, "failed: "+incident.Message(err))
 		if _, perr := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, notice(fmt.Sprintf(
 			":warning: %s could not be published to the company status page: %s", inc.Ref(), incident.Message(err)))); perr != nil {
 			return perr
@@ -265,7 +304,7 @@ func (s *Service) runStatuspagePublish(ctx context.Context, a jobArgs) error {
 	if first {
 		what = "published"
 	}
-	s.record(ctx, inc, incident.KindStatuspage, a.Cmd.UserID, fmt.Sprintf("%s (%s): %s", what, status, d.Body))
+	s.record(ctx, inc, incident.KindStatuspage, a.Cmd.UserID, what+" "+entry)
 	where := "the company status page"
 	if link != "" {
 		where = "<" + link + "|the company status page>"
