@@ -287,7 +287,7 @@ func (s *Service) runStatuspagePublish(ctx context.Context, a jobArgs) error {
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("publish to the status page")
 		s.record(ctx, inc, incident.KindStatuspage, a.Cmd.UserID, "failed: "+incident.Message(err))
 		if _, perr := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, notice(fmt.Sprintf(
-			":warning: %s could not be published to the company status page: %s", inc.Ref(), incident.Message(err)))); perr != nil {
+			":warning: %s could not be published to the company status page: %s", inc.Ref(), messages.Escape(incident.Message(err))))); perr != nil {
 			return perr
 		}
 		return nil
