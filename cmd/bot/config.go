@@ -15,6 +15,7 @@ import (
 
 	"github.com/incident-bot/bot/internal/commands"
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/statuspage"
 	"github.com/incident-bot/bot/internal/vendors"
 )
 
@@ -84,6 +85,32 @@ type config struct {
 	Workers        int // WORKERS: jobs run at once after the ack; default defaultWorkers
 
 	workersErr error // WORKERS does not parse
+
+	Statuspage statuspageConfig // the company's customer status page
+}
+
+// statuspageConfig is the company's own status page on Atlassian
+// Statuspage, where the bot publishes the customer-facing updates. Unset,
+// the drafts are only posted in the thread.
+type statuspageConfig struct {
+	PageID string // STATUSPAGE_PAGE_ID
+	APIKey string // STATUSPAGE_API_KEY (a secret)
+	APIURL string // STATUSPAGE_API_URL; default statuspage.DefaultURL
+}
+
+// enabled reports whether both the page id and the key are set.
+func (s statuspageConfig) enabled() bool { return s.PageID != "" && s.APIKey != "" }
+
+// check names what is wrong with the status page settings, if anything.
+func (s statuspageConfig) check() []string {
+	var problems []string
+	if (s.PageID == "") != (s.APIKey == "") {
+		problems = append(problems, "STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY go together: set both (the page id from the page's URL in manage.statuspage.io, an API key from your user's API info) or neither")
+	}
+	if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, "STATUSPAGE_API_URL must be an http(s) URL like https://api.statuspage.io/v1")
+	}
+	return problems
 }
 
 // defaultWorkers is how many acknowledged jobs run at once by default.
@@ -196,6 +223,11 @@ func loadConfig(getenv func(string) string) config {
 			c.Workers = n
 		}
 	}
+	c.Statuspage = statuspageConfig{PageID: strings.TrimSpace(getenv("STATUSPAGE_PAGE_ID")),
+		APIKey: strings.TrimSpace(getenv("STATUSPAGE_API_KEY")), APIURL: strings.TrimSpace(getenv("STATUSPAGE_API_URL"))}
+	if c.Statuspage.APIURL == "" {
+		c.Statuspage.APIURL = statuspage.DefaultURL
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -269,6 +301,7 @@ func (c config) checkServe() error {
 	if c.Log.Format != "json" && c.Log.Format != "console" {
 		problems = append(problems, "LOG_FORMAT must be json or console")
 	}
+	problems = append(problems, c.Statuspage.check()...)
 	if len(problems) > 0 {
 		return usageError("configuration: %s", strings.Join(problems, "; "))
 	}
@@ -284,7 +317,7 @@ func (c config) secrets() []string {
 			out = append(out, s)
 		}
 	}
-	for _, s := range []string{c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken} {
+	for _, s := range []string{c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken, c.Statuspage.APIKey} {
 		add(s)
 	}
 	if c.Triage.Catalog != nil {
