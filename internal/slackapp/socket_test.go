@@ -32,6 +32,7 @@ type socketSvc struct {
 	failNext  int // events refused before one is stored
 	gate      chan struct{}
 	shortcuts []commands.Shortcut
+	formErrs  map[string]string // what Submit answers
 }
 
 var _ Service = (*socketSvc)(nil)
@@ -60,7 +61,7 @@ func (f *socketSvc) Submit(_ context.Context, s commands.Submission) map[string]
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.subs = append(f.subs, s)
-	return nil
+	return f.formErrs
 }
 
 func (f *socketSvc) Shortcut(_ context.Context, sc commands.Shortcut) {
