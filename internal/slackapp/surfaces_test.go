@@ -68,8 +68,8 @@ func TestInteractionsShortcut(t *testing.T) {
 	svc := &socketSvc{}
 	// docs.slack.dev, reference/interaction-payloads/shortcuts-interaction-payload
 	w := postInteraction(t, Interactions(svc), map[string]any{"type": "shortcut", "token": "XXXX", "action_ts": "1581106241.371594",
-		"team": map[string]string{"id": "TXXXXXXXX", "domain": "shortcuts-test"},
-		"user": map[string]string{"id": "UXXXXXXXXX", "username": "aman", "team_id": "TXXXXXXXX"},
+		"team":        map[string]string{"id": "TXXXXXXXX", "domain": "shortcuts-test"},
+		"user":        map[string]string{"id": "UXXXXXXXXX", "username": "aman", "team_id": "TXXXXXXXX"},
 		"callback_id": "declare", "trigger_id": "944799105734.773906753841.38b5894552bdd4a780554ee59d1f3638"})
 	if w.Code != 200 || w.Body.Len() != 0 {
 		t.Errorf("answer %d %q", w.Code, w.Body)

@@ -34,14 +34,14 @@ var limits = struct {
 	CallbackID       int // views/modal: callback_id at most 255
 	ExternalID       int // methods/views.open: external_id at most 255
 
-	SelectOptions   int // block-kit/block-elements/select-menu-element: options at most 100
-	SelectGroups    int // block-kit/composition-objects/option-group-object: option_groups at most 100
-	GroupOptions    int // block-kit/composition-objects/option-group-object: options of a group at most 100
-	GroupLabel      int // block-kit/composition-objects/option-group-object: label at most 75
-	OptionText      int // block-kit/composition-objects/option-object: text at most 75
-	OptionValue     int // block-kit/composition-objects/option-object: value at most 150
-	InputMaxLength  int // block-kit/block-elements/plain-text-input-element: max_length at most 3000
-	InputInitial    int // block-kit/block-elements/plain-text-input-element: initial_value at most 3000
+	SelectOptions  int // block-kit/block-elements/select-menu-element: options at most 100
+	SelectGroups   int // block-kit/composition-objects/option-group-object: option_groups at most 100
+	GroupOptions   int // block-kit/composition-objects/option-group-object: options of a group at most 100
+	GroupLabel     int // block-kit/composition-objects/option-group-object: label at most 75
+	OptionText     int // block-kit/composition-objects/option-object: text at most 75
+	OptionValue    int // block-kit/composition-objects/option-object: value at most 150
+	InputMaxLength int // block-kit/block-elements/plain-text-input-element: max_length at most 3000
+	InputInitial   int // block-kit/block-elements/plain-text-input-element: initial_value at most 3000
 }{
 	MessageBlocks:    50,
 	ModalBlocks:      100,
