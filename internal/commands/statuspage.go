@@ -266,10 +266,16 @@ func (s *Service) runStatuspagePublish(ctx context.Context, a jobArgs) error {
 	if err != nil {
 		return err
 	}
-	status := string(a.Status)
-	if status == "" {
-		status = string(inc.Status)
+	if a.Status != "" && a.Status != inc.Status {
+		// The incident moved on since this was asked for: the change that
+		// moved it asked for its own publish, which says the newer status.
+		s.Log.Info().Str("incident", inc.Ref()).Str("asked", string(a.Status)).Str("now", string(inc.Status)).
+			Msg("status page update overtaken by a newer status; not published")
+		s.tell(ctx, a.Cmd, fmt.Sprintf("%s changed to %s meanwhile, so that draft was not published. Draft it again with `/incident statuspage %s`.",
+			inc.Ref(), inc.Status.Label(), inc.Ref()))
+		return nil
 	}
+	status := string(inc.Status)
 	entry := fmt.Sprintf("(%s): %s", status, d.Body)
 	if inc.StatuspageID != "" {
 		if same, err := s.published(ctx, inc, entry); err != nil || same {
