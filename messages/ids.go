@@ -26,6 +26,16 @@ const (
 	// ActionWatchDeclare opens an incident about a watched vendor that went
 	// bad, from the vendor watch's message; its value is the vendor's key.
 	ActionWatchDeclare ActionKind = "watch_declare"
+	// ActionStatuspage acts on an incident's customer status-page draft:
+	// argument StatuspageEdit opens the edit form, StatuspagePublish
+	// publishes the draft to the company's Statuspage.
+	ActionStatuspage ActionKind = "statuspage"
+)
+
+// The status-page draft's buttons' arguments.
+const (
+	StatuspageEdit    = "edit"
+	StatuspagePublish = "publish"
 )
 
 // The reminder buttons' arguments.
@@ -39,9 +49,19 @@ const (
 // Callback ids of the modals the bot opens.
 const (
 	CallbackPostUpdate = "post_update" // the reminder's "Post update" form
+	CallbackDeclare    = "declare"     // the declare form: /incident declare without a title, the global shortcut
+	CallbackStatuspage = "statuspage"  // the customer status-page draft's edit form
 )
 
-var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReopen, ActionReminder, ActionDeclareAnyway, ActionWatchDeclare}
+// ShortcutDeclare is the callback_id of the global shortcut that opens the
+// declare form (slack/manifest*.yaml name it).
+const ShortcutDeclare = "declare"
+
+// Shortcuts lists the callback ids of the app's global shortcuts.
+func Shortcuts() []string { return []string{ShortcutDeclare} }
+
+var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReopen, ActionReminder, ActionDeclareAnyway,
+	ActionWatchDeclare, ActionStatuspage}
 
 // ActionKinds lists every kind of button the bot posts: a table for tests
 // that must cover each (the permission matrix).
@@ -53,7 +73,7 @@ func ReminderArgs() []string {
 }
 
 // Callbacks lists the callback ids of every modal the bot opens.
-func Callbacks() []string { return []string{CallbackPostUpdate} }
+func Callbacks() []string { return []string{CallbackPostUpdate, CallbackDeclare, CallbackStatuspage} }
 
 // FormMetadata is the private_metadata of a modal the bot opens: the
 // incident it is about and the channel of the click that opened it, which
@@ -62,6 +82,9 @@ func Callbacks() []string { return []string{CallbackPostUpdate} }
 type FormMetadata struct {
 	Incident string `json:"incident"`
 	Channel  string `json:"channel"`
+	// Public: Channel is a public channel (the declare form, opened by a
+	// slash command that said so).
+	Public bool `json:"public,omitempty"`
 }
 
 // String is the metadata as private_metadata carries it.

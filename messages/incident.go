@@ -19,6 +19,7 @@ type incidentView struct {
 	Declared, NextUpdate, ResolvedAt                     time.Time
 	Resolved                                             bool
 	Severities, Statuses                                 []button
+	Comms, Scribe                                        string // the other roles, when held
 }
 
 // Incident renders the incident message: header, fields, cause, the
@@ -30,6 +31,10 @@ func Incident(inc *incident.Incident) (Message, error) {
 		Impact: inc.Severity.Impact(), Commander: inc.Commander, Declared: inc.DeclaredAt,
 		NextUpdate: inc.NextUpdateAt, ResolvedAt: inc.ResolvedAt, Resolved: !inc.Open(),
 		Cause: "Not diagnosed yet: declared by hand.",
+	}
+	v.Comms, v.Scribe = inc.Comms, inc.Scribe
+	if inc.Impact != "" {
+		v.Impact = Escape(inc.Impact)
 	}
 	tag := "[" + string(inc.Severity) + "]"
 	if v.Resolved {

@@ -68,6 +68,16 @@ var tmpl = template.Must(template.New("messages").Option("missingkey=error").Fun
 	"postUpdateCallback":  func() string { return CallbackPostUpdate },
 	"declareAnywayAction": func() string { return ActionID(ActionDeclareAnyway, "") },
 	"watchDeclareAction":  func() string { return ActionID(ActionWatchDeclare, "") },
+	"declareCallback":     func() string { return CallbackDeclare },
+	"statuspageCallback":  func() string { return CallbackStatuspage },
+	"statuspageAction": func(what string) (string, error) {
+		switch what {
+		case StatuspageEdit, StatuspagePublish:
+			return ActionID(ActionStatuspage, what), nil
+		}
+		return "", fmt.Errorf("no status-page button %q", what)
+	},
+	"quote": quote,
 }).ParseFS(files, "templates/*.tmpl"))
 
 // render executes the named template and checks that it produced valid JSON.

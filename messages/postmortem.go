@@ -38,6 +38,7 @@ type pmView struct {
 	ToAck, ToMitigate, ToResolve                                                 string
 	Actions, Resources, Evidence                                                 []string
 	VendorWindow, VendorLag                                                      string // from the vendor watch's timeline entries
+	Comms, Scribe                                                                string // the other roles, when held
 }
 
 // Postmortem renders the postmortem in markdown. Every piece of user text
@@ -62,6 +63,12 @@ func Postmortem(d PostmortemData) (string, error) {
 	}
 	if !inc.ResolvedAt.IsZero() {
 		v.End = inc.ResolvedAt.UTC().Format("2006-01-02 15:04:05")
+	}
+	if inc.Comms != "" {
+		v.Comms = r.who(inc.Comms)
+	}
+	if inc.Scribe != "" {
+		v.Scribe = r.who(inc.Scribe)
 	}
 	v.Summary = mrkdwnMD(r.plain(inc.Summary))
 	diag := inc.Diagnosis

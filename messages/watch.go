@@ -94,7 +94,7 @@ func Watch(p WatchPost) (Message, error) {
 			b.WriteString("\n")
 		}
 		b.WriteString(watchLine(name, c))
-		if q := quote(c.Words, c.At); q != "" {
+		if q := quoteAt(c.Words, c.At); q != "" {
 			b.WriteString("\n" + q)
 		}
 		bad = bad || c.Bad()
@@ -185,7 +185,7 @@ func watchLine(name string, c WatchChange) string {
 
 // quote is the vendor's own words as a mrkdwn quote, with when they were
 // said; empty without words. Probe failures carry their words in the line.
-func quote(words string, at time.Time) string {
+func quoteAt(words string, at time.Time) string {
 	words = strings.TrimSpace(words)
 	if words == "" || at.IsZero() {
 		return ""

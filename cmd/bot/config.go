@@ -16,6 +16,7 @@ import (
 
 	"github.com/incident-bot/bot/internal/commands"
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/statuspage"
 	"github.com/incident-bot/bot/internal/vendors"
 )
 
@@ -87,9 +88,34 @@ type config struct {
 
 	workersErr error // WORKERS does not parse
 
-	WatchInterval time.Duration // WATCH_INTERVAL: how often each watched vendor is checked; default commands.DefaultWatchInterval
-	watchErr      error         // WATCH_INTERVAL does not parse, or is under minWatchInterval
-	Hooks         hooksConfig   // alerts in: /hooks/*
+	WatchInterval time.Duration    // WATCH_INTERVAL: how often each watched vendor is checked; default commands.DefaultWatchInterval
+	watchErr      error            // WATCH_INTERVAL does not parse, or is under minWatchInterval
+	Hooks         hooksConfig      // alerts in: /hooks/*
+	Statuspage    statuspageConfig // the company's customer status page
+}
+
+// statuspageConfig is the company's own status page on Atlassian
+// Statuspage, where the bot publishes the customer-facing updates. Unset,
+// the drafts are only posted in the thread.
+type statuspageConfig struct {
+	PageID string // STATUSPAGE_PAGE_ID
+	APIKey string // STATUSPAGE_API_KEY (a secret)
+	APIURL string // STATUSPAGE_API_URL; default statuspage.DefaultURL
+}
+
+// enabled reports whether both the page id and the key are set.
+func (s statuspageConfig) enabled() bool { return s.PageID != "" && s.APIKey != "" }
+
+// check names what is wrong with the status page settings, if anything.
+func (s statuspageConfig) check() []string {
+	var problems []string
+	if (s.PageID == "") != (s.APIKey == "") {
+		problems = append(problems, "STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY go together: set both (the page id from the page's URL in manage.statuspage.io, an API key from your user's API info) or neither")
+	}
+	if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, "STATUSPAGE_API_URL must be an http(s) URL like https://api.statuspage.io/v1")
+	}
+	return problems
 }
 
 // hooksConfig is how alerting systems reach the bot (/hooks/*) and where
@@ -274,6 +300,11 @@ func loadConfig(getenv func(string) string) config {
 	c.Hooks = hooksConfig{Token: strings.TrimSpace(getenv("HOOK_TOKEN")), Channel: strings.TrimSpace(getenv("ALERT_CHANNEL")),
 		PagerDutySecret: strings.TrimSpace(getenv("PAGERDUTY_WEBHOOK_SECRET"))}
 	c.Hooks.Severity, c.Hooks.severityErr = parseAlertSeverity(getenv("ALERT_SEVERITY"))
+	c.Statuspage = statuspageConfig{PageID: strings.TrimSpace(getenv("STATUSPAGE_PAGE_ID")),
+		APIKey: strings.TrimSpace(getenv("STATUSPAGE_API_KEY")), APIURL: strings.TrimSpace(getenv("STATUSPAGE_API_URL"))}
+	if c.Statuspage.APIURL == "" {
+		c.Statuspage.APIURL = statuspage.DefaultURL
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -353,6 +384,7 @@ func (c config) checkServe() error {
 		problems = append(problems, "LOG_FORMAT must be json or console")
 	}
 	problems = append(problems, c.Followups.problems()...)
+	problems = append(problems, c.Statuspage.check()...)
 	if len(problems) > 0 {
 		return usageError("configuration: %s", strings.Join(problems, "; "))
 	}
@@ -368,7 +400,8 @@ func (c config) secrets() []string {
 			out = append(out, s)
 		}
 	}
-	for _, s := range []string{c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken, c.Hooks.Token, c.Hooks.PagerDutySecret} {
+	for _, s := range []string{c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken, c.Hooks.Token, c.Hooks.PagerDutySecret,
+		c.Statuspage.APIKey} {
 		add(s)
 	}
 	for _, s := range c.Followups.secrets() {

@@ -11,6 +11,7 @@ import (
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/internal/slackapp"
+	"github.com/incident-bot/bot/internal/statuspage"
 )
 
 const doctorUsage = `Usage: bot doctor
@@ -26,6 +27,8 @@ SLACK_SIGNING_SECRET. It prints one line per check:
   database       DATABASE_URL answers
   tracker        with FOLLOWUP_TRACKER: its credentials work and the repository,
                  project or team exists
+  statuspage     with STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY: the page
+                 answers to the key (GET /pages/{page_id})
   VENDOR         which vendors have a token (a missing one is not a failure)
 Each failing line says what to fix. No token is ever printed.
 Exit 0 when everything needed to serve is in order, 1 otherwise; 2 when
@@ -77,6 +80,7 @@ func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io
 		doctorSlack(ctx, cfg, pass, skip, fail)
 		doctorDatabase(ctx, cfg, pass, fail)
 		doctorTracker(ctx, cfg, pass, skip, fail)
+		doctorStatuspage(ctx, cfg, pass, skip, fail)
 	}
 
 	if err := cfg.Triage.check(); err != nil {
@@ -199,4 +203,23 @@ func outcomeText(err error) string {
 		s = strings.ToValidUTF8(s[:120], "")
 	}
 	return s
+}
+
+// doctorStatuspage reads the company's status page with the key: it tells
+// whether publishing from the incident thread will work.
+func doctorStatuspage(ctx context.Context, cfg config, pass, skip, fail func(what, detail string)) {
+	sp := cfg.Statuspage
+	if !sp.enabled() {
+		skip("statuspage", "STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY not set: status page drafts are posted in the thread, not published")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
+	defer cancel()
+	c := &statuspage.Client{BaseURL: sp.APIURL, PageID: sp.PageID, APIKey: sp.APIKey}
+	page, err := c.Check(ctx)
+	if err != nil {
+		fail("statuspage", incident.Message(err))
+		return
+	}
+	pass("statuspage", fmt.Sprintf("page %s (%s) answers to the key: drafts can be published", page.ID, page.Name))
 }

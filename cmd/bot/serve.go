@@ -18,6 +18,7 @@ import (
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/runbook"
 	"github.com/incident-bot/bot/internal/slackapp"
+	"github.com/incident-bot/bot/internal/statuspage"
 	"github.com/incident-bot/bot/internal/store/postgres"
 	"github.com/incident-bot/bot/internal/store/sqlite"
 	"github.com/incident-bot/bot/internal/vendors"
@@ -116,6 +117,8 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 			WatchInterval: cfg.WatchInterval, VendorLag: m.vendorWatch(store),
 			AlertChannel: cfg.Hooks.Channel, AlertSeverity: cfg.Hooks.Severity},
 		Tracker: cfg.Followups.port(),
+		StatusPage: &statuspage.Client{BaseURL: cfg.Statuspage.APIURL, PageID: cfg.Statuspage.PageID,
+			APIKey: cfg.Statuspage.APIKey},
 	}
 	svc.Jobs = engine.NewQueue(store, work, log, processOwner(), engine.QueueOptions{
 		Workers: cfg.Workers, Observe: m.observeJob, Failed: svc.JobFailed,

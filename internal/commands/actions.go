@@ -100,6 +100,8 @@ func (s *Service) runAction(ctx context.Context, j jobArgs) error {
 		return s.runReopen(ctx, jobArgs{Cmd: j.Cmd, Incident: id})
 	case messages.ActionReminder:
 		return s.reminderAction(ctx, *a, id, arg)
+	case messages.ActionStatuspage:
+		return s.statuspageAction(ctx, *a, inc, arg)
 	}
 	return incident.Errorf(incident.Invalid, "That button does nothing any more.")
 }
@@ -123,6 +125,11 @@ func actionOp(kind messages.ActionKind, arg string) (op, bool) {
 			return opUpdate, true // opens the form that posts the update
 		}
 		return opReminders, true
+	case messages.ActionStatuspage:
+		if arg == messages.StatuspagePublish {
+			return opStatuspagePublish, true
+		}
+		return opStatuspageDraft, true // opens the form that edits the draft
 	}
 	return "", false
 }

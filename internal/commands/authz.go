@@ -47,6 +47,13 @@ const (
 	opFollowup  op = "add a follow-up"
 )
 
+// The operations of the roles and the customer status page.
+const (
+	opRole              op = "hand on a role"             // comms, scribe (the commander is opCommander)
+	opStatuspageDraft   op = "draft the status page"      // draft or edit the customer-facing text
+	opStatuspagePublish op = "publish to the status page" // the company's Statuspage
+)
+
 // rule is who, in the incident's channel, may perform an operation.
 type rule int
 
@@ -55,6 +62,10 @@ const (
 	resolveAllowed                // whom RESOLVE_ALLOWED allows (anyone when it is empty)
 	commanderHandover             // the commander, or whom RESOLVE_ALLOWED allows; anyone while there is no commander
 )
+
+// statuspagePublisher: the commander, the comms role, or whom
+// RESOLVE_ALLOWED allows; anyone when none of them is set.
+const statuspagePublisher rule = commanderHandover + 1
 
 // ops is the table of operations: each one's rule and how a refusal says it.
 var ops = map[op]struct {
@@ -70,6 +81,10 @@ var ops = map[op]struct {
 	opReminders: {anyMember, "snooze or stop the reminders of %s"},
 	opTimeline:  {anyMember, "add to the timeline of %s"},
 	opFollowup:  {anyMember, "add a follow-up to %s"},
+
+	opRole:              {commanderHandover, "hand on the roles of %s"},
+	opStatuspageDraft:   {anyMember, "draft the status page update of %s"},
+	opStatuspagePublish: {statuspagePublisher, "publish %s to the company status page"},
 }
 
 // actor is who asks, and from where.
@@ -119,9 +134,14 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 		if inc.Commander == "" || a.user == inc.Commander || len(rule) == 0 || s.permits(ctx, inc, a.user, rule) {
 			return true, ""
 		}
+	case statuspagePublisher:
+		if (inc.Commander == "" && inc.Comms == "" && len(rule) == 0) || a.user == inc.Commander || a.user == inc.Comms ||
+			(len(rule) > 0 && s.permits(ctx, inc, a.user, rule)) {
+			return true, ""
+		}
 	}
 	ask := "Ask them."
-	if o != opCommander && slices.ContainsFunc(rule, isCommanderRule) {
+	if o != opCommander && o != opRole && slices.ContainsFunc(rule, isCommanderRule) {
 		ask = "Ask them to, or to make you the commander."
 	}
 	return false, s.refused(ctx, a, o, inc, "", fmt.Sprintf(":no_entry: Only %s may %s. %s",
@@ -171,8 +191,11 @@ func notFound(n int) string {
 // groups RESOLVE_ALLOWED lists.
 func (s *Service) who(inc *incident.Incident, o op) string {
 	var names []string
-	if o == opCommander || slices.ContainsFunc(s.Config.ResolveAllowed, isCommanderRule) {
+	if o == opCommander || o == opRole || o == opStatuspagePublish || slices.ContainsFunc(s.Config.ResolveAllowed, isCommanderRule) {
 		names = append(names, "the commander ("+mention(inc.Commander)+")")
+	}
+	if o == opStatuspagePublish && inc.Comms != "" {
+		names = append(names, "the comms role ("+mention(inc.Comms)+")")
 	}
 	for _, r := range s.Config.ResolveAllowed {
 		switch {

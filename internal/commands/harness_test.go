@@ -155,7 +155,7 @@ func startTestBot(t *testing.T, path string, fs *fakeSlack, clock *testClock, tr
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	b := &testBot{t: t, path: path, db: db, slack: fs, clock: clock, triage: triage}
 	b.svc = &Service{Store: db, Slack: fs, Triage: triage, Log: log, Jobs: newTestQueue(t, db),
-		Now: clock.Now, Config: cfg}
+		Now: clock.Now, Config: cfg, StatusPage: &fakeStatusPage{}}
 	b.svc.Start()
 	b.svc.Jobs.Start()
 	t.Cleanup(b.settle) // before the store closes: cleanups run last first

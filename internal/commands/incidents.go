@@ -14,7 +14,7 @@ import (
 func (s *Service) declare(ctx context.Context, cmd Command, title string) messages.Message {
 	title = strings.TrimSpace(title)
 	if title == "" {
-		return notice("Give the incident a title: `/incident declare Checkout emails are not sent`.")
+		return s.declareFormCommand(ctx, cmd)
 	}
 	inc := s.newIncident(cmd, messages.Truncate(maxTitle, title), incident.P3)
 	if err := s.later(ctx, jobDeclare, jobArgs{Cmd: cmd, Open: inc}); err != nil {
@@ -181,6 +181,7 @@ func (s *Service) setStatus(ctx context.Context, id incidentID, user string, st 
 	}
 	s.record(ctx, inc, incident.KindStatus, user, fmt.Sprintf("%s → %s", from.Label(), st.Label()))
 	s.refresh(ctx, inc)
+	s.followStatuspage(ctx, inc, "")
 	return nil
 }
 
@@ -241,6 +242,7 @@ func (s *Service) postUpdate(ctx context.Context, id incidentID, user, text stri
 		return err
 	}
 	s.refresh(ctx, inc)
+	s.followStatuspage(ctx, inc, text)
 	return nil
 }
 

@@ -38,6 +38,15 @@ const (
 
 func init() { jobWhat[jobFollowup] = "file the follow-up" }
 
+// The kinds of job of the declare form, the roles and the status page.
+const (
+	jobDeclareForm       = "declare_form"       // open the incident the declare form described
+	jobRole              = "role"               // hand on the comms or scribe role
+	jobStatuspageDraft   = "statuspage_draft"   // post the customer status-page draft in the thread
+	jobStatuspageEdit    = "statuspage_edit"    // save the draft's edit form
+	jobStatuspagePublish = "statuspage_publish" // publish to the company's Statuspage; one per incident and update
+)
+
 // jobWhat says, for each kind, what the user would be told could not be done.
 var jobWhat = map[string]string{
 	jobTriage: "run the triage", jobDeclare: "open the incident", jobPost: "post the incident message",
@@ -47,6 +56,8 @@ var jobWhat = map[string]string{
 	jobSubmit: "post the update", jobReminder: "post the reminder",
 	jobWatch: "post the vendor's change",
 	jobAlert: "take the alert", jobAlertNote: "post the alert", jobAlertTriage: "triage the alert's vendor",
+	jobDeclareForm: "open the incident", jobRole: "hand on the role", jobStatuspageDraft: "draft the status page update",
+	jobStatuspageEdit: "save the status page draft", jobStatuspagePublish: "publish to the status page",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it
@@ -88,7 +99,9 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
 		jobWatch: s.runWatch,
 		jobAlert: s.runAlert, jobAlertNote: s.runAlertNote, jobAlertTriage: s.runAlertTriage,
-		jobFollowup: s.runFollowup,
+		jobFollowup:    s.runFollowup,
+		jobDeclareForm: s.runDeclareForm, jobRole: s.runRole, jobStatuspageDraft: s.runStatuspageDraft,
+		jobStatuspageEdit: s.runStatuspageEdit, jobStatuspagePublish: s.runStatuspagePublish,
 	}
 }
 

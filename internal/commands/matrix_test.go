@@ -124,6 +124,10 @@ var verbRows = []matrixRow{
 		did: func(c *cell) bool { return c.after.Open() }},
 	{name: "followup", op: opFollowup, words: "followup Add a runbook entry %s", want: anyMemberHere,
 		did: func(c *cell) bool { return hasFollowup(c, "Add a runbook entry") }},
+	{name: "role", op: opRole, words: "role scribe <@U0CAROL> %s", want: onlyAllowed,
+		did: func(c *cell) bool { return c.after.Scribe == "U0CAROL" }},
+	{name: "statuspage", op: opStatuspageDraft, words: "statuspage We are on it %s", want: anyMemberHere,
+		did: func(c *cell) bool { return c.after.StatuspageDraft == "We are on it" }},
 	{name: "help", words: "help", want: everyone,
 		did: func(c *cell) bool { return strings.Contains(c.answer, "/incident triage") }},
 	// The vendor watch acts on no incident: anyone subscribes their own
@@ -180,6 +184,25 @@ var otherRows = []matrixRow{
 			u := c.b.entries(c.inc, incident.KindUpdate)
 			return len(u) == 1 && strings.Contains(u[0].Text, "Rolled back") && c.after.Status == incident.Identified
 		}},
+	buttonRow(messages.ActionStatuspage, messages.StatuspageEdit, opStatuspageDraft, anyMemberHere,
+		func(c *cell) bool { return len(c.b.since(c.mark, callOpenModal)) == 1 }),
+	// Publish: the commander, the comms role or RESOLVE_ALLOWED (U0DAVE).
+	buttonRow(messages.ActionStatuspage, messages.StatuspagePublish, opStatuspagePublish, onlyAllowed,
+		func(c *cell) bool { return c.after.StatuspageID != "" }),
+	// The declare form opens an incident where it was asked for, for anyone.
+	{path: "form", name: messages.CallbackDeclare, want: everyone, did: openedOne,
+		run: func(c *cell) {
+			c.b.svc.Submit(context.Background(), Submission{TeamID: c.r.team, UserID: c.r.user, CallbackID: messages.CallbackDeclare,
+				PrivateMetadata: messages.FormMetadata{Channel: c.r.channel}.String(),
+				Values:          map[string]string{"title": "Printer on fire", "severity": "P2"}, DeliveryID: nextDelivery()})
+		}},
+	{path: "form", name: messages.CallbackStatuspage, op: opStatuspageDraft, want: anyMemberHere,
+		run: func(c *cell) {
+			c.b.svc.Submit(context.Background(), Submission{TeamID: c.r.team, UserID: c.r.user, CallbackID: messages.CallbackStatuspage,
+				PrivateMetadata: messages.FormMetadata{Incident: c.inc.ID.String(), Channel: c.r.channel}.String(),
+				Values:          map[string]string{"text": "Fixed soon"}, DeliveryID: nextDelivery()})
+		},
+		did: func(c *cell) bool { return c.after.StatuspageDraft == "Fixed soon" }},
 	{path: "event", name: "message", op: opTimeline, want: threadOnly,
 		run: func(c *cell) { c.threadEvent(Event{Type: "message", Text: "it is DNS", TS: slackTS(testT0.Add(61e9))}) },
 		did: func(c *cell) bool {

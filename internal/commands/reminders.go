@@ -185,11 +185,24 @@ type Submission struct {
 }
 
 // Submit applies a submitted modal: the "Post update" form moves the status
-// and posts the update in the thread. It returns at once.
-func (s *Service) Submit(ctx context.Context, sub Submission) {
-	if sub.CallbackID != messages.CallbackPostUpdate {
-		return
+// and posts the update in the thread; the declare form opens an incident;
+// the status-page form saves the draft. It returns at once, with the
+// form's errors by block id when it is not complete (Slack shows them in
+// the form, which stays open), nil otherwise.
+func (s *Service) Submit(ctx context.Context, sub Submission) map[string]string {
+	switch sub.CallbackID {
+	case messages.CallbackDeclare:
+		return s.submitDeclare(ctx, sub)
+	case messages.CallbackStatuspage:
+		return s.submitStatuspage(ctx, sub)
+	case messages.CallbackPostUpdate:
+		s.submitUpdate(ctx, sub)
 	}
+	return nil
+}
+
+// submitUpdate accepts the "Post update" form.
+func (s *Service) submitUpdate(ctx context.Context, sub Submission) {
 	md := messages.ParseFormMetadata(sub.PrivateMetadata)
 	id, err := uuid.Parse(md.Incident)
 	if err != nil {

@@ -79,6 +79,7 @@ func (s *Service) resolve(ctx context.Context, cmd Command, id uuid.UUID, summar
 	if _, err := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, notice(closing)); err != nil {
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post closing reply")
 	}
+	s.followStatuspage(ctx, inc, "")
 	return s.queuePostmortem(ctx, inc)
 }
 
@@ -222,7 +223,7 @@ func (s *Service) catchUp(ctx context.Context, inc *incident.Incident) string {
 
 // names looks up, once each, the people the document mentions.
 func (s *Service) names(ctx context.Context, inc *incident.Incident, tl []incident.Entry) map[string]string {
-	ids := map[string]bool{inc.Commander: true, inc.CreatedBy: true}
+	ids := map[string]bool{inc.Commander: true, inc.CreatedBy: true, inc.Comms: true, inc.Scribe: true}
 	for _, e := range tl {
 		ids[e.Author] = true
 		for _, m := range mentionIDs.FindAllStringSubmatch(e.Text, -1) {

@@ -69,6 +69,8 @@ type Service struct {
 	Now    func() time.Time
 	NewID  func() uuid.UUID
 	Config Config
+	// StatusPage is the company's customer status page; none when nil.
+	StatusPage StatusPage
 
 	// Tracker files follow-ups as issues (FOLLOWUP_TRACKER); nil: none,
 	// follow-ups are only recorded for the postmortem.
@@ -94,6 +96,9 @@ func (s *Service) Start() {
 	}
 	if s.Config.Intervals == nil {
 		s.Config.Intervals = DefaultIntervals
+	}
+	if s.StatusPage == nil {
+		s.StatusPage = noStatusPage{}
 	}
 }
 

@@ -43,6 +43,10 @@ func init() {
 			help: "reopen a resolved incident"},
 		{names: []string{"followup", "follow-up"}, usage: "followup TEXT [INC-n]", run: (*Service).followup,
 			help: "add a follow-up: an issue in the tracker when one is set up, and an action item in the postmortem"},
+		{names: []string{"role"}, usage: "role ROLE @user [INC-n]", run: (*Service).role,
+			help: "give a role: commander, comms (talks to customers) or scribe (keeps the notes)"},
+		{names: []string{"statuspage"}, usage: "statuspage [TEXT] [INC-n]", run: (*Service).statuspage,
+			help: "draft the customer status page update (from the template, or TEXT); its buttons edit and publish it"},
 		{names: []string{"help", ""}, usage: "help", run: func(*Service, context.Context, Command, string) messages.Message {
 			return help()
 		}, help: "this list"},

@@ -123,6 +123,55 @@ type Incident struct {
 	PostmortemLink   string
 
 	Version int // optimistic concurrency: bumped by every update
+
+	// Comms and Scribe are the other roles (Slack user ids), next to the
+	// Commander: who talks to customers and who keeps the notes.
+	Comms, Scribe string
+	// Impact is who or what is affected, as the declarer described it.
+	Impact string
+	// StatuspageDraft is the customer-facing text last drafted for the
+	// company's status page; StatuspageTS the draft's message in the
+	// thread; StatuspageID the incident on the company's Atlassian
+	// Statuspage once published, which later updates change.
+	StatuspageDraft, StatuspageTS, StatuspageID string
+}
+
+// Roles are the roles an incident has, by name.
+var Roles = []string{RoleCommander, RoleComms, RoleScribe}
+
+// The roles.
+const (
+	RoleCommander = "commander"
+	RoleComms     = "comms"
+	RoleScribe    = "scribe"
+)
+
+// Role returns who holds role ("" when nobody, or no such role).
+func (i *Incident) Role(role string) string {
+	switch role {
+	case RoleCommander:
+		return i.Commander
+	case RoleComms:
+		return i.Comms
+	case RoleScribe:
+		return i.Scribe
+	}
+	return ""
+}
+
+// SetRole gives role to user; false for a role that does not exist.
+func (i *Incident) SetRole(role, user string) bool {
+	switch role {
+	case RoleCommander:
+		i.Commander = user
+	case RoleComms:
+		i.Comms = user
+	case RoleScribe:
+		i.Scribe = user
+	default:
+		return false
+	}
+	return true
 }
 
 // Ref is the name every message uses for the incident, e.g. INC-42.
@@ -176,6 +225,12 @@ const (
 	KindVendorResolved EntryKind = "vendor_resolved"
 	KindVendorLag      EntryKind = "vendor_lag" // our first failing probe to the vendor's first post
 	KindAlert          EntryKind = "alert"      // an alert from an alerting system fired, joined or resolved
+)
+
+// The timeline entry kinds of the roles and the customer status page.
+const (
+	KindRole       EntryKind = "role"       // the comms or scribe role handed on
+	KindStatuspage EntryKind = "statuspage" // an update published on the company's status page
 )
 
 // Entry is one line of an incident's timeline.

@@ -34,6 +34,7 @@ type recorder struct {
 	failFirst int // events refused before one is taken
 	retries   []string
 	changed   chan struct{}
+	shortcuts []commands.Shortcut
 }
 
 func (r *recorder) Command(_ context.Context, c commands.Command) messages.Message {
@@ -52,10 +53,17 @@ func (r *recorder) Action(_ context.Context, a commands.Action) {
 	r.notify()
 }
 
-func (r *recorder) Submit(_ context.Context, sub commands.Submission) {
+func (r *recorder) Submit(_ context.Context, sub commands.Submission) map[string]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.submits = append(r.submits, sub)
+	return nil
+}
+
+func (r *recorder) Shortcut(_ context.Context, sc commands.Shortcut) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shortcuts = append(r.shortcuts, sc)
 }
 
 func (r *recorder) Event(_ context.Context, e commands.Event) error {

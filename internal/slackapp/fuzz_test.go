@@ -27,12 +27,13 @@ import (
 
 // fzService is the command layer as the edge sees it, recording calls.
 type fzService struct {
-	mu       sync.Mutex
-	commands []commands.Command
-	actions  []commands.Action
-	events   []commands.Event
-	submits  []commands.Submission
-	eventErr error
+	mu        sync.Mutex
+	commands  []commands.Command
+	actions   []commands.Action
+	events    []commands.Event
+	submits   []commands.Submission
+	eventErr  error
+	shortcuts []commands.Shortcut
 }
 
 var _ Service = (*fzService)(nil)
@@ -51,10 +52,17 @@ func (f *fzService) Action(_ context.Context, a commands.Action) {
 	f.actions = append(f.actions, a)
 }
 
-func (f *fzService) Submit(_ context.Context, sub commands.Submission) {
+func (f *fzService) Submit(_ context.Context, sub commands.Submission) map[string]string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.submits = append(f.submits, sub)
+	return nil
+}
+
+func (f *fzService) Shortcut(_ context.Context, sc commands.Shortcut) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.shortcuts = append(f.shortcuts, sc)
 }
 
 func (f *fzService) Event(_ context.Context, e commands.Event) error {

@@ -19,8 +19,12 @@ import (
 type Service interface {
 	Command(ctx context.Context, cmd commands.Command) messages.Message
 	Action(ctx context.Context, a commands.Action)
-	Submit(ctx context.Context, sub commands.Submission)
+	// Submit applies a submitted modal; it answers the form's errors by
+	// block id (the form stays open and shows them), nil to close it.
+	Submit(ctx context.Context, sub commands.Submission) map[string]string
 	Event(ctx context.Context, e commands.Event) error
+	// Shortcut opens what a global shortcut names (the declare form).
+	Shortcut(ctx context.Context, sc commands.Shortcut)
 }
 
 // ackBudget bounds the work done before answering Slack: its limit is 3 s.
@@ -166,15 +170,27 @@ func Interactions(svc Service, opts ...HandlerOption) http.Handler {
 			return
 		}
 		defer finish(true)
-		interact(r.Context(), svc, cb, cfg.log) // an empty 200 closes a submitted modal
-		w.WriteHeader(http.StatusOK)
+		if answer := interact(r.Context(), svc, cb, cfg.log); answer != nil {
+			writeJSON(w, answer) // the form's errors: it stays open
+			return
+		}
+		w.WriteHeader(http.StatusOK) // an empty 200 closes a submitted modal
 	})
 }
 
+// formErrors is the answer to a view_submission that keeps the modal open
+// and shows each message under its input block
+// (docs.slack.dev, surfaces/modals: response_action "errors").
+type formErrors struct {
+	ResponseAction string            `json:"response_action"`
+	Errors         map[string]string `json:"errors"`
+}
+
 // interact hands an interaction to the command layer: button clicks as
-// actions, at most MaxActions of them, a submitted modal as a submission.
-// Its answer is an empty ack. The HTTP handler and Socket Mode share it.
-func interact(ctx context.Context, svc Service, cb slack.InteractionCallback, log zerolog.Logger) {
+// actions, at most MaxActions of them, a submitted modal as a submission,
+// a global shortcut as a shortcut. Its answer is nil for an empty ack, or
+// the submitted form's errors. The HTTP handler and Socket Mode share it.
+func interact(ctx context.Context, svc Service, cb slack.InteractionCallback, log zerolog.Logger) *formErrors {
 	actions := Actions(cb)
 	if n := len(cb.ActionCallback.BlockActions) - len(actions); n > 0 && cb.Type == slack.InteractionTypeBlockActions {
 		log.Warn().Str("trigger_id", cb.TriggerID).Int("actions", len(cb.ActionCallback.BlockActions)).Int("dropped", n).
@@ -184,8 +200,28 @@ func interact(ctx context.Context, svc Service, cb slack.InteractionCallback, lo
 		svc.Action(ctx, a)
 	}
 	if sub, ok := SubmissionFrom(cb); ok {
-		svc.Submit(ctx, sub)
+		if errs := svc.Submit(ctx, sub); len(errs) > 0 {
+			return &formErrors{ResponseAction: "errors", Errors: errs}
+		}
 	}
+	if sc, ok := ShortcutFrom(cb); ok {
+		ctx, cancel := context.WithTimeout(ctx, ackBudget)
+		defer cancel()
+		svc.Shortcut(ctx, sc)
+	}
+	return nil
+}
+
+// ShortcutFrom reads a global shortcut (type "shortcut").
+func ShortcutFrom(cb slack.InteractionCallback) (commands.Shortcut, bool) {
+	if cb.Type != slack.InteractionTypeShortcut {
+		return commands.Shortcut{}, false
+	}
+	team := cb.Team.ID
+	if team == "" {
+		team = cb.User.TeamID
+	}
+	return commands.Shortcut{TeamID: team, UserID: cb.User.ID, CallbackID: cb.CallbackID, TriggerID: cb.TriggerID}, true
 }
 
 // Actions turns a block_actions payload into the command layer's actions:
@@ -233,8 +269,13 @@ func SubmissionFrom(cb slack.InteractionCallback) (commands.Submission, bool) {
 		for block, actions := range cb.View.State.Values {
 			for _, a := range actions {
 				v := a.Value
-				if a.SelectedOption.Value != "" {
+				switch {
+				case a.SelectedOption.Value != "":
 					v = a.SelectedOption.Value
+				case a.SelectedUser != "":
+					v = a.SelectedUser
+				case a.SelectedConversation != "":
+					v = a.SelectedConversation
 				}
 				sub.Values[block] = v
 			}

@@ -2,6 +2,7 @@ package slackapp
 
 import (
 	"errors"
+	"github.com/incident-bot/bot/messages"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -102,6 +103,7 @@ type appManifest struct {
 			Command string `yaml:"command"`
 			URL     string `yaml:"url"`
 		} `yaml:"slash_commands"`
+		Shortcuts []manifestShortcut `yaml:"shortcuts"`
 	} `yaml:"features"`
 	OAuthConfig struct {
 		Scopes struct {
@@ -468,6 +470,46 @@ func TestMissingScopes(t *testing.T) {
 			if !slices.Equal(extra, tt.wantExtra) {
 				t.Errorf("extra = %v, want %v", extra, tt.wantExtra)
 			}
+		})
+	}
+}
+
+// manifestShortcut is a shortcut of an app manifest (features.shortcuts:
+// name, type global or message, callback_id, description, all required).
+type manifestShortcut struct {
+	Name        string `yaml:"name"`
+	Type        string `yaml:"type"`
+	CallbackID  string `yaml:"callback_id"`
+	Description string `yaml:"description"`
+}
+
+// TestManifestShortcuts: both manifests declare every global shortcut the
+// bot handles (messages.Shortcuts), complete, and no global shortcut it
+// does not handle.
+func TestManifestShortcuts(t *testing.T) {
+	for _, mf := range manifests {
+		t.Run(filepath.Base(mf.path), func(t *testing.T) {
+			raw, err := os.ReadFile(mf.path)
+			if errors.Is(err, fs.ErrNotExist) && mf.optional {
+				t.Skipf("%s does not exist (yet)", mf.path)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m appManifest
+			if err := yaml.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			var global []string
+			for _, sc := range m.Features.Shortcuts {
+				if sc.Name == "" || sc.CallbackID == "" || sc.Description == "" || (sc.Type != "global" && sc.Type != "message") {
+					t.Errorf("shortcut %+v: name, type (global or message), callback_id and description are required", sc)
+				}
+				if sc.Type == "global" {
+					global = append(global, sc.CallbackID)
+				}
+			}
+			sameSet(t, "features.shortcuts (global)", global, messages.Shortcuts())
 		})
 	}
 }

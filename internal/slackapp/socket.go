@@ -312,7 +312,9 @@ func (s *Socket) handle(req socketmode.Request, retry func()) bool {
 			log.Warn().Err(err).Msg("Socket Mode: malformed interaction payload, acknowledged and ignored")
 			return s.ack(log, req.EnvelopeID, nil)
 		}
-		interact(ctx, s.svc, cb, log)
+		if answer := interact(ctx, s.svc, cb, log); answer != nil {
+			return s.ack(log, req.EnvelopeID, answer) // the form's errors: it stays open
+		}
 		return s.ack(log, req.EnvelopeID, nil) // an empty ack, as the HTTP 200: a submitted modal closes
 	case socketmode.RequestTypeEventsAPI:
 		var env envelope

@@ -23,14 +23,16 @@ const testAppToken = "xapp-1-A0FAKEAPP1-42-SECRETAPPTOKEN"
 // socketSvc is the command layer as Socket sees it, recording what reached
 // it. Command blocks while gate is set and not closed.
 type socketSvc struct {
-	mu       sync.Mutex
-	cmds     []commands.Command
-	actions  []commands.Action
-	subs     []commands.Submission
-	events   []commands.Event
-	reply    messages.Message
-	failNext int // events refused before one is stored
-	gate     chan struct{}
+	mu        sync.Mutex
+	cmds      []commands.Command
+	actions   []commands.Action
+	subs      []commands.Submission
+	events    []commands.Event
+	reply     messages.Message
+	failNext  int // events refused before one is stored
+	gate      chan struct{}
+	shortcuts []commands.Shortcut
+	formErrs  map[string]string // what Submit answers
 }
 
 var _ Service = (*socketSvc)(nil)
@@ -55,10 +57,17 @@ func (f *socketSvc) Action(_ context.Context, a commands.Action) {
 	f.actions = append(f.actions, a)
 }
 
-func (f *socketSvc) Submit(_ context.Context, s commands.Submission) {
+func (f *socketSvc) Submit(_ context.Context, s commands.Submission) map[string]string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.subs = append(f.subs, s)
+	return f.formErrs
+}
+
+func (f *socketSvc) Shortcut(_ context.Context, sc commands.Shortcut) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.shortcuts = append(f.shortcuts, sc)
 }
 
 func (f *socketSvc) Event(_ context.Context, e commands.Event) error {

@@ -33,6 +33,15 @@ var limits = struct {
 	PrivateMetadata  int // views/modal: private_metadata at most 3000
 	CallbackID       int // views/modal: callback_id at most 255
 	ExternalID       int // methods/views.open: external_id at most 255
+
+	SelectOptions  int // block-kit/block-elements/select-menu-element: options at most 100
+	SelectGroups   int // block-kit/composition-objects/option-group-object: option_groups at most 100
+	GroupOptions   int // block-kit/composition-objects/option-group-object: options of a group at most 100
+	GroupLabel     int // block-kit/composition-objects/option-group-object: label at most 75
+	OptionText     int // block-kit/composition-objects/option-object: text at most 75
+	OptionValue    int // block-kit/composition-objects/option-object: value at most 150
+	InputMaxLength int // block-kit/block-elements/plain-text-input-element: max_length at most 3000
+	InputInitial   int // block-kit/block-elements/plain-text-input-element: initial_value at most 3000
 }{
 	MessageBlocks:    50,
 	ModalBlocks:      100,
@@ -57,6 +66,15 @@ var limits = struct {
 	PrivateMetadata:  3000,
 	CallbackID:       255,
 	ExternalID:       255,
+
+	SelectOptions:  100,
+	SelectGroups:   100,
+	GroupOptions:   100,
+	GroupLabel:     75,
+	OptionText:     75,
+	OptionValue:    150,
+	InputMaxLength: 3000,
+	InputInitial:   3000,
 }
 
 // blockTypes are the layout blocks Slack knows. An unknown type (a typo
@@ -292,6 +310,12 @@ func checkElement(v any, ptr string) *blockError {
 			return err
 		}
 	}
+	switch typ {
+	case "static_select", "multi_static_select":
+		return checkOptions(e, ptr)
+	case "plain_text_input":
+		return checkTextInput(e, ptr)
+	}
 	if typ != "button" {
 		return nil
 	}
@@ -419,4 +443,79 @@ func checkView(raw string) *blockError {
 		}
 	}
 	return nil
+}
+
+// checkOptions checks a static select menu's options or option groups:
+// exactly one of the two, each within its count, each option's text and
+// value within theirs.
+func checkOptions(e map[string]any, ptr string) *blockError {
+	opts, hasOpts := e["options"]
+	groups, hasGroups := e["option_groups"]
+	switch {
+	case hasOpts && hasGroups:
+		return errAt(ptr, "a select menu takes options or option_groups, not both")
+	case !hasOpts && !hasGroups:
+		return errAt(ptr+"/options", "missing required field: options (or option_groups)")
+	case hasOpts:
+		return checkOptionList(opts, ptr+"/options", limits.SelectOptions)
+	}
+	list, isArr := groups.([]any)
+	if !isArr || len(list) == 0 {
+		return errAt(ptr+"/option_groups", "option_groups must be a non-empty array")
+	}
+	if len(list) > limits.SelectGroups {
+		return errAt(ptr+"/option_groups", "must have at most %d groups, got %d", limits.SelectGroups, len(list))
+	}
+	for i, g := range list {
+		gp := fmt.Sprintf("%s/option_groups/%d", ptr, i)
+		grp, isObj := g.(map[string]any)
+		if !isObj {
+			return errAt(gp, "an option group must be a JSON object")
+		}
+		if err := checkText(grp["label"], gp+"/label", textRule{required: true, plainOnly: true, max: limits.GroupLabel}); err != nil {
+			return err
+		}
+		if err := checkOptionList(grp["options"], gp+"/options", limits.GroupOptions); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkOptionList(v any, ptr string, most int) *blockError {
+	list, isArr := v.([]any)
+	if !isArr || len(list) == 0 {
+		return errAt(ptr, "options must be a non-empty array")
+	}
+	if len(list) > most {
+		return errAt(ptr, "must have at most %d options, got %d", most, len(list))
+	}
+	for i, o := range list {
+		op := fmt.Sprintf("%s/%d", ptr, i)
+		opt, isObj := o.(map[string]any)
+		if !isObj {
+			return errAt(op, "an option must be a JSON object")
+		}
+		if err := checkText(opt["text"], op+"/text", textRule{required: true, plainOnly: true, max: limits.OptionText}); err != nil {
+			return err
+		}
+		if _, has := opt["value"]; !has {
+			return errAt(op+"/value", "missing required field: value")
+		}
+		if err := checkString(opt, "value", op, limits.OptionValue); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkTextInput checks a plain_text_input's lengths.
+func checkTextInput(e map[string]any, ptr string) *blockError {
+	if v, has := e["max_length"]; has {
+		n, isNum := v.(float64)
+		if !isNum || n < 1 || n > float64(limits.InputMaxLength) {
+			return errAt(ptr+"/max_length", "max_length must be a number from 1 to %d", limits.InputMaxLength)
+		}
+	}
+	return checkString(e, "initial_value", ptr, limits.InputInitial)
 }

@@ -205,7 +205,8 @@ func (s *DB) Close() error {
 const incidentCols = `id, team_id, number, title, vendor, vendor_name, severity, status, commander,
 	created_by, channel_id, message_ts, diagnosis, summary, declared_at, acknowledged_at,
 	mitigated_at, resolved_at, next_update_at, updated_at, postmortem, postmortem_file_id,
-	postmortem_link, version, channel_public`
+	postmortem_link, version, channel_public,
+	comms, scribe, impact, statuspage_draft, statuspage_ts, statuspage_id`
 
 // CreateIncident stores inc with the next number of its workspace.
 //
@@ -251,12 +252,13 @@ func insertIncident(ctx context.Context, tx pgx.Tx, inc *incident.Incident, diag
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO incidents (`+incidentCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-		$19, $20, $21, $22, $23, 1, $24)`,
+		$19, $20, $21, $22, $23, 1, $24, $25, $26, $27, $28, $29, $30)`,
 		inc.ID, inc.TeamID, n, inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity),
 		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
 		inc.DeclaredAt, nullTime(inc.AcknowledgedAt), nullTime(inc.MitigatedAt),
 		nullTime(inc.ResolvedAt), nullTime(inc.NextUpdateAt), inc.UpdatedAt, inc.Postmortem,
-		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
+		inc.PostmortemFileID, inc.PostmortemLink, inc.Public,
+		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: insert incident: %w", cause(err))
 	}
@@ -276,13 +278,15 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		severity = $4, status = $5, commander = $6, channel_id = $7, message_ts = $8, diagnosis = $9,
 		summary = $10, acknowledged_at = $11, mitigated_at = $12, resolved_at = $13, next_update_at = $14,
 		updated_at = $15, postmortem = $16, postmortem_file_id = $17, postmortem_link = $18,
+		comms = $21, scribe = $22, impact = $23, statuspage_draft = $24, statuspage_ts = $25, statuspage_id = $26,
 		version = version + 1
 		WHERE id = $19 AND version = $20`,
 		inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity), string(inc.Status), inc.Commander,
 		inc.ChannelID, inc.MessageTS, diag, inc.Summary, nullTime(inc.AcknowledgedAt),
 		nullTime(inc.MitigatedAt), nullTime(inc.ResolvedAt), nullTime(inc.NextUpdateAt),
 		inc.UpdatedAt, inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
-		inc.ID, inc.Version)
+		inc.ID, inc.Version,
+		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID)
 	if err != nil {
 		return fmt.Errorf("postgres: update incident %s: %w", inc.ID, cause(err))
 	}
@@ -366,7 +370,8 @@ func scanIncident(r pgx.Row) (*incident.Incident, error) {
 	err := r.Scan(&inc.ID, &inc.TeamID, &inc.Number, &inc.Title, &inc.Vendor, &inc.VendorName, &sev,
 		&status, &inc.Commander, &inc.CreatedBy, &inc.ChannelID, &inc.MessageTS, &diag, &inc.Summary,
 		&inc.DeclaredAt, &ack, &mitigated, &resolved, &next, &inc.UpdatedAt, &inc.Postmortem,
-		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public)
+		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public,
+		&inc.Comms, &inc.Scribe, &inc.Impact, &inc.StatuspageDraft, &inc.StatuspageTS, &inc.StatuspageID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, err
 	}

@@ -291,7 +291,8 @@ func (s *DB) Close() error {
 const incidentCols = `id, team_id, number, title, vendor, vendor_name, severity, status, commander,
 	created_by, channel_id, message_ts, diagnosis, summary, declared_at, acknowledged_at,
 	mitigated_at, resolved_at, next_update_at, updated_at, postmortem, postmortem_file_id,
-	postmortem_link, version, channel_public`
+	postmortem_link, version, channel_public,
+	comms, scribe, impact, statuspage_draft, statuspage_ts, statuspage_id`
 
 // CreateIncident stores inc with the next number of its workspace.
 func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
@@ -327,7 +328,8 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 // of the workspace, and the insert.
 var createQueries = []string{`SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
 	`INSERT INTO incidents (` + incidentCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`}
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?,
+		?, ?, ?, ?, ?, ?)`}
 
 // insertIncident inserts inc in tx with the next number of its workspace,
 // with the statements of createQueries, and returns the number.
@@ -344,7 +346,8 @@ func insertIncident(ctx context.Context, tx *sql.Tx, st []*sql.Stmt, inc *incide
 		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
 		inc.DeclaredAt.UnixMicro(), micros(inc.AcknowledgedAt), micros(inc.MitigatedAt),
 		micros(inc.ResolvedAt), micros(inc.NextUpdateAt), inc.UpdatedAt.UnixMicro(), inc.Postmortem,
-		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
+		inc.PostmortemFileID, inc.PostmortemLink, inc.Public,
+		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: insert incident: %w", cause(err))
 	}
@@ -365,6 +368,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		severity = ?, status = ?, commander = ?, channel_id = ?, message_ts = ?, diagnosis = ?,
 		summary = ?, acknowledged_at = ?, mitigated_at = ?, resolved_at = ?, next_update_at = ?,
 		updated_at = ?, postmortem = ?, postmortem_file_id = ?, postmortem_link = ?,
+		comms = ?, scribe = ?, impact = ?, statuspage_draft = ?, statuspage_ts = ?, statuspage_id = ?,
 		version = version + 1
 		WHERE id = ? AND version = ?`)
 	if err != nil {
@@ -375,6 +379,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		inc.ChannelID, inc.MessageTS, diag, inc.Summary, micros(inc.AcknowledgedAt),
 		micros(inc.MitigatedAt), micros(inc.ResolvedAt), micros(inc.NextUpdateAt),
 		inc.UpdatedAt.UnixMicro(), inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
+		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID,
 		inc.ID.String(), inc.Version)
 	if err != nil {
 		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
@@ -497,7 +502,8 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 	err := r.Scan(&id, &inc.TeamID, &inc.Number, &inc.Title, &inc.Vendor, &inc.VendorName, &sev,
 		&status, &inc.Commander, &inc.CreatedBy, &inc.ChannelID, &inc.MessageTS, &diag, &inc.Summary,
 		&declared, &ack, &mitigated, &resolved, &next, &updated, &inc.Postmortem,
-		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public)
+		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public,
+		&inc.Comms, &inc.Scribe, &inc.Impact, &inc.StatuspageDraft, &inc.StatuspageTS, &inc.StatuspageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}

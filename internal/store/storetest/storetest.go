@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"AlertGroups", testAlertGroups},
 		{"ConcurrentAlertGroups", testConcurrentAlertGroups},
 		{"Followups", testFollowups},
+		{"RolesAndStatuspage", testRolesAndStatuspage},
 		{"Ping", func(t *testing.T, s incident.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
@@ -782,5 +783,39 @@ func testJobsClaimedOnce(t *testing.T, s incident.Store) {
 	wg.Wait()
 	if len(seen) != jobs {
 		t.Fatalf("%d jobs claimed, want %d", len(seen), jobs)
+	}
+}
+
+// testRolesAndStatuspage: the comms and scribe roles, the impact and the
+// customer status page's draft, message and incident id are kept by
+// create and update.
+func testRolesAndStatuspage(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	in := NewIncident("T1", "C1")
+	in.Comms, in.Impact = "U2", "Checkout emails are not sent\nto EU customers"
+	mustCreate(t, s, in)
+	got, err := s.Incident(ctx, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Comms != "U2" || got.Scribe != "" || got.Impact != in.Impact || got.StatuspageID != "" {
+		t.Errorf("after create: comms %q scribe %q impact %q statuspage %q", got.Comms, got.Scribe, got.Impact, got.StatuspageID)
+	}
+	got.Scribe, got.Comms = "U3", ""
+	got.StatuspageDraft, got.StatuspageTS, got.StatuspageID = "We are investigating.", "1700000000.000200", "p0qjfl4qcbkl"
+	if err := s.UpdateIncident(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Incident(ctx, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Scribe != "U3" || again.Comms != "" || again.StatuspageDraft != "We are investigating." ||
+		again.StatuspageTS != "1700000000.000200" || again.StatuspageID != "p0qjfl4qcbkl" || again.Impact != in.Impact {
+		t.Errorf("after update: %+v", again)
+	}
+	list, err := s.Incidents(ctx, incident.Filter{TeamID: "T1"})
+	if err != nil || len(list) != 1 || list[0].StatuspageID != "p0qjfl4qcbkl" || list[0].Scribe != "U3" {
+		t.Errorf("Incidents: %v, %+v", err, list)
 	}
 }
