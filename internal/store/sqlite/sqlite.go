@@ -292,7 +292,7 @@ func (s *DB) Close() error {
 const incidentCols = `id, team_id, number, title, vendor, vendor_name, severity, status, commander,
 	created_by, channel_id, message_ts, diagnosis, summary, declared_at, acknowledged_at,
 	mitigated_at, resolved_at, next_update_at, updated_at, postmortem, postmortem_file_id,
-	postmortem_link, version, channel_public`
+	postmortem_link, version, channel_public, declared_in, pointer_ts, channel_archived`
 
 // CreateIncident stores inc with the next number of its workspace.
 func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
@@ -306,7 +306,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	defer s.release()
 	st, err := s.prepare(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
 		`INSERT INTO incidents (`+incidentCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("sqlite: create incident: %w", cause(err))
 	}
@@ -327,7 +327,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
 		inc.DeclaredAt.UnixMicro(), micros(inc.AcknowledgedAt), micros(inc.MitigatedAt),
 		micros(inc.ResolvedAt), micros(inc.NextUpdateAt), inc.UpdatedAt.UnixMicro(), inc.Postmortem,
-		inc.PostmortemFileID, inc.PostmortemLink, inc.Public)
+		inc.PostmortemFileID, inc.PostmortemLink, inc.Public, inc.DeclaredIn, inc.PointerTS, inc.ChannelArchived)
 	if err != nil {
 		return fmt.Errorf("sqlite: insert incident: %w", cause(err))
 	}
@@ -352,6 +352,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		severity = ?, status = ?, commander = ?, channel_id = ?, message_ts = ?, diagnosis = ?,
 		summary = ?, acknowledged_at = ?, mitigated_at = ?, resolved_at = ?, next_update_at = ?,
 		updated_at = ?, postmortem = ?, postmortem_file_id = ?, postmortem_link = ?,
+		declared_in = ?, pointer_ts = ?, channel_archived = ?,
 		version = version + 1
 		WHERE id = ? AND version = ?`)
 	if err != nil {
@@ -362,6 +363,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		inc.ChannelID, inc.MessageTS, diag, inc.Summary, micros(inc.AcknowledgedAt),
 		micros(inc.MitigatedAt), micros(inc.ResolvedAt), micros(inc.NextUpdateAt),
 		inc.UpdatedAt.UnixMicro(), inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
+		inc.DeclaredIn, inc.PointerTS, inc.ChannelArchived,
 		inc.ID.String(), inc.Version)
 	if err != nil {
 		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
@@ -484,7 +486,8 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 	err := r.Scan(&id, &inc.TeamID, &inc.Number, &inc.Title, &inc.Vendor, &inc.VendorName, &sev,
 		&status, &inc.Commander, &inc.CreatedBy, &inc.ChannelID, &inc.MessageTS, &diag, &inc.Summary,
 		&declared, &ack, &mitigated, &resolved, &next, &updated, &inc.Postmortem,
-		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public)
+		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public, &inc.DeclaredIn, &inc.PointerTS,
+		&inc.ChannelArchived)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
@@ -893,4 +896,73 @@ func fromNull(v sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return fromMicros(v.Int64)
+}
+
+// Uncapture deletes the captured message ts from the incident's timeline.
+func (s *DB) Uncapture(ctx context.Context, id uuid.UUID, ts string) (bool, error) {
+	n, err := s.exec(ctx, "uncapture", `DELETE FROM entries WHERE incident_id = ? AND kind = ? AND slack_ts = ?`,
+		id.String(), string(incident.KindCaptured), ts)
+	return n > 0, err
+}
+
+// SawHome records that a user opened the app's Home.
+func (s *DB) SawHome(ctx context.Context, v incident.HomeViewer) error {
+	_, err := s.exec(ctx, "record home viewer", `INSERT INTO home_viewers (team_id, user_id, channel_id, seen_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (team_id, user_id)
+		DO UPDATE SET channel_id = excluded.channel_id, seen_at = MAX(seen_at, excluded.seen_at)`,
+		v.TeamID, v.UserID, v.ChannelID, v.SeenAt.UnixMicro())
+	return err
+}
+
+// exec runs one write with the gate taken and returns the rows it changed.
+func (s *DB) exec(ctx context.Context, what, q string, args ...any) (int64, error) {
+	if err := s.acquire(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	defer s.release()
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", what, cause(err))
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", what, cause(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", what, cause(err))
+	}
+	return n, nil
+}
+
+// HomeViewers lists who opened Home at or after since, most recent first.
+func (s *DB) HomeViewers(ctx context.Context, teamID string, since time.Time) ([]incident.HomeViewer, error) {
+	if err := s.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: home viewers: %w", err)
+	}
+	defer s.release() // after rows.Close: the rows hold the connection
+	st, err := s.stmt(ctx, `SELECT team_id, user_id, channel_id, seen_at FROM home_viewers
+		WHERE team_id = ? AND seen_at >= ? ORDER BY seen_at DESC, user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: home viewers: %w", cause(err))
+	}
+	rows, err := st.QueryContext(ctx, teamID, since.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: home viewers: %w", cause(err))
+	}
+	defer rows.Close()
+	var out []incident.HomeViewer
+	for rows.Next() {
+		var v incident.HomeViewer
+		var at int64
+		if err := rows.Scan(&v.TeamID, &v.UserID, &v.ChannelID, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: home viewers: %w", cause(err))
+		}
+		v.SeenAt = time.UnixMicro(at).UTC()
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: home viewers: %w", cause(err))
+	}
+	return out, nil
 }
