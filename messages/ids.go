@@ -36,6 +36,10 @@ const (
 // Callback ids of the modals the bot opens.
 const (
 	CallbackPostUpdate = "post_update" // the reminder's "Post update" form
+	// CallbackAddToTimeline is the message shortcut "Add to incident
+	// timeline" (in the app manifests), and the form it opens when the
+	// incident must be chosen.
+	CallbackAddToTimeline = "add_to_timeline"
 )
 
 var actionKinds = []ActionKind{ActionSeverity, ActionStatus, ActionResolve, ActionReopen, ActionReminder, ActionDeclareAnyway}
@@ -50,7 +54,7 @@ func ReminderArgs() []string {
 }
 
 // Callbacks lists the callback ids of every modal the bot opens.
-func Callbacks() []string { return []string{CallbackPostUpdate} }
+func Callbacks() []string { return []string{CallbackPostUpdate, CallbackAddToTimeline} }
 
 // FormMetadata is the private_metadata of a modal the bot opens: the
 // incident it is about and the channel of the click that opened it, which

@@ -43,7 +43,8 @@ const (
 	opUpdate    op = "post a status update"
 	opReopen    op = "reopen"
 	opReminders op = "snooze or stop the reminders"
-	opTimeline  op = "add to the timeline" // a message in the thread, its edit or deletion
+	opTimeline  op = "add to the timeline"           // a message in the thread, its edit or deletion
+	opCapture   op = "add a message to the timeline" // the message shortcut, the timeline reaction
 )
 
 // rule is who, in the incident's channel, may perform an operation.
@@ -53,6 +54,9 @@ const (
 	anyMember         rule = iota // anyone in the channel
 	resolveAllowed                // whom RESOLVE_ALLOWED allows (anyone when it is empty)
 	commanderHandover             // the commander, or whom RESOLVE_ALLOWED allows; anyone while there is no commander
+	// anyoneSeeing: anyone in the channel, and, for an incident of a
+	// public channel, anyone anywhere (a message captured from elsewhere).
+	anyoneSeeing
 )
 
 // ops is the table of operations: each one's rule and how a refusal says it.
@@ -68,6 +72,7 @@ var ops = map[op]struct {
 	opReopen:    {anyMember, "reopen %s"},
 	opReminders: {anyMember, "snooze or stop the reminders of %s"},
 	opTimeline:  {anyMember, "add to the timeline of %s"},
+	opCapture:   {anyoneSeeing, "add messages to the timeline of %s"},
 }
 
 // actor is who asks, and from where.
@@ -89,12 +94,13 @@ func (c Command) actor(named int) actor {
 // or, for an incident a may not see, what is said of one that does not
 // exist.
 func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.Incident) (bool, string) {
+	here := inPlace(a, inc) || (ops[o].rule == anyoneSeeing && inc.Public)
 	switch {
 	case a.team != inc.TeamID:
 		return false, s.refused(ctx, a, o, inc, "from another workspace", s.hidden(a))
-	case !inPlace(a, inc) && !inc.Public:
+	case !here && !inc.Public:
 		return false, s.refused(ctx, a, o, inc, "from another channel", s.hidden(a))
-	case !inPlace(a, inc):
+	case !here:
 		return false, s.refused(ctx, a, o, inc, "from another channel", fmt.Sprintf(
 			":no_entry: %s is changed only in <#%s>, the channel it was declared in, or in its thread there.",
 			inc.Ref(), inc.ChannelID))
@@ -105,7 +111,7 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 	case !known: // an operation without a rule is nobody's
 		s.Log.Error().Str("op", string(o)).Msg("authorize: an operation without a rule")
 		return false, s.refused(ctx, a, o, inc, "", ":warning: That cannot be done here.")
-	case r.rule == anyMember:
+	case r.rule == anyMember, r.rule == anyoneSeeing:
 		return true, ""
 	}
 	switch r.rule {
@@ -127,10 +133,10 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 }
 
 // inPlace reports whether a asks from inc's own place: its channel, which
-// holds its thread. (An incident channel of its own, when incidents get
-// one, is another such place.)
+// holds its message and thread (with INCIDENT_CHANNELS=channel, the
+// incident channel), or the channel it was declared in.
 func inPlace(a actor, inc *incident.Incident) bool {
-	return a.channel != "" && a.channel == inc.ChannelID
+	return a.channel != "" && (a.channel == inc.ChannelID || a.channel == inc.DeclaredIn)
 }
 
 // refused records and logs a refusal, and returns answer.

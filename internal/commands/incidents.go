@@ -71,6 +71,12 @@ func (s *Service) runPost(ctx context.Context, a jobArgs) error {
 	if inc.MessageTS != "" {
 		return nil
 	}
+	var note string
+	if s.Config.Channels {
+		if inc, note, err = s.ownChannel(ctx, inc); err != nil {
+			return err
+		}
+	}
 	if err := s.postIncident(ctx, inc); err != nil {
 		if incident.KindOf(err) == incident.Internal {
 			return err // Slack failed: try again
@@ -78,6 +84,10 @@ func (s *Service) runPost(ctx context.Context, a jobArgs) error {
 		s.tell(ctx, a.Cmd, fmt.Sprintf("%s is open, but its message could not be posted here: %s",
 			inc.Ref(), incident.Message(err)))
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post the incident message")
+		return nil
+	}
+	if note != "" {
+		s.channelNote(ctx, inc, note)
 	}
 	return nil
 }

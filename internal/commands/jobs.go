@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/engine"
@@ -25,10 +26,16 @@ const (
 	jobCommander  = "commander"
 	jobReopen     = "reopen"
 	jobResolve    = "resolve"
-	jobAction     = "action"   // a button
-	jobMention    = "mention"  // @bot … in a thread
-	jobSubmit     = "submit"   // a modal
-	jobReminder   = "reminder" // an update is due
+	jobAction     = "action"          // a button
+	jobMention    = "mention"         // @bot … in a thread
+	jobSubmit     = "submit"          // a modal
+	jobReminder   = "reminder"        // an update is due
+	jobInvite     = "channel_invite"  // invite the reporter and the commander to the incident channel
+	jobPointer    = "channel_pointer" // post or update the pointer line where the incident was declared
+	jobArchive    = "channel_archive" // archive a resolved incident's channel
+	jobHome       = "home"            // publish the App Home of those who opened it lately
+	jobCapture    = "capture"         // add a message from anywhere to a timeline
+	jobUncapture  = "uncapture"       // take it away again (the reaction was removed)
 )
 
 // jobWhat says, for each kind, what the user would be told could not be done.
@@ -38,6 +45,9 @@ var jobWhat = map[string]string{
 	jobUpdate: "post the update", jobCommander: "set the commander", jobReopen: "reopen the incident",
 	jobResolve: "resolve the incident", jobAction: "apply that", jobMention: "answer the mention",
 	jobSubmit: "post the update", jobReminder: "post the reminder",
+	jobInvite: "invite people to the incident channel", jobPointer: "point to the incident channel",
+	jobArchive: "archive the incident channel", jobHome: "update App Home",
+	jobCapture: "add the message to the timeline", jobUncapture: "take the message off the timeline",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it
@@ -54,6 +64,8 @@ type jobArgs struct {
 	Sub      *Submission        `json:"submission,omitempty"`
 	Open     *incident.Incident `json:"open,omitempty"`  // declare: the incident to open
 	Force    bool               `json:"force,omitempty"` // triage: open the incident whatever the report says
+	Team     string             `json:"team,omitempty"`  // home: the workspace
+	Capture  *Capture           `json:"capture,omitempty"`
 }
 
 // jobHandlers maps each kind to the method that runs it.
@@ -74,6 +86,8 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 			return s.resolve(ctx, a.Cmd, a.Incident, a.Text)
 		},
 		jobAction: s.runAction, jobMention: s.runMention, jobSubmit: s.runSubmit, jobReminder: s.runReminder,
+		jobInvite: s.runInvite, jobPointer: s.runPointer, jobArchive: s.runArchive, jobHome: s.runHome,
+		jobCapture: s.runCapture, jobUncapture: s.runUncapture,
 	}
 }
 
@@ -129,6 +143,14 @@ func (s *Service) later(ctx context.Context, kind string, a jobArgs) error {
 // makes it happen once whoever asks for it.
 func (s *Service) then(ctx context.Context, kind, key string, a jobArgs) error {
 	return s.enqueue(ctx, kind, key, a, s.Jobs.Add)
+}
+
+// thenAt is then, not to be run before at.
+func (s *Service) thenAt(ctx context.Context, kind, key string, at time.Time, a jobArgs) error {
+	return s.enqueue(ctx, kind, key, a, func(ctx context.Context, j *incident.Job) (bool, error) {
+		j.RunAt = at
+		return s.Jobs.Add(ctx, j)
+	})
 }
 
 func (s *Service) enqueue(ctx context.Context, kind, key string, a jobArgs,

@@ -18,11 +18,11 @@ import (
 // by moving the incident's due time with a versioned update, which only one
 // replica's update can win, and unfinished work is claimed the same way.
 func (s *Service) Modules() []engine.Module {
-	return []engine.Module{
+	return append([]engine.Module{
 		{Name: "reminders", Interval: s.reminderTick(), Tick: s.remindDue},
 		{Name: "recovery", Interval: recoverEvery, AtStart: true, Tick: s.Recover},
 		{Name: "prune jobs", Interval: time.Hour, Tick: s.pruneJobs},
-	}
+	}, s.archiveModules()...)
 }
 
 // keepDoneJobs is how long a finished job stays in the store: its key
@@ -186,6 +186,10 @@ type Submission struct {
 // Submit applies a submitted modal: the "Post update" form moves the status
 // and posts the update in the thread. It returns at once.
 func (s *Service) Submit(ctx context.Context, sub Submission) {
+	if sub.CallbackID == messages.CallbackAddToTimeline {
+		s.submitCapture(ctx, sub)
+		return
+	}
 	if sub.CallbackID != messages.CallbackPostUpdate {
 		return
 	}
