@@ -143,6 +143,22 @@ func (s *Service) runCapture(ctx context.Context, a jobArgs) error {
 	if c == nil {
 		return incident.Errorf(incident.Invalid, "Nothing to add to the timeline.")
 	}
+	if c.Author == "" && c.Text == "" {
+		// A reaction carries only the message's place: read the message,
+		// which says its thread too.
+		m, err := s.Slack.Message(ctx, c.ChannelID, c.TS)
+		if err != nil {
+			if incident.KindOf(err) == incident.Internal {
+				return err
+			}
+			s.tell(ctx, a.Cmd, fmt.Sprintf(":warning: Could not read that message: %s", incident.Message(err)))
+			return nil
+		}
+		c.Author, c.Text, c.Files, c.ThreadTS = m.UserID, m.Text, m.Files, m.ThreadTS
+		if c.Author == "" {
+			c.Author = m.BotID
+		}
+	}
 	inc, open, err := s.captureTarget(ctx, *c)
 	if err != nil {
 		return err
@@ -154,20 +170,6 @@ func (s *Service) runCapture(ctx context.Context, a jobArgs) error {
 	if ok, msg := s.authorize(ctx, who, opCapture, inc); !ok {
 		s.tell(ctx, a.Cmd, msg)
 		return nil
-	}
-	if c.Author == "" && c.Text == "" {
-		m, err := s.Slack.Message(ctx, c.ChannelID, c.TS)
-		if err != nil {
-			if incident.KindOf(err) == incident.Internal {
-				return err
-			}
-			s.tell(ctx, a.Cmd, fmt.Sprintf(":warning: Could not read that message: %s", incident.Message(err)))
-			return nil
-		}
-		c.Author, c.Text, c.Files = m.UserID, m.Text, m.Files
-		if c.Author == "" {
-			c.Author = m.BotID
-		}
 	}
 	text := clean(c.Text)
 	if len(c.Files) > 0 {
@@ -250,6 +252,15 @@ func (s *Service) runUncapture(ctx context.Context, a jobArgs) error {
 	c := a.Capture
 	if c == nil {
 		return nil
+	}
+	if c.ThreadTS == "" {
+		// The thread the message is in; a message gone from Slack is
+		// looked for in the channel's incidents.
+		m, err := s.Slack.Message(ctx, c.ChannelID, c.TS)
+		if err != nil && incident.KindOf(err) == incident.Internal {
+			return err
+		}
+		c.ThreadTS = m.ThreadTS
 	}
 	inc, open, err := s.captureTarget(ctx, *c)
 	if err != nil {
