@@ -20,7 +20,11 @@ func (s *Service) declare(ctx context.Context, cmd Command, title string) messag
 	if err := s.later(ctx, jobDeclare, jobArgs{Cmd: cmd, Open: inc}); err != nil {
 		return s.refuse(err)
 	}
-	return notice(fmt.Sprintf("Declaring *%s*… the incident will be posted in this channel.", messages.Escape(inc.Title)))
+	where := "in this channel"
+	if s.Config.Channels {
+		where = "in a channel of its own, with a pointer here"
+	}
+	return notice(fmt.Sprintf("Declaring *%s*… the incident will be posted %s.", messages.Escape(inc.Title), where))
 }
 
 func (s *Service) newIncident(cmd Command, title string, sev incident.Severity) *incident.Incident {
