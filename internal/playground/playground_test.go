@@ -30,6 +30,7 @@ type recorder struct {
 	commands  []commands.Command
 	actions   []commands.Action
 	events    []commands.Event
+	shortcuts []commands.Capture
 	submits   []commands.Submission
 	failFirst int // events refused before one is taken
 	retries   []string
@@ -56,6 +57,13 @@ func (r *recorder) Submit(_ context.Context, sub commands.Submission) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.submits = append(r.submits, sub)
+}
+
+// Shortcut records a message shortcut.
+func (r *recorder) Shortcut(_ context.Context, c commands.Capture) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shortcuts = append(r.shortcuts, c)
 }
 
 func (r *recorder) Event(_ context.Context, e commands.Event) error {

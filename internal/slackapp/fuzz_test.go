@@ -27,12 +27,13 @@ import (
 
 // fzService is the command layer as the edge sees it, recording calls.
 type fzService struct {
-	mu       sync.Mutex
-	commands []commands.Command
-	actions  []commands.Action
-	events   []commands.Event
-	submits  []commands.Submission
-	eventErr error
+	mu        sync.Mutex
+	commands  []commands.Command
+	actions   []commands.Action
+	events    []commands.Event
+	shortcuts []commands.Capture
+	submits   []commands.Submission
+	eventErr  error
 }
 
 var _ Service = (*fzService)(nil)
@@ -55,6 +56,13 @@ func (f *fzService) Submit(_ context.Context, sub commands.Submission) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.submits = append(f.submits, sub)
+}
+
+// Shortcut records a message shortcut.
+func (f *fzService) Shortcut(_ context.Context, c commands.Capture) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.shortcuts = append(f.shortcuts, c)
 }
 
 func (f *fzService) Event(_ context.Context, e commands.Event) error {

@@ -28,6 +28,7 @@ type socketSvc struct {
 	actions  []commands.Action
 	subs     []commands.Submission
 	events   []commands.Event
+	captures []commands.Capture
 	reply    messages.Message
 	failNext int // events refused before one is stored
 	gate     chan struct{}
@@ -47,6 +48,12 @@ func (f *socketSvc) Command(_ context.Context, c commands.Command) messages.Mess
 		r = messages.Message{Text: "you said " + c.Text}
 	}
 	return r
+}
+
+func (f *socketSvc) Shortcut(_ context.Context, c commands.Capture) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.captures = append(f.captures, c)
 }
 
 func (f *socketSvc) Action(_ context.Context, a commands.Action) {
