@@ -84,6 +84,57 @@ type config struct {
 	Workers        int // WORKERS: jobs run at once after the ack; default defaultWorkers
 
 	workersErr error // WORKERS does not parse
+
+	Surfaces surfacesConfig
+}
+
+// surfacesConfig is how incidents show in Slack beyond their message.
+type surfacesConfig struct {
+	Channels         bool          // INCIDENT_CHANNELS=channel: a channel per incident; default thread
+	ArchiveAfter     time.Duration // ARCHIVE_AFTER: archive a resolved incident's channel this long after; 0 never
+	TimelineReaction string        // TIMELINE_REACTION: the reaction that adds a message to a timeline
+
+	err error // a value that does not parse
+}
+
+// defaultArchiveAfter is how long a resolved incident's channel stays open.
+const defaultArchiveAfter = 168 * time.Hour
+
+// loadSurfaces reads INCIDENT_CHANNELS, ARCHIVE_AFTER and TIMELINE_REACTION.
+func loadSurfaces(getenv func(string) string) surfacesConfig {
+	sc := surfacesConfig{ArchiveAfter: defaultArchiveAfter, TimelineReaction: commands.DefaultTimelineReaction}
+	var problems []string
+	switch v := strings.ToLower(strings.TrimSpace(getenv("INCIDENT_CHANNELS"))); v {
+	case "", "thread":
+	case "channel":
+		sc.Channels = true
+	default:
+		problems = append(problems, "INCIDENT_CHANNELS must be thread (the default: an incident is a thread where it is declared) or channel (a channel of its own)")
+	}
+	if v := strings.TrimSpace(getenv("ARCHIVE_AFTER")); v != "" {
+		d, err := time.ParseDuration(v)
+		if v == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 {
+			problems = append(problems, "ARCHIVE_AFTER must be a duration like 168h (how long after the resolve an incident channel is archived), or 0 for never")
+		} else {
+			sc.ArchiveAfter = d
+		}
+	}
+	if v := strings.Trim(strings.TrimSpace(getenv("TIMELINE_REACTION")), ":"); v != "" {
+		if strings.IndexFunc(v, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '+' || r == '\'')
+		}) >= 0 {
+			problems = append(problems, "TIMELINE_REACTION must be a reaction's name, like pushpin (without colons)")
+		} else {
+			sc.TimelineReaction = v
+		}
+	}
+	if len(problems) > 0 {
+		sc.err = errors.New(strings.Join(problems, "; "))
+	}
+	return sc
 }
 
 // defaultWorkers is how many acknowledged jobs run at once by default.
@@ -196,6 +247,7 @@ func loadConfig(getenv func(string) string) config {
 			c.Workers = n
 		}
 	}
+	c.Surfaces = loadSurfaces(getenv)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -260,6 +312,9 @@ func (c config) checkServe() error {
 	}
 	if c.workersErr != nil {
 		problems = append(problems, c.workersErr.Error())
+	}
+	if c.Surfaces.err != nil {
+		problems = append(problems, c.Surfaces.err.Error())
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -110,7 +110,8 @@ func newApp(ctx context.Context, cfg config, triager *vendors.Triager, log zerol
 	work := engine.NewWorker(log, backgroundTimeout)
 	svc := &commands.Service{
 		Store: store, Slack: slack, Triage: &catalogTriager{t: triager, m: m}, Log: log,
-		Config: commands.Config{Intervals: cfg.Reminders.Intervals, ResolveAllowed: cfg.ResolveAllowed},
+		Config: commands.Config{Intervals: cfg.Reminders.Intervals, ResolveAllowed: cfg.ResolveAllowed,
+			Channels: cfg.Surfaces.Channels, ArchiveAfter: cfg.Surfaces.ArchiveAfter, TimelineReaction: cfg.Surfaces.TimelineReaction},
 	}
 	svc.Jobs = engine.NewQueue(store, work, log, processOwner(), engine.QueueOptions{
 		Workers: cfg.Workers, Observe: m.observeJob, Failed: svc.JobFailed,
