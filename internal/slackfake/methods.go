@@ -66,6 +66,9 @@ func (s *Server) chatPostMessage(r *request) reply {
 	if !found {
 		return fail("channel_not_found", fmt.Sprintf("no channel %q", r.params.Get("channel")))
 	}
+	if c.archived {
+		return fail("is_archived", fmt.Sprintf("channel %s is archived", c.id))
+	}
 	body, bad := checkContent(r)
 	if bad != nil {
 		return *bad

@@ -83,6 +83,10 @@ type channel struct {
 	created  int64          // unix seconds
 	msgs     []*Message     // every message and reply, in ts order
 	byTS     map[string]int // ts → index in msgs
+	// Made by conversations.create (channels.go): private, archived, and
+	// who is in it.
+	private, archived bool
+	members           []string
 }
 
 type upload struct {
