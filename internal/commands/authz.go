@@ -18,9 +18,12 @@ import (
 //     request from another one is answered as if the incident did not
 //     exist.
 //  2. Place: the request comes from the incident's own channel (its thread
-//     is in it). From another channel it is refused, saying where to ask;
-//     an incident of a private channel is answered as if it did not exist,
-//     so nothing of it shows outside its channel.
+//     is in it; with INCIDENT_CHANNELS=channel, its incident channel) or
+//     the channel it was declared in. From another channel it is refused,
+//     saying where to ask; an incident of a private channel is answered as
+//     if it did not exist, so nothing of it shows outside its channel.
+//     Adding a message to the timeline (opCapture, rule anyoneSeeing) is
+//     also allowed wherever an incident of a public channel is visible.
 //  3. The operation's rule (ops): RESOLVE_ALLOWED for resolving and the
 //     severity; once an incident has a commander, the commander or someone
 //     RESOLVE_ALLOWED allows for handing the role on; anyone in the
