@@ -216,3 +216,53 @@ func (s *Server) AddFileMessage(channel, user, text string, names ...string) (Me
 	s.notifyLocked()
 	return copyMessage(msg), nil
 }
+
+// Reaction is an emoji reaction on a message: its name (without colons)
+// and who added it, as conversations.history shows reactions.
+type Reaction struct {
+	Name  string
+	Users []string
+}
+
+// AddReaction adds user's reaction name to a message, as a person does in
+// Slack (the bot itself adds none). It reports whether it was new: Slack
+// sends reaction_added only then.
+func (s *Server) AddReaction(channel, ts, user, name string) (bool, error) {
+	return s.react(channel, ts, user, name, true)
+}
+
+// RemoveReaction takes user's reaction away; false when there was none.
+func (s *Server) RemoveReaction(channel, ts, user, name string) (bool, error) {
+	return s.react(channel, ts, user, name, false)
+}
+
+func (s *Server) react(chID, ts, user, name string, add bool) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[chID]
+	if c == nil {
+		return false, fmt.Errorf("slackfake: channel %q not found", chID)
+	}
+	m := c.find(ts)
+	if m == nil || m.Deleted {
+		return false, fmt.Errorf("slackfake: message %s not found in %s", ts, chID)
+	}
+	i := slices.IndexFunc(m.Reactions, func(r Reaction) bool { return r.Name == name })
+	switch {
+	case add && i < 0:
+		m.Reactions = append(m.Reactions, Reaction{Name: name, Users: []string{user}})
+	case add && slices.Contains(m.Reactions[i].Users, user):
+		return false, nil
+	case add:
+		m.Reactions[i].Users = append(m.Reactions[i].Users, user)
+	case i < 0 || !slices.Contains(m.Reactions[i].Users, user):
+		return false, nil
+	default:
+		m.Reactions[i].Users = slices.DeleteFunc(m.Reactions[i].Users, func(u string) bool { return u == user })
+		if len(m.Reactions[i].Users) == 0 {
+			m.Reactions = slices.Delete(m.Reactions, i, i+1)
+		}
+	}
+	s.notifyLocked()
+	return true, nil
+}

@@ -243,6 +243,13 @@ func (s *Server) render(c *channel, m *Message) map[string]any {
 			out["edited"] = map[string]any{"user": m.User, "ts": m.editedTS}
 		}
 	}
+	if len(m.Reactions) > 0 && !m.Deleted {
+		var rs []map[string]any
+		for _, r := range m.Reactions {
+			rs = append(rs, map[string]any{"name": r.Name, "users": r.Users, "count": len(r.Users)})
+		}
+		out["reactions"] = rs
+	}
 	if len(m.FileIDs) > 0 && !m.Deleted {
 		out["subtype"] = "file_share"
 		out["upload"] = true
