@@ -90,7 +90,7 @@ func TestSurfacesEndToEnd(t *testing.T) {
 		"team": map[string]string{"id": team}, "user": map[string]string{"id": "U0BOB"},
 		"channel": map[string]string{"id": channel, "name": "incidents"}, "message_ts": said.TS,
 		"response_url": fake.ResponseURL(channel, "U0BOB"),
-		"message": map[string]any{"type": "message", "user": "U0CAROL", "text": said.Text, "ts": said.TS},
+		"message":      map[string]any{"type": "message", "user": "U0CAROL", "text": said.Text, "ts": said.TS},
 	})
 	resp := b.post("/slack/interactions", "application/x-www-form-urlencoded", url.Values{"payload": {string(payload)}}.Encode())
 	resp.Body.Close()

@@ -111,7 +111,7 @@ func (p *Playground) homeOpened() {
 	p.deliverEvent(map[string]any{
 		"type": "app_home_opened", "user": UserID, "channel": "D0PLAYHOME", "tab": "home",
 		"event_ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000),
-		"view": map[string]any{"team_id": TeamID, "type": "home"},
+		"view":     map[string]any{"team_id": TeamID, "type": "home"},
 	})
 }
 
