@@ -1,6 +1,7 @@
 package messages
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -87,9 +88,12 @@ func Home(d HomeData) (json.RawMessage, error) {
 		if !inc.NextUpdateAt.IsZero() {
 			due = "next update due " + slackDate(inc.NextUpdateAt)
 		}
+		age := "under a minute"
+		if a := d.Now.Sub(inc.DeclaredAt); a >= time.Minute {
+			age = Duration(a.Truncate(time.Minute))
+		}
 		blocks = append(blocks, section(fmt.Sprintf("*%s*\n[%s] %s · open %s · commander %s · %s",
-			name, inc.Severity, inc.Status.Label(), Duration(d.Now.Sub(inc.DeclaredAt).Truncate(time.Minute)),
-			userRef(inc.Commander), due)))
+			name, inc.Severity, inc.Status.Label(), age, userRef(inc.Commander), due)))
 	}
 	if more := max(d.IncidentsTotal, len(d.Incidents)) - min(len(d.Incidents), HomeShown); more > 0 {
 		blocks = append(blocks, contextLine(fmt.Sprintf("…and %d more, older: `/incident list all` in a channel shows them.", more)))
@@ -120,7 +124,19 @@ func Home(d HomeData) (json.RawMessage, error) {
 	if len(blocks) > maxViewBlocks {
 		blocks = append(blocks[:maxViewBlocks-1], blocks[len(blocks)-1])
 	}
-	return json.Marshal(map[string]any{"type": "home", "blocks": blocks})
+	return marshalView(map[string]any{"type": "home", "blocks": blocks})
+}
+
+// marshalView encodes a view as Slack reads it, without escaping < > &
+// into \u escapes (the mrkdwn's own &lt; stays as it is).
+func marshalView(v any) (json.RawMessage, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(bytes.TrimSpace(b.Bytes())), nil
 }
 
 // CaptureChoice is an incident the capture form offers.
@@ -158,5 +174,5 @@ func CaptureModal(choices []CaptureChoice, metadata string) (json.RawMessage, er
 				"placeholder": textObj{Type: "plain_text", Text: "Choose an open incident"}, "options": opts},
 		}},
 	}
-	return json.Marshal(view)
+	return marshalView(view)
 }
