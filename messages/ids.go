@@ -51,6 +51,10 @@ const (
 	CallbackPostUpdate = "post_update" // the reminder's "Post update" form
 	CallbackDeclare    = "declare"     // the declare form: /incident declare without a title, the global shortcut
 	CallbackStatuspage = "statuspage"  // the customer status-page draft's edit form
+	// CallbackAddToTimeline is the message shortcut "Add to incident
+	// timeline" (in the app manifests), and the form it opens when the
+	// incident must be chosen.
+	CallbackAddToTimeline = "add_to_timeline"
 )
 
 // ShortcutDeclare is the callback_id of the global shortcut that opens the
@@ -73,7 +77,9 @@ func ReminderArgs() []string {
 }
 
 // Callbacks lists the callback ids of every modal the bot opens.
-func Callbacks() []string { return []string{CallbackPostUpdate, CallbackDeclare, CallbackStatuspage} }
+func Callbacks() []string {
+	return []string{CallbackPostUpdate, CallbackDeclare, CallbackStatuspage, CallbackAddToTimeline}
+}
 
 // FormMetadata is the private_metadata of a modal the bot opens: the
 // incident it is about and the channel of the click that opened it, which

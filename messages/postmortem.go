@@ -300,7 +300,7 @@ func (r *slackText) row(e incident.Entry) (pmRow, bool) {
 		row.What = "**" + kindLabel(e.Kind) + "**"
 		switch {
 		case e.Text == "":
-		case e.Kind == incident.KindUpdate, e.Kind == incident.KindResolved:
+		case e.Kind == incident.KindUpdate, e.Kind == incident.KindResolved, e.Kind == incident.KindCaptured:
 			row.What += ": " + mrkdwnMD(r.plain(e.Text)) // what people wrote in Slack
 		default:
 			row.What += ": " + inlineMD(r.plain(e.Text))

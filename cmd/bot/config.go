@@ -92,6 +92,7 @@ type config struct {
 	watchErr      error            // WATCH_INTERVAL does not parse, or is under minWatchInterval
 	Hooks         hooksConfig      // alerts in: /hooks/*
 	Statuspage    statuspageConfig // the company's customer status page
+	Surfaces      surfacesConfig
 }
 
 // statuspageConfig is the company's own status page on Atlassian
@@ -127,6 +128,55 @@ type hooksConfig struct {
 	PagerDutySecret string                       // PAGERDUTY_WEBHOOK_SECRET: checks X-PagerDuty-Signature when set
 
 	severityErr error // ALERT_SEVERITY does not parse
+}
+
+// surfacesConfig is how incidents show in Slack beyond their message.
+type surfacesConfig struct {
+	Channels         bool          // INCIDENT_CHANNELS=channel: a channel per incident; default thread
+	ArchiveAfter     time.Duration // ARCHIVE_AFTER: archive a resolved incident's channel this long after; 0 never
+	TimelineReaction string        // TIMELINE_REACTION: the reaction that adds a message to a timeline
+
+	err error // a value that does not parse
+}
+
+// defaultArchiveAfter is how long a resolved incident's channel stays open.
+const defaultArchiveAfter = 168 * time.Hour
+
+// loadSurfaces reads INCIDENT_CHANNELS, ARCHIVE_AFTER and TIMELINE_REACTION.
+func loadSurfaces(getenv func(string) string) surfacesConfig {
+	sc := surfacesConfig{ArchiveAfter: defaultArchiveAfter, TimelineReaction: commands.DefaultTimelineReaction}
+	var problems []string
+	switch v := strings.ToLower(strings.TrimSpace(getenv("INCIDENT_CHANNELS"))); v {
+	case "", "thread":
+	case "channel":
+		sc.Channels = true
+	default:
+		problems = append(problems, "INCIDENT_CHANNELS must be thread (the default: an incident is a thread where it is declared) or channel (a channel of its own)")
+	}
+	if v := strings.TrimSpace(getenv("ARCHIVE_AFTER")); v != "" {
+		d, err := time.ParseDuration(v)
+		if v == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 {
+			problems = append(problems, "ARCHIVE_AFTER must be a duration like 168h (how long after the resolve an incident channel is archived), or 0 for never")
+		} else {
+			sc.ArchiveAfter = d
+		}
+	}
+	if v := strings.Trim(strings.TrimSpace(getenv("TIMELINE_REACTION")), ":"); v != "" {
+		if strings.IndexFunc(v, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '+' || r == '\'')
+		}) >= 0 {
+			problems = append(problems, "TIMELINE_REACTION must be a reaction's name, like pushpin (without colons)")
+		} else {
+			sc.TimelineReaction = v
+		}
+	}
+	if len(problems) > 0 {
+		sc.err = errors.New(strings.Join(problems, "; "))
+	}
+	return sc
 }
 
 // defaultAlertSeverity is ALERT_SEVERITY's default, as documented.
@@ -305,6 +355,7 @@ func loadConfig(getenv func(string) string) config {
 	if c.Statuspage.APIURL == "" {
 		c.Statuspage.APIURL = statuspage.DefaultURL
 	}
+	c.Surfaces = loadSurfaces(getenv)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -375,6 +426,9 @@ func (c config) checkServe() error {
 		problems = append(problems, c.watchErr.Error())
 	}
 	problems = append(problems, c.Hooks.check()...)
+	if c.Surfaces.err != nil {
+		problems = append(problems, c.Surfaces.err.Error())
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -259,6 +259,12 @@ type browserRun struct {
 // prefix + the step's name.
 func startBrowser(t *testing.T, o chrome.Options, prefix string) *browserRun {
 	t.Helper()
+	return startBrowserWith(t, o, prefix, nil)
+}
+
+// startBrowserWith is startBrowser with env over the playground's.
+func startBrowserWith(t *testing.T, o chrome.Options, prefix string, env map[string]string) *browserRun {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: the browser test is skipped")
 	}
@@ -269,7 +275,7 @@ func startBrowser(t *testing.T, o chrome.Options, prefix string) *browserRun {
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	t.Cleanup(cancel)
 
-	p := startPlay(t)
+	p := startPlayWith(t, nil, env)
 	o.Path = bin
 	b, err := chrome.Launch(ctx, o)
 	if err != nil {

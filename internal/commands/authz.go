@@ -18,9 +18,12 @@ import (
 //     request from another one is answered as if the incident did not
 //     exist.
 //  2. Place: the request comes from the incident's own channel (its thread
-//     is in it). From another channel it is refused, saying where to ask;
-//     an incident of a private channel is answered as if it did not exist,
-//     so nothing of it shows outside its channel.
+//     is in it; with INCIDENT_CHANNELS=channel, its incident channel) or
+//     the channel it was declared in. From another channel it is refused,
+//     saying where to ask; an incident of a private channel is answered as
+//     if it did not exist, so nothing of it shows outside its channel.
+//     Adding a message to the timeline (opCapture, rule anyoneSeeing) is
+//     also allowed wherever an incident of a public channel is visible.
 //  3. The operation's rule (ops): RESOLVE_ALLOWED for resolving and the
 //     severity; once an incident has a commander, the commander or someone
 //     RESOLVE_ALLOWED allows for handing the role on; anyone in the
@@ -49,9 +52,10 @@ const (
 
 // The operations of the roles and the customer status page.
 const (
-	opRole              op = "hand on a role"             // comms, scribe (the commander is opCommander)
-	opStatuspageDraft   op = "draft the status page"      // draft or edit the customer-facing text
-	opStatuspagePublish op = "publish to the status page" // the company's Statuspage
+	opRole              op = "hand on a role"                // comms, scribe (the commander is opCommander)
+	opStatuspageDraft   op = "draft the status page"         // draft or edit the customer-facing text
+	opStatuspagePublish op = "publish to the status page"    // the company's Statuspage
+	opCapture           op = "add a message to the timeline" // the message shortcut, the timeline reaction
 )
 
 // rule is who, in the incident's channel, may perform an operation.
@@ -61,11 +65,13 @@ const (
 	anyMember         rule = iota // anyone in the channel
 	resolveAllowed                // whom RESOLVE_ALLOWED allows (anyone when it is empty)
 	commanderHandover             // the commander, or whom RESOLVE_ALLOWED allows; anyone while there is no commander
+	// anyoneSeeing: anyone in the channel, and, for an incident of a
+	// public channel, anyone anywhere (a message captured from elsewhere).
+	anyoneSeeing
+	// statuspagePublisher: the commander, the comms role, or whom
+	// RESOLVE_ALLOWED allows; anyone when none of them is set.
+	statuspagePublisher
 )
-
-// statuspagePublisher: the commander, the comms role, or whom
-// RESOLVE_ALLOWED allows; anyone when none of them is set.
-const statuspagePublisher rule = commanderHandover + 1
 
 // ops is the table of operations: each one's rule and how a refusal says it.
 var ops = map[op]struct {
@@ -85,6 +91,7 @@ var ops = map[op]struct {
 	opRole:              {commanderHandover, "hand on the roles of %s"},
 	opStatuspageDraft:   {anyMember, "draft the status page update of %s"},
 	opStatuspagePublish: {statuspagePublisher, "publish %s to the company status page"},
+	opCapture:           {anyoneSeeing, "add messages to the timeline of %s"},
 }
 
 // actor is who asks, and from where.
@@ -106,12 +113,13 @@ func (c Command) actor(named int) actor {
 // or, for an incident a may not see, what is said of one that does not
 // exist.
 func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.Incident) (bool, string) {
+	here := inPlace(a, inc) || (ops[o].rule == anyoneSeeing && inc.Public)
 	switch {
 	case a.team != inc.TeamID:
 		return false, s.refused(ctx, a, o, inc, "from another workspace", s.hidden(a))
-	case !inPlace(a, inc) && !inc.Public:
+	case !here && !inc.Public:
 		return false, s.refused(ctx, a, o, inc, "from another channel", s.hidden(a))
-	case !inPlace(a, inc):
+	case !here:
 		return false, s.refused(ctx, a, o, inc, "from another channel", fmt.Sprintf(
 			":no_entry: %s is changed only in <#%s>, the channel it was declared in, or in its thread there.",
 			inc.Ref(), inc.ChannelID))
@@ -122,7 +130,7 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 	case !known: // an operation without a rule is nobody's
 		s.Log.Error().Str("op", string(o)).Msg("authorize: an operation without a rule")
 		return false, s.refused(ctx, a, o, inc, "", ":warning: That cannot be done here.")
-	case r.rule == anyMember:
+	case r.rule == anyMember, r.rule == anyoneSeeing:
 		return true, ""
 	}
 	switch r.rule {
@@ -149,10 +157,10 @@ func (s *Service) authorize(ctx context.Context, a actor, o op, inc *incident.In
 }
 
 // inPlace reports whether a asks from inc's own place: its channel, which
-// holds its thread. (An incident channel of its own, when incidents get
-// one, is another such place.)
+// holds its message and thread (with INCIDENT_CHANNELS=channel, the
+// incident channel), or the channel it was declared in.
 func inPlace(a actor, inc *incident.Incident) bool {
-	return a.channel != "" && a.channel == inc.ChannelID
+	return a.channel != "" && (a.channel == inc.ChannelID || a.channel == inc.DeclaredIn)
 }
 
 // refused records and logs a refusal, and returns answer.

@@ -31,6 +31,11 @@ type Event struct {
 	ThreadTS    string // the thread the message is in
 	EditedTS    string // for message_changed: when the edit was made
 	DeletedTS   string // for message_deleted
+	// Reaction is the reaction's name, without colons, of reaction_added
+	// and reaction_removed; ChannelID and TS are then the message's.
+	Reaction string
+	// Tab is app_home_opened's tab: "home" or "messages".
+	Tab string
 }
 
 // Event applies one event: replies in an incident thread become its
@@ -47,6 +52,10 @@ func (s *Service) Event(ctx context.Context, e Event) error {
 	switch {
 	case e.Type == "app_mention":
 		return s.mention(ctx, e)
+	case e.Type == "reaction_added", e.Type == "reaction_removed":
+		return s.reaction(ctx, e)
+	case e.Type == "app_home_opened":
+		return s.homeOpened(ctx, e)
 	case e.Type != "message":
 		return nil
 	case e.Subtype == "message_changed":

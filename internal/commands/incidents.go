@@ -20,7 +20,11 @@ func (s *Service) declare(ctx context.Context, cmd Command, title string) messag
 	if err := s.later(ctx, jobDeclare, jobArgs{Cmd: cmd, Open: inc}); err != nil {
 		return s.refuse(err)
 	}
-	return notice(fmt.Sprintf("Declaring *%s*… the incident will be posted in this channel.", messages.Escape(inc.Title)))
+	where := "in this channel"
+	if s.Config.Channels {
+		where = "in a channel of its own, with a pointer here"
+	}
+	return notice(fmt.Sprintf("Declaring *%s*… the incident will be posted %s.", messages.Escape(inc.Title), where))
 }
 
 func (s *Service) newIncident(cmd Command, title string, sev incident.Severity) *incident.Incident {
@@ -71,6 +75,12 @@ func (s *Service) runPost(ctx context.Context, a jobArgs) error {
 	if inc.MessageTS != "" {
 		return nil
 	}
+	var note string
+	if s.Config.Channels {
+		if inc, note, err = s.ownChannel(ctx, inc); err != nil {
+			return err
+		}
+	}
 	if err := s.postIncident(ctx, inc); err != nil {
 		if incident.KindOf(err) == incident.Internal {
 			return err // Slack failed: try again
@@ -78,6 +88,10 @@ func (s *Service) runPost(ctx context.Context, a jobArgs) error {
 		s.tell(ctx, a.Cmd, fmt.Sprintf("%s is open, but its message could not be posted here: %s",
 			inc.Ref(), incident.Message(err)))
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("post the incident message")
+		return nil
+	}
+	if note != "" {
+		s.channelNote(ctx, inc, note)
 	}
 	return nil
 }

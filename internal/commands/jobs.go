@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/engine"
@@ -45,6 +46,12 @@ const (
 	jobStatuspageDraft   = "statuspage_draft"   // post the customer status-page draft in the thread
 	jobStatuspageEdit    = "statuspage_edit"    // save the draft's edit form
 	jobStatuspagePublish = "statuspage_publish" // publish to the company's Statuspage; one per incident and update
+	jobInvite            = "channel_invite"     // invite the reporter and the commander to the incident channel
+	jobPointer           = "channel_pointer"    // post or update the pointer line where the incident was declared
+	jobArchive           = "channel_archive"    // archive a resolved incident's channel
+	jobHome              = "home"               // publish the App Home of those who opened it lately
+	jobCapture           = "capture"            // add a message from anywhere to a timeline
+	jobUncapture         = "uncapture"          // take it away again (the reaction was removed)
 )
 
 // jobWhat says, for each kind, what the user would be told could not be done.
@@ -58,6 +65,9 @@ var jobWhat = map[string]string{
 	jobAlert: "take the alert", jobAlertNote: "post the alert", jobAlertTriage: "triage the alert's vendor",
 	jobDeclareForm: "open the incident", jobRole: "hand on the role", jobStatuspageDraft: "draft the status page update",
 	jobStatuspageEdit: "save the status page draft", jobStatuspagePublish: "publish to the status page",
+	jobInvite: "invite people to the incident channel", jobPointer: "point to the incident channel",
+	jobArchive: "archive the incident channel", jobHome: "update App Home",
+	jobCapture: "add the message to the timeline", jobUncapture: "take the message off the timeline",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it
@@ -77,6 +87,8 @@ type jobArgs struct {
 	Watch    *watchArgs         `json:"watch,omitempty"`  // the vendor watch: what a check found
 	Alert    *Alert             `json:"alert,omitempty"`  // an alert from /hooks/*
 	Opened   bool               `json:"opened,omitempty"` // alert_note: the alert opened the incident
+	Team     string             `json:"team,omitempty"`   // home: the workspace
+	Capture  *Capture           `json:"capture,omitempty"`
 }
 
 // jobHandlers maps each kind to the method that runs it.
@@ -102,6 +114,8 @@ func (s *Service) jobHandlers() map[string]func(context.Context, jobArgs) error 
 		jobFollowup:    s.runFollowup,
 		jobDeclareForm: s.runDeclareForm, jobRole: s.runRole, jobStatuspageDraft: s.runStatuspageDraft,
 		jobStatuspageEdit: s.runStatuspageEdit, jobStatuspagePublish: s.runStatuspagePublish,
+		jobInvite: s.runInvite, jobPointer: s.runPointer, jobArchive: s.runArchive, jobHome: s.runHome,
+		jobCapture: s.runCapture, jobUncapture: s.runUncapture,
 	}
 }
 
@@ -161,6 +175,14 @@ func (s *Service) later(ctx context.Context, kind string, a jobArgs) error {
 // makes it happen once whoever asks for it.
 func (s *Service) then(ctx context.Context, kind, key string, a jobArgs) error {
 	return s.enqueue(ctx, kind, key, a, s.Jobs.Add)
+}
+
+// thenAt is then, not to be run before at.
+func (s *Service) thenAt(ctx context.Context, kind, key string, at time.Time, a jobArgs) error {
+	return s.enqueue(ctx, kind, key, a, func(ctx context.Context, j *incident.Job) (bool, error) {
+		j.RunAt = at
+		return s.Jobs.Add(ctx, j)
+	})
 }
 
 func (s *Service) enqueue(ctx context.Context, kind, key string, a jobArgs,

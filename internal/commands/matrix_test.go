@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/store/postgres/pgtest"
@@ -41,6 +42,9 @@ type matrixRole struct {
 	publicIncident    bool // the incident's channel is public (else private)
 	pick              func(expect) outcome
 	inPlace, sameTeam bool
+	// ownChannel: the role acts from the incident's own channel
+	// (INCIDENT_CHANNELS=channel), which exists once the incident does.
+	ownChannel bool
 }
 
 // expect is one row's outcome for each role.
@@ -57,6 +61,15 @@ var matrixRoles = []matrixRole{
 		pick: func(e expect) outcome { return e.otherPublic }},
 	// Another workspace, claiming the incident's very channel, thread and id.
 	{name: "other workspace", team: "T0EVIL", channel: testChannel, user: "U0EVE", pick: func(e expect) outcome { return e.otherTeam }},
+}
+
+// incidentChannelRoles are the roles of the matrix in channel mode
+// (INCIDENT_CHANNELS=channel): the commander in the incident's own channel,
+// where its message and thread are, may do what he may do where it was
+// declared.
+var incidentChannelRoles = []matrixRole{
+	{name: "incident channel", team: testTeam, user: "U0BOB", ownChannel: true, pick: func(e expect) outcome { return e.commander }},
+	{name: "incident channel, other member", team: testTeam, user: "U0CAROL", ownChannel: true, pick: func(e expect) outcome { return e.member }},
 }
 
 // The rows' outcomes, by rule.
@@ -215,6 +228,29 @@ var otherRows = []matrixRow{
 			c.threadEvent(Event{Type: "message", Text: "action: rotate the token", TS: slackTS(testT0.Add(64e9))})
 		},
 		did: func(c *cell) bool { return hasFollowup(c, "rotate the token") }},
+	// Capture: the timeline reaction on a reply in the incident's thread,
+	// and the form the message shortcut opens to choose the incident (from
+	// anywhere the incident is visible).
+	{path: "event", name: "reaction_added", op: opCapture, want: threadOnly, setup: setupReply,
+		run: func(c *cell) {
+			c.threadEvent(Event{Type: "reaction_added", Reaction: "pushpin", TS: c.replyTS})
+		},
+		did: func(c *cell) bool { return len(c.b.entries(c.inc, incident.KindCaptured)) == 1 }},
+	{path: "event", name: "reaction_removed", op: opCapture, want: threadOnly, setup: setupCaptured,
+		run: func(c *cell) {
+			c.threadEvent(Event{Type: "reaction_removed", Reaction: "pushpin", TS: c.replyTS})
+		},
+		did: func(c *cell) bool { return len(c.b.entries(c.inc, incident.KindCaptured)) == 0 }},
+	{path: "form", name: messages.CallbackAddToTimeline, op: opCapture, want: listAll,
+		run: func(c *cell) {
+			md, _ := captureMetadata(Capture{ChannelID: c.r.channel, TS: slackTS(testT0.Add(-time.Hour)), Author: "U0DAVE", Text: "deploy 42 out"})
+			c.b.svc.Submit(context.Background(), Submission{TeamID: c.r.team, UserID: c.r.user, CallbackID: messages.CallbackAddToTimeline,
+				PrivateMetadata: md, Values: map[string]string{"incident": c.inc.ID.String()}, DeliveryID: nextDelivery()})
+		},
+		did: func(c *cell) bool {
+			e := c.b.entries(c.inc, incident.KindCaptured)
+			return len(e) == 1 && strings.HasPrefix(e[0].Text, "deploy 42 out") && e[0].At.Equal(testT0.Add(-time.Hour))
+		}},
 	{path: "event", name: "message_changed", op: opTimeline, want: threadOnly, setup: setupReply,
 		run: func(c *cell) {
 			c.threadEvent(Event{Type: "message", Subtype: "message_changed", Text: "it was never DNS", TS: c.replyTS,
@@ -264,9 +300,20 @@ func setupResolved(c *cell) {
 }
 
 func setupReply(c *cell) {
-	c.replyTS = c.b.slack.Say(testChannel, c.inc.MessageTS, "U0BOB", "checking DNS")
-	c.b.event(Event{EventID: nextDelivery(), Type: "message", ChannelID: testChannel, UserID: "U0BOB", Text: "checking DNS",
+	c.replyTS = c.b.slack.Say(c.inc.ChannelID, c.inc.MessageTS, "U0BOB", "checking DNS")
+	c.b.event(Event{EventID: nextDelivery(), Type: "message", ChannelID: c.inc.ChannelID, UserID: "U0BOB", Text: "checking DNS",
 		TS: c.replyTS, ThreadTS: c.inc.MessageTS})
+}
+
+// setupCaptured: bob's reply, pinned to the timeline by bob.
+func setupCaptured(c *cell) {
+	setupReply(c)
+	c.b.event(Event{EventID: nextDelivery(), Type: "reaction_added", Reaction: "pushpin", ChannelID: c.inc.ChannelID,
+		UserID: "U0BOB", TS: c.replyTS})
+	c.b.settle()
+	if len(c.b.entries(c.inc, incident.KindCaptured)) != 1 {
+		c.b.t.Fatal("setup: the pinned reply is not in the timeline")
+	}
 }
 
 // reply is bob's reply as the timeline keeps it.
@@ -372,7 +419,15 @@ func (row matrixRow) wordsFor(ref string) string {
 // its own with RESOLVE_ALLOWED=commander,U0DAVE, each role on an incident
 // of its own there, on SQLite.
 func TestPermissionMatrix(t *testing.T) {
-	runMatrix(t, func(t *testing.T) string { return filepath.Join(t.TempDir(), "bot.db") })
+	runMatrix(t, func(t *testing.T) string { return filepath.Join(t.TempDir(), "bot.db") }, Config{}, matrixRoles)
+}
+
+// TestPermissionMatrixIncidentChannels is the matrix with
+// INCIDENT_CHANNELS=channel, from the incident's own channel: authorize's
+// place rule takes it as the incident's place.
+func TestPermissionMatrixIncidentChannels(t *testing.T) {
+	runMatrix(t, func(t *testing.T) string { return filepath.Join(t.TempDir(), "bot.db") }, Config{Channels: true},
+		incidentChannelRoles)
 }
 
 // TestPermissionMatrixOnPostgres is the same matrix on PostgreSQL (when
@@ -383,12 +438,12 @@ func TestPermissionMatrixOnPostgres(t *testing.T) {
 	runMatrix(t, func(t *testing.T) string {
 		dsn, _ := pgtest.FreshSchema(t)
 		return dsn
-	})
+	}, Config{}, matrixRoles)
 }
 
-func runMatrix(t *testing.T, store func(t *testing.T) string) {
+func runMatrix(t *testing.T, store func(t *testing.T) string, cfg Config, roles []matrixRole) {
 	rows := matrixRows()
-	t.Logf("%d paths × %d roles = %d cells", len(rows), len(matrixRoles), len(rows)*len(matrixRoles))
+	t.Logf("%d paths × %d roles = %d cells", len(rows), len(roles), len(rows)*len(roles))
 	for _, row := range rows {
 		title := row.path + " " + row.name
 		if row.path == "slash" || row.path == "mention" {
@@ -396,9 +451,10 @@ func runMatrix(t *testing.T, store func(t *testing.T) string) {
 		}
 		t.Run(title, func(t *testing.T) {
 			t.Parallel()
-			b := newTestBotIn(t, Config{ResolveAllowed: []string{"commander", "U0DAVE"}}, store(t))
+			cfg.ResolveAllowed = []string{"commander", "U0DAVE"}
+			b := newTestBotIn(t, cfg, store(t))
 			rowT := t
-			for _, r := range matrixRoles {
+			for _, r := range roles {
 				t.Run(r.name, func(t *testing.T) {
 					b.t = t // the helpers fail the cell
 					defer func() { b.t = rowT }()
@@ -447,6 +503,12 @@ func matrixCell(b *testBot, r matrixRole) *cell {
 	inc = b.reload(inc)
 	if inc.Commander != "U0BOB" || inc.CreatedBy != "U0ALICE" || inc.Public != r.publicIncident || inc.MessageTS == "" {
 		b.t.Fatalf("the role's incident is %+v", inc)
+	}
+	if r.ownChannel {
+		if inc.DeclaredIn != testChannel || inc.ChannelID == testChannel {
+			b.t.Fatalf("the role's incident has no channel of its own: %+v", inc)
+		}
+		r.channel = inc.ChannelID
 	}
 	return &cell{b: b, r: r, inc: inc}
 }

@@ -18,12 +18,12 @@ import (
 // by moving the incident's due time with a versioned update, which only one
 // replica's update can win, and unfinished work is claimed the same way.
 func (s *Service) Modules() []engine.Module {
-	return []engine.Module{
+	return append([]engine.Module{
 		{Name: "reminders", Interval: s.reminderTick(), Tick: s.remindDue},
 		{Name: "recovery", Interval: recoverEvery, AtStart: true, Tick: s.Recover},
 		{Name: "prune jobs", Interval: time.Hour, Tick: s.pruneJobs},
 		s.watchModule(),
-	}
+	}, s.archiveModules()...)
 }
 
 // keepDoneJobs is how long a finished job stays in the store: its key
@@ -186,15 +186,18 @@ type Submission struct {
 
 // Submit applies a submitted modal: the "Post update" form moves the status
 // and posts the update in the thread; the declare form opens an incident;
-// the status-page form saves the draft. It returns at once, with the
-// form's errors by block id when it is not complete (Slack shows them in
-// the form, which stays open), nil otherwise.
+// the status-page form saves the draft; the capture form adds a message to
+// the chosen incident's timeline. It returns at once, with the form's
+// errors by block id when it is not complete (Slack shows them in the
+// form, which stays open), nil otherwise.
 func (s *Service) Submit(ctx context.Context, sub Submission) map[string]string {
 	switch sub.CallbackID {
 	case messages.CallbackDeclare:
 		return s.submitDeclare(ctx, sub)
 	case messages.CallbackStatuspage:
 		return s.submitStatuspage(ctx, sub)
+	case messages.CallbackAddToTimeline:
+		s.submitCapture(ctx, sub)
 	case messages.CallbackPostUpdate:
 		s.submitUpdate(ctx, sub)
 	}

@@ -49,6 +49,15 @@ type Config struct {
 	// AlertSeverity maps the alert sources' own severities, lower-cased,
 	// onto incident severities (ALERT_SEVERITY); nil: DefaultAlertSeverity.
 	AlertSeverity map[string]incident.Severity
+	// Channels gives each incident a channel of its own
+	// (INCIDENT_CHANNELS=channel); false keeps it a thread where declared.
+	Channels bool
+	// ArchiveAfter is how long after the resolve an incident channel is
+	// archived (ARCHIVE_AFTER); 0 never.
+	ArchiveAfter time.Duration
+	// TimelineReaction is the reaction, without colons, that adds a message
+	// to an incident's timeline (TIMELINE_REACTION); empty: pushpin.
+	TimelineReaction string
 }
 
 // DefaultIntervals are the runbooks' update cadences.
@@ -76,6 +85,10 @@ type Service struct {
 	// follow-ups are only recorded for the postmortem.
 	Tracker Tracker
 
+	// Watched is the vendor watch's state, for App Home's "Watched
+	// vendors"; Start makes it a watch that reports nothing when unset.
+	Watched func(ctx context.Context, teamID string) ([]WatchedVendor, error)
+
 	threadCache threadCache // incident threads found, for the event path
 	refreshing  turns       // one re-render of an incident's message at a time
 	watch       watcher     // the vendor watch's owner id, for its leases
@@ -99,6 +112,12 @@ func (s *Service) Start() {
 	}
 	if s.StatusPage == nil {
 		s.StatusPage = noStatusPage{}
+	}
+	if s.Config.TimelineReaction == "" {
+		s.Config.TimelineReaction = DefaultTimelineReaction
+	}
+	if s.Watched == nil {
+		s.Watched = func(context.Context, string) ([]WatchedVendor, error) { return nil, nil }
 	}
 }
 
@@ -169,6 +188,7 @@ func (s *Service) refresh(ctx context.Context, inc *incident.Incident) {
 	if err != nil {
 		s.Log.Error().Err(err).Str("incident", inc.Ref()).Msg("update incident message")
 	}
+	s.changed(ctx, inc)
 }
 
 // acknowledge sets the acknowledged time on the first human action.

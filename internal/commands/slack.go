@@ -35,6 +35,28 @@ type Slack interface {
 	// (auth.test): alerts, which come from no workspace, open their
 	// incidents in it.
 	Team(ctx context.Context) (teamID string, err error)
+	// CreateChannel creates a channel (conversations.create), private when
+	// asked, and returns its id. A name in use is an incident.Conflict; a
+	// name Slack refuses, or a missing scope, incident.Invalid.
+	CreateChannel(ctx context.Context, name string, private bool) (channelID string, err error)
+	// Invite adds users to a channel the bot is in (conversations.invite);
+	// users already in it are no error.
+	Invite(ctx context.Context, channelID string, userIDs ...string) error
+	// Archive archives a channel (conversations.archive); one archived
+	// already is no error.
+	Archive(ctx context.Context, channelID string) error
+	// PublishHome publishes a user's App Home (views.publish).
+	PublishHome(ctx context.Context, userID string, view json.RawMessage) error
+	// Message returns one message of a channel, a thread's reply included
+	// (conversations.history, then conversations.replies), with the names
+	// of its files; incident.NotFound when it is gone.
+	Message(ctx context.Context, channelID, ts string) (Posted, error)
+}
+
+// Posted is a message someone posted, as capture keeps it.
+type Posted struct {
+	TS, ThreadTS, UserID, BotID, Text string
+	Files                             []string // the names of its files
 }
 
 // Reply is one message of a thread as Slack returns it.

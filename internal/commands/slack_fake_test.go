@@ -31,6 +31,15 @@ type fakeSlack struct {
 	names  map[string]string  // user id → name
 	groups map[string][]string
 	files  int
+	// channels are the channels CreateChannel made: name → id; members
+	// what Invite added; archived what Archive archived; homes each
+	// user's last published Home; fileNames the files of messages (Say).
+	channels  map[string]string
+	private   map[string]bool
+	members   map[string][]string
+	archived  map[string]bool
+	homes     map[string]json.RawMessage
+	fileNames map[string][]string
 }
 
 var _ Slack = (*fakeSlack)(nil)
@@ -46,6 +55,11 @@ const (
 	callGroupMembers = "GroupMembers"
 	callOpenModal    = "OpenModal"
 	callTeam         = "Team"
+	callCreate       = "CreateChannel"
+	callInvite       = "Invite"
+	callArchive      = "Archive"
+	callPublishHome  = "PublishHome"
+	callMessage      = "Message"
 )
 
 // fakeBotID and fakeBotUser are who the bot's own posts come from.
@@ -65,6 +79,8 @@ type slackCall struct {
 	ResponseURL string // Ephemeral
 	GroupID     string // GroupMembers
 	TriggerID   string // OpenModal
+	Name        string // CreateChannel: the name asked for
+	Users       []string
 	Msg         messages.Message
 	File        File            // Upload
 	FileID      string          // Upload: the id it returned
@@ -92,7 +108,9 @@ func (c slackCall) String() string {
 // is also never before the time it was sent, as Slack's are.
 func newFakeSlack(now func() time.Time) *fakeSlack {
 	return &fakeSlack{now: now, lastUS: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC).UnixMicro(),
-		fail: map[string][]error{}, msgs: map[string][]Reply{}, names: map[string]string{}, groups: map[string][]string{}}
+		fail: map[string][]error{}, msgs: map[string][]Reply{}, names: map[string]string{}, groups: map[string][]string{},
+		channels: map[string]string{}, private: map[string]bool{}, members: map[string][]string{}, archived: map[string]bool{},
+		homes: map[string]json.RawMessage{}, fileNames: map[string][]string{}}
 }
 
 // FailNext makes the next n calls of method return err (and change nothing);
@@ -318,6 +336,120 @@ func (f *fakeSlack) Team(context.Context) (string, error) {
 	defer f.mu.Unlock()
 	_, err := f.begin(slackCall{Method: callTeam})
 	return testTeam, err
+}
+
+// TakeName makes a channel name taken, as a channel someone else made.
+func (f *fakeSlack) TakeName(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.channels[name] = "C0TAKEN" + name
+}
+
+// Channel returns the id of the channel CreateChannel made with name.
+func (f *fakeSlack) Channel(name string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, ok := f.channels[name]
+	return id, ok
+}
+
+// Members lists the users invited to a channel.
+func (f *fakeSlack) Members(channelID string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.members[channelID])
+}
+
+// Archived reports whether a channel was archived.
+func (f *fakeSlack) Archived(channelID string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.archived[channelID]
+}
+
+// Home is the last Home view published for a user.
+func (f *fakeSlack) Home(userID string) json.RawMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.homes[userID]
+}
+
+// SayFiles is Say with files attached.
+func (f *fakeSlack) SayFiles(channelID, threadTS, userID, text string, files ...string) string {
+	ts := f.Say(channelID, threadTS, userID, text)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fileNames[channelID+"/"+ts] = files
+	return ts
+}
+
+// CreateChannel makes a channel C0CH<n>; a name made before is taken
+// (incident.Conflict, as the client maps name_taken).
+func (f *fakeSlack) CreateChannel(_ context.Context, name string, private bool) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i, err := f.begin(slackCall{Method: callCreate, Name: name})
+	if err != nil {
+		return "", err
+	}
+	if _, ok := f.channels[name]; ok {
+		f.calls[i].Err = &incident.Error{Kind: incident.Conflict, Message: "a channel with that name exists"}
+		return "", f.calls[i].Err
+	}
+	id := fmt.Sprintf("C0CH%d", len(f.channels)+1)
+	f.channels[name], f.private[id] = id, private
+	f.calls[i].ChannelID = id
+	return id, nil
+}
+
+func (f *fakeSlack) Invite(_ context.Context, channelID string, users ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.begin(slackCall{Method: callInvite, ChannelID: channelID, Users: users}); err != nil {
+		return err
+	}
+	for _, u := range users {
+		if !slices.Contains(f.members[channelID], u) {
+			f.members[channelID] = append(f.members[channelID], u)
+		}
+	}
+	return nil
+}
+
+func (f *fakeSlack) Archive(_ context.Context, channelID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.begin(slackCall{Method: callArchive, ChannelID: channelID}); err != nil {
+		return err
+	}
+	f.archived[channelID] = true
+	return nil
+}
+
+func (f *fakeSlack) PublishHome(_ context.Context, userID string, view json.RawMessage) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.begin(slackCall{Method: callPublishHome, UserID: userID, View: view}); err != nil {
+		return err
+	}
+	f.homes[userID] = view
+	return nil
+}
+
+// Message finds a message the fake holds, top level or in a thread.
+func (f *fakeSlack) Message(_ context.Context, channelID, ts string) (Posted, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.begin(slackCall{Method: callMessage, ChannelID: channelID, ThreadTS: ts}); err != nil {
+		return Posted{}, err
+	}
+	for _, m := range f.msgs[channelID] {
+		if m.TS == ts {
+			return Posted{TS: m.TS, ThreadTS: m.ThreadTS, UserID: m.UserID, BotID: m.BotID, Text: m.Text,
+				Files: f.fileNames[channelID+"/"+ts]}, nil
+		}
+	}
+	return Posted{}, &incident.Error{Kind: incident.NotFound, Message: "that message is gone from Slack"}
 }
 
 // TestFakeSlack: the fake answers as the tests rely on it to.

@@ -122,6 +122,14 @@ type Incident struct {
 	PostmortemFileID string
 	PostmortemLink   string
 
+	// DeclaredIn is the channel the incident was declared in when it has a
+	// channel of its own (INCIDENT_CHANNELS=channel): ChannelID is then that
+	// incident channel, which holds its message and thread, and PointerTS
+	// the one line in DeclaredIn that points to it. Empty in thread mode.
+	DeclaredIn      string
+	PointerTS       string
+	ChannelArchived bool // the incident channel was archived after the resolve
+
 	Version int // optimistic concurrency: bumped by every update
 
 	// Comms and Scribe are the other roles (Slack user ids), next to the
@@ -231,6 +239,10 @@ const (
 const (
 	KindRole       EntryKind = "role"       // the comms or scribe role handed on
 	KindStatuspage EntryKind = "statuspage" // an update published on the company's status page
+	// KindCaptured is a message from anywhere added to the timeline (the
+	// message shortcut, the timeline reaction), with its own author and
+	// time; Deleted once the reaction is taken away.
+	KindCaptured EntryKind = "captured"
 )
 
 // Entry is one line of an incident's timeline.
@@ -318,6 +330,8 @@ func (e *Entry) DedupKey() string {
 		return ""
 	case e.Kind == KindMessage || e.Kind == KindDeletion:
 		return string(e.Kind) + ":" + e.SlackTS
+	case e.Kind == KindCaptured:
+		return "captured:" + e.SlackTS
 	case e.Kind == KindEdit:
 		return "edit:" + e.SlackTS + ":" + strconv.FormatInt(e.At.UnixMicro(), 10)
 	}

@@ -45,6 +45,16 @@ type Store interface {
 	// JobStore keeps the work promised after an acknowledgement.
 	JobStore
 
+	// Uncapture marks the captured message ts deleted from the incident's
+	// timeline (the timeline reaction was taken away); false when it holds
+	// no such message.
+	Uncapture(ctx context.Context, incidentID uuid.UUID, ts string) (bool, error)
+	// SawHome records that a user opened the app's Home at at.
+	SawHome(ctx context.Context, v HomeViewer) error
+	// HomeViewers lists the users of a workspace who opened Home at or
+	// after since, most recent first.
+	HomeViewers(ctx context.Context, teamID string, since time.Time) ([]HomeViewer, error)
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error
@@ -66,8 +76,11 @@ type Store interface {
 
 // Filter selects incidents for Store.Incidents.
 type Filter struct {
-	TeamID    string // empty: every workspace
-	ChannelID string // empty: every channel
+	TeamID string // empty: every workspace
+	// ChannelID, when set, selects the incidents of a channel: those whose
+	// message is there, and those declared there that have a channel of
+	// their own.
+	ChannelID string
 	// VisibleIn, when set, leaves out the incidents of private channels
 	// other than this one.
 	VisibleIn string
@@ -79,4 +92,15 @@ type Filter struct {
 	// DueBy selects incidents whose next update was due at or before it.
 	DueBy time.Time
 	Limit int // 0: no limit
+	// ArchiveBy selects incidents with a channel of their own, resolved at
+	// or before it, whose channel is not archived yet.
+	ArchiveBy time.Time
+}
+
+// HomeViewer is someone who opened the app's Home: whose Home to publish
+// again when an incident changes.
+type HomeViewer struct {
+	TeamID, UserID string
+	ChannelID      string // the app's direct-message channel with the user
+	SeenAt         time.Time
 }

@@ -53,20 +53,20 @@ func (p *Playground) send(ctx context.Context, path, contentType string, body []
 
 // slashCommand delivers "/incident text" typed in the channel and shows
 // the bot's answer to you only, as Slack shows a command's response.
-func (p *Playground) slashCommand(ctx context.Context, command, text string) {
+func (p *Playground) slashCommand(ctx context.Context, ch, command, text string) {
 	form := url.Values{
 		"token":                 {"playground-verification-token"},
 		"team_id":               {TeamID},
 		"team_domain":           {TeamDomain},
-		"channel_id":            {ChannelID},
-		"channel_name":          {ChannelName},
+		"channel_id":            {ch},
+		"channel_name":          {p.channelNames()[ch]},
 		"user_id":               {UserID},
 		"user_name":             {UserName},
 		"command":               {command},
 		"text":                  {text},
 		"api_app_id":            {slackfake.AppID},
 		"is_enterprise_install": {"false"},
-		"response_url":          {p.fake.ResponseURL(ChannelID, UserID)},
+		"response_url":          {p.fake.ResponseURL(ch, UserID)},
 		"trigger_id":            {p.trigger()},
 	}
 	status, body := p.send(ctx, "/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()), nil)
@@ -88,7 +88,7 @@ func (p *Playground) slashCommand(ctx context.Context, command, text string) {
 	if reply.Text == "" && len(reply.Blocks) == 0 {
 		return
 	}
-	if _, err := p.fake.AddEphemeral(ChannelID, UserID, "", reply.Text, reply.Blocks); err != nil {
+	if _, err := p.fake.AddEphemeral(ch, UserID, "", reply.Text, reply.Blocks); err != nil {
 		p.addNotice("", "The app's answer could not be shown: "+err.Error())
 	}
 }
@@ -96,7 +96,7 @@ func (p *Playground) slashCommand(ctx context.Context, command, text string) {
 // interaction delivers a button click on msg as a block_actions payload.
 func (p *Playground) interaction(ctx context.Context, msg clicked, el bkElement, blockID string) error {
 	now := time.Now()
-	container := map[string]any{"type": "message", "message_ts": msg.TS, "channel_id": ChannelID, "is_ephemeral": msg.Ephemeral}
+	container := map[string]any{"type": "message", "message_ts": msg.TS, "channel_id": msg.Channel, "is_ephemeral": msg.Ephemeral}
 	message := map[string]any{"type": "message", "ts": msg.TS, "text": msg.Text, "user": msg.User, "team": TeamID}
 	if msg.BotID != "" {
 		message["bot_id"] = msg.BotID
@@ -129,10 +129,10 @@ func (p *Playground) interaction(ctx context.Context, msg clicked, el bkElement,
 		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
 		"enterprise":            nil,
 		"is_enterprise_install": false,
-		"channel":               map[string]any{"id": ChannelID, "name": ChannelName},
+		"channel":               map[string]any{"id": msg.Channel, "name": p.channelNames()[msg.Channel]},
 		"message":               message,
 		"state":                 map[string]any{"values": map[string]any{}},
-		"response_url":          p.fake.ResponseURL(ChannelID, UserID),
+		"response_url":          p.fake.ResponseURL(msg.Channel, UserID),
 		"actions":               []any{action},
 	}
 	if msg.Ephemeral {
@@ -160,7 +160,7 @@ func (p *Playground) message(m slackfake.Message, mentionsBot bool) {
 	}
 	if m.ThreadTS != "" {
 		event["thread_ts"] = m.ThreadTS
-		event["parent_user_id"] = p.parentUser(m.ThreadTS)
+		event["parent_user_id"] = p.parentUser(m.Channel, m.ThreadTS)
 	}
 	p.deliverEvent(event)
 	if mentionsBot {
@@ -204,8 +204,8 @@ func (p *Playground) deleted(before slackfake.Message) {
 	})
 }
 
-func (p *Playground) parentUser(threadTS string) string {
-	if t := p.fake.Thread(ChannelID, threadTS); len(t) > 0 {
+func (p *Playground) parentUser(ch, threadTS string) string {
+	if t := p.fake.Thread(ch, threadTS); len(t) > 0 {
 		return t[0].User
 	}
 	return ""

@@ -24,6 +24,7 @@ import (
 type people struct {
 	names map[string]string // user id → display name
 	me    string
+	chans map[string]string // channel id → name: the workspace's channels (incident channels too)
 }
 
 func (p people) name(id string) (string, bool) {
@@ -291,6 +292,14 @@ func (p people) control(b *strings.Builder, s string) {
 		name := label
 		if name == "" && body[1:] == ChannelID {
 			name = ChannelName
+		}
+		if known, ok := p.chans[body[1:]]; ok {
+			if name == "" {
+				name = known
+			}
+			// A channel of the workspace opens, as in Slack.
+			b.WriteString(`<a class="mention" href="/?ch=` + html.EscapeString(body[1:]) + `">#` + esc(name) + `</a>`)
+			break
 		}
 		if name == "" {
 			name = body[1:]

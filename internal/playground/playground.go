@@ -205,6 +205,8 @@ func (p *Playground) Handler(bot http.Handler) http.Handler {
 	mux.Handle("POST /play/mode", sameOrigin(http.HandlerFunc(p.serveMode)))
 	mux.Handle("POST /play/submit", sameOrigin(http.HandlerFunc(p.serveSubmit)))
 	mux.Handle("POST /play/edit", sameOrigin(http.HandlerFunc(p.serveEdit)))
+	mux.Handle("POST /play/react", sameOrigin(http.HandlerFunc(p.serveReact)))
+	mux.Handle("POST /play/shortcut", sameOrigin(http.HandlerFunc(p.serveShortcut)))
 	mux.HandleFunc("GET /play/archives/{channel}/{p}", p.serveArchive)
 	mux.HandleFunc("GET /play/files/{id}/preview", p.serveFilePreview)
 	mux.HandleFunc("GET /play/files/{id}/{name}", p.serveFile)

@@ -30,6 +30,7 @@ type recorder struct {
 	commands  []commands.Command
 	actions   []commands.Action
 	events    []commands.Event
+	captures  []commands.Capture
 	submits   []commands.Submission
 	failFirst int // events refused before one is taken
 	retries   []string
@@ -64,6 +65,13 @@ func (r *recorder) Shortcut(_ context.Context, sc commands.Shortcut) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.shortcuts = append(r.shortcuts, sc)
+}
+
+// CaptureMessage records a message shortcut.
+func (r *recorder) CaptureMessage(_ context.Context, c commands.Capture) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.captures = append(r.captures, c)
 }
 
 func (r *recorder) Event(_ context.Context, e commands.Event) error {

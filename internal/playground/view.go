@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -41,6 +42,8 @@ type msgView struct {
 	InThread     bool   // shown in the thread pane
 	Mine         bool   // yours: you may edit and delete it
 	Typed        string // yours: the text as you typed it, for editing
+	Channel      string // where it is (surfaces.go)
+	Reactions    []reactionView
 }
 
 type avatar struct {
@@ -58,10 +61,12 @@ type viewer struct {
 	people
 	real  map[string]string // user id → real name
 	files map[string]slackfake.File
+	ch    string // the channel shown (surfaces.go)
 }
 
 func (p *Playground) viewer() viewer {
-	v := viewer{people: people{names: map[string]string{}, me: UserID}, real: map[string]string{}, files: map[string]slackfake.File{}}
+	v := viewer{people: people{names: map[string]string{}, me: UserID, chans: p.channelNames()}, real: map[string]string{},
+		files: map[string]slackfake.File{}, ch: ChannelID}
 	for _, u := range p.fake.Users() {
 		v.names[u.ID] = u.Name
 		v.real[u.ID] = u.RealName
@@ -122,7 +127,8 @@ func (v viewer) author(m *msgView, id string) {
 func (v viewer) message(m slackfake.Message) msgView {
 	// Slack marks a person's edit "(edited)", not an app's chat.update of
 	// its own message (an incident message changes with every click).
-	out := msgView{TS: m.TS, ThreadTS: m.ThreadTS, Time: tsTime(m.TS), Edited: m.Updated && m.BotID == "", Deleted: m.Deleted, Replies: m.ReplyCount}
+	out := msgView{TS: m.TS, ThreadTS: m.ThreadTS, Time: tsTime(m.TS), Edited: m.Updated && m.BotID == "", Deleted: m.Deleted,
+		Replies: m.ReplyCount, Channel: m.Channel, Reactions: reactionsOf(m)}
 	v.author(&out, m.User)
 	if m.Deleted {
 		out.Body = template.HTML(`<span class="muted">This message was deleted.</span>`)
@@ -196,7 +202,7 @@ func group(msgs []msgView) {
 // ts; see fresh).
 func (p *Playground) channel(v viewer, since string) []msgView {
 	var out []msgView
-	for _, m := range p.fake.Messages(ChannelID) {
+	for _, m := range p.fake.Messages(v.ch) {
 		if m.Deleted && m.ReplyCount == 0 {
 			continue
 		}
@@ -207,7 +213,7 @@ func (p *Playground) channel(v viewer, since string) []msgView {
 		out = append(out, mv)
 	}
 	for _, e := range p.fake.Ephemerals() {
-		if e.Channel == ChannelID && e.User == UserID && e.ThreadTS == "" && fresh(e.TS, since) {
+		if e.Channel == v.ch && e.User == UserID && e.ThreadTS == "" && fresh(e.TS, since) {
 			out = append(out, v.ephemeral(e))
 		}
 	}
@@ -223,7 +229,7 @@ func (p *Playground) channel(v viewer, since string) []msgView {
 
 // replySummary fills in who replied and when, for the "N replies" line.
 func (p *Playground) replySummary(v viewer, m *msgView) {
-	thread := p.fake.Thread(ChannelID, m.TS)
+	thread := p.fake.Thread(v.ch, m.TS)
 	seen := map[string]bool{}
 	for _, r := range thread[min(1, len(thread)):] {
 		if r.Deleted {
@@ -243,7 +249,7 @@ func (p *Playground) replySummary(v viewer, m *msgView) {
 // what was shown to you only in it since the page was loaded. Nil when
 // there is no such thread.
 func (p *Playground) thread(v viewer, ts, since string) []msgView {
-	msgs := p.fake.Thread(ChannelID, ts)
+	msgs := p.fake.Thread(v.ch, ts)
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -258,7 +264,7 @@ func (p *Playground) thread(v viewer, ts, since string) []msgView {
 		out = append(out, mv)
 	}
 	for _, e := range p.fake.Ephemerals() {
-		if e.Channel == ChannelID && e.User == UserID && e.ThreadTS != "" && (e.ThreadTS == parent || inThread(msgs, e.ThreadTS)) &&
+		if e.Channel == v.ch && e.User == UserID && e.ThreadTS != "" && (e.ThreadTS == parent || inThread(msgs, e.ThreadTS)) &&
 			fresh(e.TS, since) {
 			mv := v.ephemeral(e)
 			mv.InThread = true
@@ -394,11 +400,12 @@ func (p *Playground) local(html string) string {
 // servePage is the whole page, rendered on the server; the script only
 // keeps it live.
 func (p *Playground) servePage(w http.ResponseWriter, r *http.Request) {
-	v := p.viewer()
+	v := p.viewerIn(r.URL.Query().Get("ch"))
 	since := p.pageSince()
 	data := map[string]any{
 		"Since":      since,
 		"Channel":    p.channel(v, since),
+		"Surfaces":   p.surfaces(r.Context(), v, r.URL.Query().Get("home") != ""),
 		"Sidebar":    p.sidebar(),
 		"Me":         UserReal,
 		"MeHue":      hue(UserID),
@@ -420,15 +427,20 @@ func (p *Playground) servePage(w http.ResponseWriter, r *http.Request) {
 // page, at the message (in its thread when it is a reply).
 func (p *Playground) serveArchive(w http.ResponseWriter, r *http.Request) {
 	raw := strings.TrimPrefix(r.PathValue("p"), "p")
-	if len(raw) != 16 || r.PathValue("channel") != ChannelID {
+	ch := r.PathValue("channel")
+	if _, known := p.channelNames()[ch]; len(raw) != 16 || !known {
 		http.Redirect(w, r, "/", http.StatusFound)
 		return
 	}
+	page := "/"
+	if ch != ChannelID {
+		page = "/?ch=" + url.QueryEscape(ch)
+	}
 	ts := raw[:10] + "." + raw[10:]
-	target := "/#msg=" + ts
-	for _, m := range p.fake.Thread(ChannelID, ts) {
+	target := page + "#msg=" + ts
+	for _, m := range p.fake.Thread(ch, ts) {
 		if m.TS == ts && m.ThreadTS != "" {
-			target = "/#thread=" + m.ThreadTS
+			target = page + "#thread=" + m.ThreadTS
 		}
 	}
 	http.Redirect(w, r, target, http.StatusFound)
@@ -437,9 +449,12 @@ func (p *Playground) serveArchive(w http.ResponseWriter, r *http.Request) {
 // serveView is what changed, for the live page: the channel's and the open
 // thread's messages as HTML, and the simulators' state.
 func (p *Playground) serveView(w http.ResponseWriter, r *http.Request) {
-	v := p.viewer()
+	v := p.viewerIn(r.URL.Query().Get("ch"))
 	since := r.URL.Query().Get("since")
-	out := map[string]any{"sidebar": p.sidebar()}
+	out := map[string]any{"sidebar": p.sidebar(), "channels": p.channelList(v.ch)}
+	if r.URL.Query().Get("home") != "" {
+		out["home"] = p.homeHTML(v)
+	}
 	ch, err := p.render("messages", p.channel(v, since))
 	if err != nil {
 		p.Log.Error().Err(err).Msg("playground: render the channel")
@@ -594,6 +609,7 @@ func (p *Playground) serveSend(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Text     string `json:"text"`
 		ThreadTS string `json:"thread_ts"`
+		Channel  string `json:"channel"`
 	}
 	if err := readJSON(r, &req); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
@@ -618,7 +634,7 @@ func (p *Playground) serveSend(w http.ResponseWriter, r *http.Request) {
 			p.addNotice("", "`"+word+"` is not a valid command. In the playground the command is `"+Command+"`: try `"+Command+" help`.")
 		default:
 			encoded, _ := p.encode(strings.TrimSpace(rest), true)
-			p.slashCommand(r.Context(), word, encoded)
+			p.slashCommand(r.Context(), p.viewerIn(req.Channel).ch, word, encoded)
 		}
 		writeJSON(w, http.StatusOK, map[string]string{})
 		return
@@ -626,10 +642,11 @@ func (p *Playground) serveSend(w http.ResponseWriter, r *http.Request) {
 	encoded, mentionsBot := p.encode(text, false)
 	var m slackfake.Message
 	var err error
+	ch := p.viewerIn(req.Channel).ch
 	if req.ThreadTS != "" {
-		m, err = p.fake.AddReply(ChannelID, req.ThreadTS, UserID, encoded)
+		m, err = p.fake.AddReply(ch, req.ThreadTS, UserID, encoded)
 	} else {
-		m, err = p.fake.AddMessage(ChannelID, UserID, encoded)
+		m, err = p.fake.AddMessage(ch, UserID, encoded)
 	}
 	if err != nil {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "That thread is gone."})
@@ -643,16 +660,18 @@ func (p *Playground) serveSend(w http.ResponseWriter, r *http.Request) {
 // message_changed or message_deleted event, as Slack does.
 func (p *Playground) serveEdit(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		TS     string `json:"ts"`
-		Text   string `json:"text"`
-		Delete bool   `json:"delete"`
+		TS      string `json:"ts"`
+		Text    string `json:"text"`
+		Delete  bool   `json:"delete"`
+		Channel string `json:"channel"`
 	}
 	if err := readJSON(r, &req); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
+	ch := p.viewerIn(req.Channel).ch
 	if req.Delete {
-		before, err := p.fake.DeleteMessage(ChannelID, req.TS, UserID)
+		before, err := p.fake.DeleteMessage(ch, req.TS, UserID)
 		if err != nil {
 			writeJSON(w, http.StatusConflict, map[string]string{"error": "That message cannot be deleted any more."})
 			return
@@ -667,7 +686,7 @@ func (p *Playground) serveEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	encoded, _ := p.encode(text, false)
-	before, after, err := p.fake.EditMessage(ChannelID, req.TS, UserID, encoded)
+	before, after, err := p.fake.EditMessage(ch, req.TS, UserID, encoded)
 	if err != nil {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "That message cannot be edited any more."})
 		return
@@ -680,24 +699,25 @@ func (p *Playground) serveEdit(w http.ResponseWriter, r *http.Request) {
 
 // clicked is the message a button was clicked in.
 type clicked struct {
+	Channel                         string
 	TS, ThreadTS, Text, User, BotID string
 	Blocks                          json.RawMessage
 	Ephemeral                       bool
 }
 
-func (p *Playground) findMessage(ts string, ephemeral bool) (clicked, bool) {
+func (p *Playground) findMessage(ch, ts string, ephemeral bool) (clicked, bool) {
 	if ephemeral {
 		for _, e := range p.fake.Ephemerals() {
 			if e.TS == ts && e.User == UserID {
-				return clicked{TS: e.TS, ThreadTS: e.ThreadTS, Text: e.Text, User: slackfake.BotUserID,
+				return clicked{Channel: e.Channel, TS: e.TS, ThreadTS: e.ThreadTS, Text: e.Text, User: slackfake.BotUserID,
 					BotID: slackfake.BotID, Blocks: e.Blocks, Ephemeral: true}, true
 			}
 		}
 		return clicked{}, false
 	}
-	for _, m := range p.fake.Thread(ChannelID, ts) {
+	for _, m := range p.fake.Thread(ch, ts) {
 		if m.TS == ts && !m.Deleted {
-			return clicked{TS: m.TS, ThreadTS: m.ThreadTS, Text: m.Text, User: m.User, BotID: m.BotID, Blocks: m.Blocks}, true
+			return clicked{Channel: ch, TS: m.TS, ThreadTS: m.ThreadTS, Text: m.Text, User: m.User, BotID: m.BotID, Blocks: m.Blocks}, true
 		}
 	}
 	return clicked{}, false
@@ -711,12 +731,13 @@ func (p *Playground) serveAction(w http.ResponseWriter, r *http.Request) {
 		Ephemeral bool   `json:"ephemeral"`
 		BlockID   string `json:"block_id"`
 		ActionID  string `json:"action_id"`
+		Channel   string `json:"channel"`
 	}
 	if err := readJSON(r, &req); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	msg, ok := p.findMessage(req.TS, req.Ephemeral)
+	msg, ok := p.findMessage(p.viewerIn(req.Channel).ch, req.TS, req.Ephemeral)
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "That message is gone."})
 		return

@@ -400,3 +400,123 @@ func (c *Client) Team(ctx context.Context) (string, error) {
 	})
 	return team, err
 }
+
+// slackCode is Slack's error code in err, "" when err is not Slack's answer.
+func slackCode(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	var ie *incident.Error
+	if errors.As(err, &ie) && ie.Err != nil {
+		return slackCode(ie.Err)
+	}
+	return ""
+}
+
+// CreateChannel creates a channel with conversations.create. Slack's
+// name_taken is a Conflict (the caller tries another name); invalid_name…
+// an Invalid error that says what was wrong.
+func (c *Client) CreateChannel(ctx context.Context, name string, private bool) (string, error) {
+	var id string
+	err := c.call(ctx, "conversations.create", func(ctx context.Context) error {
+		ch, err := c.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
+		if ch != nil {
+			id = ch.ID
+		}
+		return err
+	})
+	switch code := slackCode(err); {
+	case code == "name_taken":
+		return "", &incident.Error{Kind: incident.Conflict, Message: "the channel name #" + name + " is taken", Err: err}
+	case strings.HasPrefix(code, "invalid_name"):
+		return "", &incident.Error{Kind: incident.Invalid, Message: "Slack refused the channel name #" + name + " (" + code + ")", Err: err}
+	case code == "restricted_action":
+		return "", &incident.Error{Kind: incident.Invalid, Message: "the workspace does not let the bot create channels (restricted_action)", Err: err}
+	}
+	return id, err
+}
+
+// Invite invites users to a channel with conversations.invite, one at a
+// time, so that one already in it (already_in_channel) or the bot itself
+// (cant_invite_self) does not keep the others out.
+func (c *Client) Invite(ctx context.Context, channelID string, userIDs ...string) error {
+	for _, u := range userIDs {
+		err := c.call(ctx, "conversations.invite", func(ctx context.Context) error {
+			_, err := c.api.InviteUsersToConversationContext(ctx, channelID, u)
+			return err
+		})
+		switch slackCode(err) {
+		case "already_in_channel", "cant_invite_self":
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Archive archives a channel with conversations.archive; already_archived
+// is done.
+func (c *Client) Archive(ctx context.Context, channelID string) error {
+	err := c.call(ctx, "conversations.archive", func(ctx context.Context) error {
+		return c.api.ArchiveConversationContext(ctx, channelID)
+	})
+	if slackCode(err) == "already_archived" {
+		return nil
+	}
+	return err
+}
+
+// PublishHome publishes a user's App Home with views.publish.
+func (c *Client) PublishHome(ctx context.Context, userID string, view json.RawMessage) error {
+	var v slack.HomeTabViewRequest
+	if err := json.Unmarshal(view, &v); err != nil {
+		return fmt.Errorf("decode home view: %w", err)
+	}
+	return c.call(ctx, "views.publish", func(ctx context.Context) error {
+		_, err := c.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: v})
+		return err
+	})
+}
+
+// Message reads one message: conversations.history (latest=ts, inclusive,
+// limit 1) finds a message at the top of the channel; a reply in a thread
+// is not there, and conversations.replies with its ts finds it.
+func (c *Client) Message(ctx context.Context, channelID, ts string) (commands.Posted, error) {
+	var msgs []slack.Message
+	err := c.call(ctx, "conversations.history", func(ctx context.Context) error {
+		r, err := c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channelID, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1})
+		if r != nil {
+			msgs = r.Messages
+		}
+		return err
+	})
+	if err != nil {
+		return commands.Posted{}, err
+	}
+	if len(msgs) == 0 || msgs[0].Timestamp != ts {
+		err = c.call(ctx, "conversations.replies", func(ctx context.Context) error {
+			var err error
+			msgs, _, _, err = c.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+				ChannelID: channelID, Timestamp: ts, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1})
+			return err
+		})
+		if err != nil {
+			return commands.Posted{}, err
+		}
+	}
+	for _, m := range msgs {
+		if m.Timestamp != ts {
+			continue
+		}
+		p := commands.Posted{TS: m.Timestamp, ThreadTS: m.ThreadTimestamp, UserID: m.User, BotID: m.BotID, Text: m.Text}
+		for _, f := range m.Files {
+			p.Files = append(p.Files, f.Name)
+		}
+		return p, nil
+	}
+	return commands.Posted{}, &incident.Error{Kind: incident.NotFound, Message: "that message is gone from Slack"}
+}

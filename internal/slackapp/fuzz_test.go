@@ -34,6 +34,7 @@ type fzService struct {
 	submits   []commands.Submission
 	eventErr  error
 	shortcuts []commands.Shortcut
+	captures  []commands.Capture
 }
 
 var _ Service = (*fzService)(nil)
@@ -63,6 +64,13 @@ func (f *fzService) Shortcut(_ context.Context, sc commands.Shortcut) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.shortcuts = append(f.shortcuts, sc)
+}
+
+// Shortcut records a message shortcut.
+func (f *fzService) CaptureMessage(_ context.Context, c commands.Capture) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.captures = append(f.captures, c)
 }
 
 func (f *fzService) Event(_ context.Context, e commands.Event) error {

@@ -25,6 +25,8 @@ type Service interface {
 	Event(ctx context.Context, e commands.Event) error
 	// Shortcut opens what a global shortcut names (the declare form).
 	Shortcut(ctx context.Context, sc commands.Shortcut)
+	// CaptureMessage handles the message shortcut "Add to incident timeline".
+	CaptureMessage(ctx context.Context, c commands.Capture)
 }
 
 // ackBudget bounds the work done before answering Slack: its limit is 3 s.
@@ -209,6 +211,9 @@ func interact(ctx context.Context, svc Service, cb slack.InteractionCallback, lo
 		defer cancel()
 		svc.Shortcut(ctx, sc)
 	}
+	if c, ok := CaptureFrom(cb); ok {
+		svc.CaptureMessage(ctx, c)
+	}
 	return nil
 }
 
@@ -222,6 +227,33 @@ func ShortcutFrom(cb slack.InteractionCallback) (commands.Shortcut, bool) {
 		team = cb.User.TeamID
 	}
 	return commands.Shortcut{TeamID: team, UserID: cb.User.ID, CallbackID: cb.CallbackID, TriggerID: cb.TriggerID}, true
+}
+
+// CaptureFrom reads the message shortcut "Add to incident timeline"
+// (a message_action with callback_id add_to_timeline): the message, its
+// author, time and files, and who asked where.
+func CaptureFrom(cb slack.InteractionCallback) (commands.Capture, bool) {
+	if cb.Type != slack.InteractionTypeMessageAction || cb.CallbackID != messages.CallbackAddToTimeline {
+		return commands.Capture{}, false
+	}
+	team := cb.Team.ID
+	if team == "" {
+		team = cb.User.TeamID
+	}
+	m := cb.Message
+	c := commands.Capture{TeamID: team, UserID: cb.User.ID, ChannelID: cb.Channel.ID, TS: m.Timestamp,
+		ThreadTS: m.ThreadTimestamp, Author: m.User, Text: strings.ToValidUTF8(m.Text, "\uFFFD"),
+		TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL, DeliveryID: deliveryID(cb.TriggerID, 0)}
+	if c.Author == "" {
+		c.Author = m.BotID
+	}
+	if c.ThreadTS == c.TS {
+		c.ThreadTS = "" // a thread's parent is its own message
+	}
+	for _, f := range m.Files {
+		c.Files = append(c.Files, f.Name)
+	}
+	return c, true
 }
 
 // Actions turns a block_actions payload into the command layer's actions:
@@ -310,6 +342,14 @@ type eventMessage struct {
 	Message         *eventMessage `json:"message"`
 	PreviousMessage *eventMessage `json:"previous_message"`
 	DeletedTS       string        `json:"deleted_ts"`
+	// reaction_added, reaction_removed: the reaction and the message it is on.
+	Reaction string `json:"reaction"`
+	Item     *struct {
+		Type    string `json:"type"`
+		Channel string `json:"channel"`
+		TS      string `json:"ts"`
+	} `json:"item"`
+	Tab string `json:"tab"` // app_home_opened
 }
 
 // Events answers POST /slack/events: url_verification, and message and
@@ -376,6 +416,15 @@ func EventFrom(eventID, teamID string, raw json.RawMessage) (commands.Event, err
 		if p := m.PreviousMessage; p != nil {
 			e.ThreadTS, e.UserID = p.ThreadTS, p.User
 		}
+	}
+	switch m.Type {
+	case "reaction_added", "reaction_removed":
+		e.Reaction = m.Reaction
+		if m.Item != nil && m.Item.Type == "message" {
+			e.ChannelID, e.TS = m.Item.Channel, m.Item.TS
+		}
+	case "app_home_opened":
+		e.Tab = m.Tab
 	}
 	e.Text = strings.ToValidUTF8(e.Text, "\uFFFD")
 	return e, nil

@@ -2,7 +2,6 @@ package slackapp
 
 import (
 	"errors"
-	"github.com/incident-bot/bot/messages"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/incident-bot/bot/messages"
 	"github.com/slack-go/slack"
 	"go.yaml.in/yaml/v3"
 )
@@ -37,13 +37,18 @@ var slackGoCalls = map[string][]string{
 	"GetUserInfoContext":            {"users.info"},
 	// The v2 upload: two Web API calls and a POST of the bytes to the
 	// upload URL Slack hands out (no scope of its own).
-	"UploadFileContext":          {"files.getUploadURLExternal", "files.completeUploadExternal"},
-	"GetUserGroupMembersContext": {"usergroups.users.list"},
-	"OpenViewContext":            {"views.open"},
-	"UpdateViewContext":          {"views.update"},
-	"PushViewContext":            {"views.push"},
-	"AuthTestContext":            {"auth.test"},
-	"StartSocketModeContext":     {"apps.connections.open"},
+	"UploadFileContext":                {"files.getUploadURLExternal", "files.completeUploadExternal"},
+	"GetUserGroupMembersContext":       {"usergroups.users.list"},
+	"OpenViewContext":                  {"views.open"},
+	"PublishViewContext":               {"views.publish"},
+	"CreateConversationContext":        {"conversations.create"},
+	"InviteUsersToConversationContext": {"conversations.invite"},
+	"ArchiveConversationContext":       {"conversations.archive"},
+	"GetConversationHistoryContext":    {"conversations.history"},
+	"UpdateViewContext":                {"views.update"},
+	"PushViewContext":                  {"views.push"},
+	"AuthTestContext":                  {"auth.test"},
+	"StartSocketModeContext":           {"apps.connections.open"},
 	// socketmode.Client: Open and Run call apps.connections.open; acks
 	// travel over the websocket.
 	"Open": {"apps.connections.open"}, "OpenContext": {"apps.connections.open"},
@@ -74,12 +79,19 @@ var methodScopes = map[string][]string{
 	"files.getUploadURLExternal":   {"files:write"},
 	"files.completeUploadExternal": {"files:write"},
 	"usergroups.users.list":        {"usergroups:read"},
-	"views.open":                   nil, // "No scopes required": the trigger id is the permission
-	"views.update":                 nil,
-	"views.push":                   nil,
-	"auth.test":                    nil,
-	"apps.connections.open":        nil, // the app-level token's connections:write, not a bot scope
-	"response_url":                 nil, // not a Web API method: the URL is the permission
+	// Incident channels: public ones need channels:manage, private ones
+	// (incidents declared in private channels) groups:write.
+	"conversations.create":  {"channels:manage", "groups:write"},
+	"conversations.invite":  {"channels:manage", "groups:write"},
+	"conversations.archive": {"channels:manage", "groups:write"},
+	"conversations.history": {"channels:history", "groups:history"}, // the message a reaction is on
+	"views.publish":         nil,                                    // App Home: "No scopes required"
+	"views.open":            nil,                                    // "No scopes required": the trigger id is the permission
+	"views.update":          nil,
+	"views.push":            nil,
+	"auth.test":             nil,
+	"apps.connections.open": nil, // the app-level token's connections:write, not a bot scope
+	"response_url":          nil, // not a Web API method: the URL is the permission
 }
 
 // eventFacts is, for each bot event, the scope it requires and the event
@@ -88,6 +100,9 @@ var eventFacts = map[string]struct{ scope, eventType string }{
 	"app_mention":      {"app_mentions:read", "app_mention"},
 	"message.channels": {"channels:history", "message"},
 	"message.groups":   {"groups:history", "message"},
+	"reaction_added":   {"reactions:read", "reaction_added"},
+	"reaction_removed": {"reactions:read", "reaction_removed"},
+	"app_home_opened":  {"", "app_home_opened"}, // no scope: the app's own Home
 }
 
 // commandScopes: the slash commands the bot serves need the commands scope.
@@ -104,6 +119,9 @@ type appManifest struct {
 			URL     string `yaml:"url"`
 		} `yaml:"slash_commands"`
 		Shortcuts []manifestShortcut `yaml:"shortcuts"`
+		AppHome struct {
+			HomeTabEnabled bool `yaml:"home_tab_enabled"`
+		} `yaml:"app_home"`
 	} `yaml:"features"`
 	OAuthConfig struct {
 		Scopes struct {
@@ -275,8 +293,9 @@ func TestBotScopesAreWhatTheCodeCalls(t *testing.T) {
 		}
 	}
 	for _, e := range botEvents {
-		f := eventFacts[e]
-		need[f.scope] = appendOnce(need[f.scope], e+" event")
+		if f := eventFacts[e]; f.scope != "" {
+			need[f.scope] = appendOnce(need[f.scope], e+" event")
+		}
 	}
 	for cmd, s := range commandScopes {
 		need[s] = appendOnce(need[s], cmd)
@@ -378,6 +397,14 @@ func TestManifestsMatchBotScopes(t *testing.T) {
 				cmds = append(cmds, c.Command)
 			}
 			sameSet(t, "features.slash_commands", cmds, sortedKeys(commandScopes))
+			if !slices.ContainsFunc(m.Features.Shortcuts, func(sc manifestShortcut) bool {
+				return sc.Type == "message" && sc.CallbackID == messages.CallbackAddToTimeline && sc.Name != ""
+			}) {
+				t.Errorf("features.shortcuts lacks the message shortcut %q", messages.CallbackAddToTimeline)
+			}
+			if !m.Features.AppHome.HomeTabEnabled {
+				t.Error("features.app_home.home_tab_enabled is false: App Home would not show")
+			}
 			if !m.Settings.Interactivity.IsEnabled {
 				t.Error("settings.interactivity.is_enabled is false: the incident message's buttons would do nothing")
 			}

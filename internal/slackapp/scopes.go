@@ -31,10 +31,14 @@ var botScopes = []Scope{
 	{"users:read", "users.info: people's names in the postmortem"},
 	{"files:write", "files.getUploadURLExternal, files.completeUploadExternal: the postmortem file"},
 	{"usergroups:read", "usergroups.users.list: RESOLVE_ALLOWED with user-group ids"},
+	{"channels:manage", "conversations.create, invite, archive: incident channels (INCIDENT_CHANNELS=channel)"},
+	{"groups:write", "conversations.create, invite, archive: incident channels of incidents declared in private channels"},
+	{"reactions:read", "reaction_added, reaction_removed events: the timeline reaction (TIMELINE_REACTION)"},
 }
 
 // botEvents are the bot events the app subscribes to, in the manifests.
-var botEvents = []string{"app_mention", "message.channels", "message.groups"}
+var botEvents = []string{"app_mention", "message.channels", "message.groups", "reaction_added", "reaction_removed",
+	"app_home_opened"}
 
 // AppTokenScope is the scope the app-level token (SLACK_APP_TOKEN) needs for
 // Socket Mode. App-level tokens are made under Basic Information, not in the

@@ -33,6 +33,7 @@ type socketSvc struct {
 	gate      chan struct{}
 	shortcuts []commands.Shortcut
 	formErrs  map[string]string // what Submit answers
+	captures  []commands.Capture
 }
 
 var _ Service = (*socketSvc)(nil)
@@ -49,6 +50,12 @@ func (f *socketSvc) Command(_ context.Context, c commands.Command) messages.Mess
 		r = messages.Message{Text: "you said " + c.Text}
 	}
 	return r
+}
+
+func (f *socketSvc) CaptureMessage(_ context.Context, c commands.Capture) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.captures = append(f.captures, c)
 }
 
 func (f *socketSvc) Action(_ context.Context, a commands.Action) {

@@ -66,6 +66,9 @@ func (s *Server) chatPostMessage(r *request) reply {
 	if !found {
 		return fail("channel_not_found", fmt.Sprintf("no channel %q", r.params.Get("channel")))
 	}
+	if c.archived {
+		return fail("is_archived", fmt.Sprintf("channel %s is archived", c.id))
+	}
 	body, bad := checkContent(r)
 	if bad != nil {
 		return *bad
@@ -239,6 +242,13 @@ func (s *Server) render(c *channel, m *Message) map[string]any {
 		if m.editedTS != "" {
 			out["edited"] = map[string]any{"user": m.User, "ts": m.editedTS}
 		}
+	}
+	if len(m.Reactions) > 0 && !m.Deleted {
+		var rs []map[string]any
+		for _, r := range m.Reactions {
+			rs = append(rs, map[string]any{"name": r.Name, "users": r.Users, "count": len(r.Users)})
+		}
+		out["reactions"] = rs
 	}
 	if len(m.FileIDs) > 0 && !m.Deleted {
 		out["subtype"] = "file_share"

@@ -107,8 +107,9 @@ type Server struct {
 	shares   []File
 	views    map[string]*View // by view ID
 	viewIDs  []string
-	triggers map[string]bool // trigger IDs already exchanged
-	sock     socketState     // Socket Mode: connections, envelopes, acks
+	triggers map[string]bool  // trigger IDs already exchanged
+	homes    map[string]*View // App Home views by user (views.publish)
+	sock     socketState      // Socket Mode: connections, envelopes, acks
 }
 
 // Option configures a Server.
@@ -167,6 +168,7 @@ func newServer(opts []Option) *Server {
 		uploads:  map[string]*upload{},
 		views:    map[string]*View{},
 		triggers: map[string]bool{},
+		homes:    map[string]*View{},
 	}
 	s.users[BotUserID] = User{ID: BotUserID, Name: BotName, RealName: BotName, IsBot: true}
 	for _, o := range opts {
@@ -454,6 +456,10 @@ var methods = map[string]handler{
 	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
 	"files.upload":                 (*Server).filesUpload,
 	ConnectionsOpenMethod:          (*Server).appsConnectionsOpen,
+	"conversations.create":         (*Server).conversationsCreate,
+	"conversations.invite":         (*Server).conversationsInvite,
+	"conversations.archive":        (*Server).conversationsArchive,
+	"views.publish":                (*Server).viewsPublish,
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {

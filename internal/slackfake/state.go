@@ -33,6 +33,7 @@ type Message struct {
 	ReplyCount     int             // replies not deleted
 	Updated        bool            // changed by chat.update at least once
 	Deleted        bool            // removed by chat.delete
+	Reactions      []Reaction      // emoji reactions people added (AddReaction)
 
 	editedTS string
 }
@@ -83,6 +84,10 @@ type channel struct {
 	created  int64          // unix seconds
 	msgs     []*Message     // every message and reply, in ts order
 	byTS     map[string]int // ts → index in msgs
+	// Made by conversations.create (channels.go): private, archived, and
+	// who is in it.
+	private, archived bool
+	members           []string
 }
 
 type upload struct {
@@ -203,6 +208,10 @@ func copyMessage(m *Message) Message {
 	out.Blocks = cloneRaw(m.Blocks)
 	out.Attachments = cloneRaw(m.Attachments)
 	out.FileIDs = slices.Clone(m.FileIDs)
+	out.Reactions = nil
+	for _, r := range m.Reactions {
+		out.Reactions = append(out.Reactions, Reaction{Name: r.Name, Users: slices.Clone(r.Users)})
+	}
 	return out
 }
 

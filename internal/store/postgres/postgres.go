@@ -206,7 +206,8 @@ const incidentCols = `id, team_id, number, title, vendor, vendor_name, severity,
 	created_by, channel_id, message_ts, diagnosis, summary, declared_at, acknowledged_at,
 	mitigated_at, resolved_at, next_update_at, updated_at, postmortem, postmortem_file_id,
 	postmortem_link, version, channel_public,
-	comms, scribe, impact, statuspage_draft, statuspage_ts, statuspage_id`
+	comms, scribe, impact, statuspage_draft, statuspage_ts, statuspage_id,
+	declared_in, pointer_ts, channel_archived`
 
 // CreateIncident stores inc with the next number of its workspace.
 //
@@ -252,13 +253,14 @@ func insertIncident(ctx context.Context, tx pgx.Tx, inc *incident.Incident, diag
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO incidents (`+incidentCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-		$19, $20, $21, $22, $23, 1, $24, $25, $26, $27, $28, $29, $30)`,
+		$19, $20, $21, $22, $23, 1, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)`,
 		inc.ID, inc.TeamID, n, inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity),
 		string(inc.Status), inc.Commander, inc.CreatedBy, inc.ChannelID, inc.MessageTS, diag, inc.Summary,
 		inc.DeclaredAt, nullTime(inc.AcknowledgedAt), nullTime(inc.MitigatedAt),
 		nullTime(inc.ResolvedAt), nullTime(inc.NextUpdateAt), inc.UpdatedAt, inc.Postmortem,
 		inc.PostmortemFileID, inc.PostmortemLink, inc.Public,
-		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID)
+		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID,
+		inc.DeclaredIn, inc.PointerTS, inc.ChannelArchived)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: insert incident: %w", cause(err))
 	}
@@ -279,6 +281,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		summary = $10, acknowledged_at = $11, mitigated_at = $12, resolved_at = $13, next_update_at = $14,
 		updated_at = $15, postmortem = $16, postmortem_file_id = $17, postmortem_link = $18,
 		comms = $21, scribe = $22, impact = $23, statuspage_draft = $24, statuspage_ts = $25, statuspage_id = $26,
+		declared_in = $27, pointer_ts = $28, channel_archived = $29,
 		version = version + 1
 		WHERE id = $19 AND version = $20`,
 		inc.Title, inc.Vendor, inc.VendorName, string(inc.Severity), string(inc.Status), inc.Commander,
@@ -286,7 +289,8 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		nullTime(inc.MitigatedAt), nullTime(inc.ResolvedAt), nullTime(inc.NextUpdateAt),
 		inc.UpdatedAt, inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
 		inc.ID, inc.Version,
-		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID)
+		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID,
+		inc.DeclaredIn, inc.PointerTS, inc.ChannelArchived)
 	if err != nil {
 		return fmt.Errorf("postgres: update incident %s: %w", inc.ID, cause(err))
 	}
@@ -371,7 +375,8 @@ func scanIncident(r pgx.Row) (*incident.Incident, error) {
 		&status, &inc.Commander, &inc.CreatedBy, &inc.ChannelID, &inc.MessageTS, &diag, &inc.Summary,
 		&inc.DeclaredAt, &ack, &mitigated, &resolved, &next, &inc.UpdatedAt, &inc.Postmortem,
 		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public,
-		&inc.Comms, &inc.Scribe, &inc.Impact, &inc.StatuspageDraft, &inc.StatuspageTS, &inc.StatuspageID)
+		&inc.Comms, &inc.Scribe, &inc.Impact, &inc.StatuspageDraft, &inc.StatuspageTS, &inc.StatuspageID,
+		&inc.DeclaredIn, &inc.PointerTS, &inc.ChannelArchived)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, err
 	}
@@ -559,4 +564,49 @@ func fromNull(v pgtype.Timestamptz) time.Time {
 		return time.Time{}
 	}
 	return v.Time.UTC()
+}
+
+// Uncapture deletes the captured message ts from the incident's timeline.
+func (s *DB) Uncapture(ctx context.Context, id uuid.UUID, ts string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM entries WHERE incident_id = $1 AND kind = $2 AND slack_ts = $3`,
+		id, string(incident.KindCaptured), ts)
+	if err != nil {
+		return false, fmt.Errorf("postgres: uncapture %s from %s: %w", ts, id, cause(err))
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// SawHome records that a user opened the app's Home.
+func (s *DB) SawHome(ctx context.Context, v incident.HomeViewer) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO home_viewers (team_id, user_id, channel_id, seen_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, user_id)
+		DO UPDATE SET channel_id = EXCLUDED.channel_id, seen_at = GREATEST(home_viewers.seen_at, EXCLUDED.seen_at)`,
+		v.TeamID, v.UserID, v.ChannelID, v.SeenAt)
+	if err != nil {
+		return fmt.Errorf("postgres: record home viewer: %w", cause(err))
+	}
+	return nil
+}
+
+// HomeViewers lists who opened Home at or after since, most recent first.
+func (s *DB) HomeViewers(ctx context.Context, teamID string, since time.Time) ([]incident.HomeViewer, error) {
+	rows, err := s.pool.Query(ctx, `SELECT team_id, user_id, channel_id, seen_at FROM home_viewers
+		WHERE team_id = $1 AND seen_at >= $2 ORDER BY seen_at DESC, user_id`, teamID, since)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: home viewers: %w", cause(err))
+	}
+	defer rows.Close()
+	var out []incident.HomeViewer
+	for rows.Next() {
+		var v incident.HomeViewer
+		if err := rows.Scan(&v.TeamID, &v.UserID, &v.ChannelID, &v.SeenAt); err != nil {
+			return nil, fmt.Errorf("postgres: home viewers: %w", cause(err))
+		}
+		v.SeenAt = v.SeenAt.UTC()
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: home viewers: %w", cause(err))
+	}
+	return out, nil
 }

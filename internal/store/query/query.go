@@ -39,10 +39,10 @@ func Where(f incident.Filter, placeholder func(n int) string, at func(time.Time)
 		q.WriteString(` AND number = ` + arg(f.Number))
 	}
 	if f.ChannelID != "" {
-		q.WriteString(` AND channel_id = ` + arg(f.ChannelID))
+		q.WriteString(` AND (channel_id = ` + arg(f.ChannelID) + ` OR declared_in = ` + arg(f.ChannelID) + `)`)
 	}
 	if f.VisibleIn != "" {
-		q.WriteString(` AND (channel_public OR channel_id = ` + arg(f.VisibleIn) + `)`)
+		q.WriteString(` AND (channel_public OR channel_id = ` + arg(f.VisibleIn) + ` OR declared_in = ` + arg(f.VisibleIn) + `)`)
 	}
 	if f.OpenOnly {
 		q.WriteString(` AND status <> 'resolved'`)
@@ -52,6 +52,10 @@ func Where(f incident.Filter, placeholder func(n int) string, at func(time.Time)
 	}
 	if f.Unfinished {
 		q.WriteString(` AND (message_ts = '' OR (status = 'resolved' AND postmortem_file_id = ''))`)
+	}
+	if !f.ArchiveBy.IsZero() {
+		q.WriteString(` AND declared_in <> '' AND NOT channel_archived AND status = 'resolved' AND resolved_at <= ` +
+			arg(at(f.ArchiveBy)))
 	}
 	return q.String(), args
 }

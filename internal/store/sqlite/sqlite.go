@@ -292,7 +292,8 @@ const incidentCols = `id, team_id, number, title, vendor, vendor_name, severity,
 	created_by, channel_id, message_ts, diagnosis, summary, declared_at, acknowledged_at,
 	mitigated_at, resolved_at, next_update_at, updated_at, postmortem, postmortem_file_id,
 	postmortem_link, version, channel_public,
-	comms, scribe, impact, statuspage_draft, statuspage_ts, statuspage_id`
+	comms, scribe, impact, statuspage_draft, statuspage_ts, statuspage_id,
+	declared_in, pointer_ts, channel_archived`
 
 // CreateIncident stores inc with the next number of its workspace.
 func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
@@ -329,7 +330,7 @@ func (s *DB) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 var createQueries = []string{`SELECT COALESCE(MAX(number), 0) + 1 FROM incidents WHERE team_id = ?`,
 	`INSERT INTO incidents (` + incidentCols + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?,
-		?, ?, ?, ?, ?, ?)`}
+		?, ?, ?, ?, ?, ?, ?, ?, ?)`}
 
 // insertIncident inserts inc in tx with the next number of its workspace,
 // with the statements of createQueries, and returns the number.
@@ -347,7 +348,8 @@ func insertIncident(ctx context.Context, tx *sql.Tx, st []*sql.Stmt, inc *incide
 		inc.DeclaredAt.UnixMicro(), micros(inc.AcknowledgedAt), micros(inc.MitigatedAt),
 		micros(inc.ResolvedAt), micros(inc.NextUpdateAt), inc.UpdatedAt.UnixMicro(), inc.Postmortem,
 		inc.PostmortemFileID, inc.PostmortemLink, inc.Public,
-		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID)
+		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID,
+		inc.DeclaredIn, inc.PointerTS, inc.ChannelArchived)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: insert incident: %w", cause(err))
 	}
@@ -369,6 +371,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		summary = ?, acknowledged_at = ?, mitigated_at = ?, resolved_at = ?, next_update_at = ?,
 		updated_at = ?, postmortem = ?, postmortem_file_id = ?, postmortem_link = ?,
 		comms = ?, scribe = ?, impact = ?, statuspage_draft = ?, statuspage_ts = ?, statuspage_id = ?,
+		declared_in = ?, pointer_ts = ?, channel_archived = ?,
 		version = version + 1
 		WHERE id = ? AND version = ?`)
 	if err != nil {
@@ -380,6 +383,7 @@ func (s *DB) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 		micros(inc.MitigatedAt), micros(inc.ResolvedAt), micros(inc.NextUpdateAt),
 		inc.UpdatedAt.UnixMicro(), inc.Postmortem, inc.PostmortemFileID, inc.PostmortemLink,
 		inc.Comms, inc.Scribe, inc.Impact, inc.StatuspageDraft, inc.StatuspageTS, inc.StatuspageID,
+		inc.DeclaredIn, inc.PointerTS, inc.ChannelArchived,
 		inc.ID.String(), inc.Version)
 	if err != nil {
 		return fmt.Errorf("sqlite: update incident %s: %w", inc.ID, cause(err))
@@ -503,7 +507,8 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 		&status, &inc.Commander, &inc.CreatedBy, &inc.ChannelID, &inc.MessageTS, &diag, &inc.Summary,
 		&declared, &ack, &mitigated, &resolved, &next, &updated, &inc.Postmortem,
 		&inc.PostmortemFileID, &inc.PostmortemLink, &inc.Version, &inc.Public,
-		&inc.Comms, &inc.Scribe, &inc.Impact, &inc.StatuspageDraft, &inc.StatuspageTS, &inc.StatuspageID)
+		&inc.Comms, &inc.Scribe, &inc.Impact, &inc.StatuspageDraft, &inc.StatuspageTS, &inc.StatuspageID,
+		&inc.DeclaredIn, &inc.PointerTS, &inc.ChannelArchived)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
@@ -919,4 +924,73 @@ func fromNull(v sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return fromMicros(v.Int64)
+}
+
+// Uncapture deletes the captured message ts from the incident's timeline.
+func (s *DB) Uncapture(ctx context.Context, id uuid.UUID, ts string) (bool, error) {
+	n, err := s.exec(ctx, "uncapture", `DELETE FROM entries WHERE incident_id = ? AND kind = ? AND slack_ts = ?`,
+		id.String(), string(incident.KindCaptured), ts)
+	return n > 0, err
+}
+
+// SawHome records that a user opened the app's Home.
+func (s *DB) SawHome(ctx context.Context, v incident.HomeViewer) error {
+	_, err := s.exec(ctx, "record home viewer", `INSERT INTO home_viewers (team_id, user_id, channel_id, seen_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (team_id, user_id)
+		DO UPDATE SET channel_id = excluded.channel_id, seen_at = MAX(seen_at, excluded.seen_at)`,
+		v.TeamID, v.UserID, v.ChannelID, v.SeenAt.UnixMicro())
+	return err
+}
+
+// exec runs one write with the gate taken and returns the rows it changed.
+func (s *DB) exec(ctx context.Context, what, q string, args ...any) (int64, error) {
+	if err := s.acquire(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	defer s.release()
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", what, cause(err))
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", what, cause(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", what, cause(err))
+	}
+	return n, nil
+}
+
+// HomeViewers lists who opened Home at or after since, most recent first.
+func (s *DB) HomeViewers(ctx context.Context, teamID string, since time.Time) ([]incident.HomeViewer, error) {
+	if err := s.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: home viewers: %w", err)
+	}
+	defer s.release() // after rows.Close: the rows hold the connection
+	st, err := s.stmt(ctx, `SELECT team_id, user_id, channel_id, seen_at FROM home_viewers
+		WHERE team_id = ? AND seen_at >= ? ORDER BY seen_at DESC, user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: home viewers: %w", cause(err))
+	}
+	rows, err := st.QueryContext(ctx, teamID, since.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: home viewers: %w", cause(err))
+	}
+	defer rows.Close()
+	var out []incident.HomeViewer
+	for rows.Next() {
+		var v incident.HomeViewer
+		var at int64
+		if err := rows.Scan(&v.TeamID, &v.UserID, &v.ChannelID, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: home viewers: %w", cause(err))
+		}
+		v.SeenAt = time.UnixMicro(at).UTC()
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: home viewers: %w", cause(err))
+	}
+	return out, nil
 }

@@ -45,6 +45,9 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"ConcurrentAlertGroups", testConcurrentAlertGroups},
 		{"Followups", testFollowups},
 		{"RolesAndStatuspage", testRolesAndStatuspage},
+		{"IncidentChannels", testIncidentChannels},
+		{"CaptureAndUncapture", testCapture},
+		{"HomeViewers", testHomeViewers},
 		{"Ping", func(t *testing.T, s incident.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
@@ -817,5 +820,134 @@ func testRolesAndStatuspage(t *testing.T, s incident.Store) {
 	list, err := s.Incidents(ctx, incident.Filter{TeamID: "T1"})
 	if err != nil || len(list) != 1 || list[0].StatuspageID != "p0qjfl4qcbkl" || list[0].Scribe != "U3" {
 		t.Errorf("Incidents: %v, %+v", err, list)
+	}
+}
+
+// testIncidentChannels: an incident with a channel of its own is found from
+// that channel and from the one it was declared in, its new columns round
+// trip, and ArchiveBy selects the resolved ones whose channel is due.
+func testIncidentChannels(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	own := NewIncident("T1", "C0INC1")
+	own.DeclaredIn, own.PointerTS = "C0ORIGIN", "1700000000.000200"
+	mustCreate(t, s, own)
+	mustCreate(t, s, NewIncident("T1", "C0OTHER"))
+	got, err := s.Incident(ctx, own.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DeclaredIn != "C0ORIGIN" || got.PointerTS != own.PointerTS || got.ChannelArchived {
+		t.Errorf("read back %q %q %v", got.DeclaredIn, got.PointerTS, got.ChannelArchived)
+	}
+	for _, ch := range []string{"C0INC1", "C0ORIGIN"} {
+		list, err := s.Incidents(ctx, incident.Filter{TeamID: "T1", ChannelID: ch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || list[0].ID != own.ID {
+			t.Errorf("channel %s: %d incidents, want the one with its own channel", ch, len(list))
+		}
+		if n, err := s.CountIncidents(ctx, incident.Filter{TeamID: "T1", VisibleIn: ch}); err != nil || n != 1 {
+			t.Errorf("visible in %s (private incidents): %d, %v; want 1", ch, n, err)
+		}
+	}
+	due := func(at time.Time) int {
+		t.Helper()
+		n, err := s.CountIncidents(ctx, incident.Filter{ArchiveBy: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := due(t0.Add(time.Hour)); n != 0 {
+		t.Errorf("open incident due for archiving: %d", n)
+	}
+	got.Status, got.ResolvedAt = incident.Resolved, t0.Add(time.Minute)
+	if err := s.UpdateIncident(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if n := due(t0); n != 0 {
+		t.Errorf("due before its resolve: %d", n)
+	}
+	if n := due(t0.Add(time.Hour)); n != 1 {
+		t.Errorf("resolved incident with its own channel: %d due, want 1", n)
+	}
+	got.ChannelArchived = true
+	if err := s.UpdateIncident(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if n := due(t0.Add(time.Hour)); n != 0 {
+		t.Errorf("archived channel still due: %d", n)
+	}
+}
+
+// testCapture: a captured message is added once per ts, Uncapture takes
+// it away, and it can be captured again after.
+func testCapture(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	inc := mustCreate(t, s, NewIncident("T1", "C1"))
+	capture := func(event string) bool {
+		t.Helper()
+		added, err := s.AddEntry(ctx, &incident.Entry{IncidentID: inc.ID, Kind: incident.KindCaptured, Author: "U2",
+			Text: "it is DNS", At: t0.Add(-time.Hour), SlackTS: "1699990000.000100", EventID: event})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return added
+	}
+	if !capture("Ev1") || capture("Ev1") || capture("Ev2") {
+		t.Error("capture: want added once per ts, whatever the event")
+	}
+	if ok, err := s.Uncapture(ctx, inc.ID, "1699990000.000100"); !ok || err != nil {
+		t.Fatalf("Uncapture = %v, %v", ok, err)
+	}
+	if ok, err := s.Uncapture(ctx, inc.ID, "1699990000.000100"); ok || err != nil {
+		t.Errorf("second Uncapture = %v, %v; want false", ok, err)
+	}
+	if !capture("Ev3") {
+		t.Error("capture after uncapture: not added")
+	}
+	tl, err := s.Timeline(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, e := range tl {
+		if e.Kind == incident.KindCaptured {
+			n++
+			if !e.At.Equal(t0.Add(-time.Hour)) || e.Author != "U2" {
+				t.Errorf("captured entry %+v: want its own time and author", e)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d captured entries, want 1", n)
+	}
+}
+
+// testHomeViewers: the latest visit of each user counts; older ones drop out.
+func testHomeViewers(t *testing.T, s incident.Store) {
+	ctx := context.Background()
+	for _, v := range []incident.HomeViewer{
+		{TeamID: "T1", UserID: "U1", ChannelID: "D1", SeenAt: t0},
+		{TeamID: "T1", UserID: "U2", ChannelID: "D2", SeenAt: t0.Add(time.Minute)},
+		{TeamID: "T1", UserID: "U1", ChannelID: "D1", SeenAt: t0.Add(2 * time.Minute)},
+		{TeamID: "T1", UserID: "U3", ChannelID: "D3", SeenAt: t0.Add(-time.Hour)},
+		{TeamID: "T2", UserID: "U9", ChannelID: "D9", SeenAt: t0},
+	} {
+		if err := s.SawHome(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.HomeViewers(ctx, "T1", t0.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	for _, v := range got {
+		users = append(users, v.UserID)
+	}
+	if fmt.Sprint(users) != "[U1 U2]" || !got[0].SeenAt.Equal(t0.Add(2*time.Minute)) || got[0].ChannelID != "D1" {
+		t.Errorf("HomeViewers = %+v, want U1 (latest visit) then U2", got)
 	}
 }

@@ -20,6 +20,10 @@
   const threadComposer = $("#thread-composer");
   const hints = $("#hints");
   const live = $("#live");
+  // The channel shown (#incidents, or an incident's own channel), or the
+  // app's Home tab.
+  const ch = app.dataset.ch || "";
+  const home = app.dataset.home === "1";
 
   let openThread = "";
   // Messages only you see belong to this page, as in Slack: the server
@@ -55,6 +59,8 @@
         try {
           const q = new URLSearchParams({ since });
           if (openThread) q.set("thread", openThread);
+          if (ch) q.set("ch", ch);
+          if (home) q.set("home", "1");
           const r = await fetch(`/play/view?${q}`, { cache: "no-store" });
           if (!r.ok) throw new Error(`HTTP ${r.status}`);
           render(await r.json(), opts);
@@ -72,12 +78,14 @@
 
   function render(view, opts) {
     sidebar(view.sidebar);
+    channels(view.channels);
     modal(view.modal_id, view.modal);
     if (editing) return; // the messages wait until your edit is saved or cancelled
     const stickChannel = opts.bottom || nearBottom(channelScroll);
-    if (channelMsgs.dataset.html !== view.channel) {
-      channelMsgs.innerHTML = view.channel; // escaped by the server
-      channelMsgs.dataset.html = view.channel;
+    const shown = home ? (view.home || "") : view.channel;
+    if (channelMsgs.dataset.html !== shown) {
+      channelMsgs.innerHTML = shown; // escaped by the server
+      channelMsgs.dataset.html = shown;
       decorate(channelMsgs);
       if (stickChannel) channelScroll.scrollTop = channelScroll.scrollHeight;
     }
@@ -91,6 +99,55 @@
           if (stick) threadScroll.scrollTop = threadScroll.scrollHeight;
         }
       }
+    }
+  }
+
+  // channels keeps the sidebar's channel list: the bot creates a channel
+  // for each incident with INCIDENT_CHANNELS=channel.
+  function channels(list) {
+    const nav = $("#sb-channels");
+    if (!nav || !list) return;
+    const key = JSON.stringify(list);
+    if (nav.dataset.list === key) return;
+    nav.dataset.list = key;
+    $$("a.sb-item", nav).forEach((a) => a.remove());
+    for (const c of list) {
+      const a = document.createElement("a");
+      a.className = "sb-item" + (c.Active && !home ? " active" : "") + (c.Archived ? " archived" : "");
+      a.href = c.ID === list[0].ID ? "/" : `/?ch=${encodeURIComponent(c.ID)}`;
+      a.dataset.channel = c.ID;
+      if (c.Active && !home) a.setAttribute("aria-current", "page");
+      const hash = document.createElement("span");
+      hash.className = "hash";
+      hash.textContent = c.Private ? "🔒" : "#";
+      a.append(hash, document.createTextNode(c.Name));
+      if (c.Archived) {
+        const note = document.createElement("span");
+        note.className = "sb-hint";
+        note.textContent = "archived";
+        a.append(note);
+      }
+      nav.append(a);
+    }
+  }
+
+  // react adds or takes away your :pushpin: on a message; shortcut runs the
+  // message shortcut "Add to incident timeline" on it.
+  async function react(el, remove) {
+    try {
+      await post("/play/react", { channel: ch, ts: el.dataset.pin || el.dataset.react, remove });
+      refresh();
+    } catch (err) {
+      showError(el.closest(".thread") ? threadComposer : composer, err.message);
+    }
+  }
+
+  async function shortcut(el) {
+    try {
+      await post("/play/shortcut", { channel: ch, ts: el.dataset.shortcut });
+      refresh();
+    } catch (err) {
+      showError(el.closest(".thread") ? threadComposer : composer, err.message);
     }
   }
 
@@ -324,7 +381,7 @@
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       try {
-        await post("/play/edit", { ts: msg.dataset.ts, text: ta.value });
+        await post("/play/edit", { ts: msg.dataset.ts, text: ta.value, channel: ch });
         done();
       } catch (error) {
         err.textContent = error.message;
@@ -337,7 +394,7 @@
     if (!(await askConfirm(t("Delete message"), t("Are you sure you want to delete this message? This cannot be undone."),
       t("Cancel"), t("Delete"), true))) return;
     try {
-      await post("/play/edit", { ts, delete: true });
+      await post("/play/edit", { ts, delete: true, channel: ch });
       refresh();
     } catch (err) {
       showError(form, err.message);
@@ -353,7 +410,7 @@
     btn.setAttribute("aria-busy", "true");
     try {
       await post("/play/action", {
-        ts: btn.dataset.ts, ephemeral: btn.dataset.ephemeral === "1",
+        ts: btn.dataset.ts, ephemeral: btn.dataset.ephemeral === "1", channel: ch,
         block_id: btn.dataset.blockId || "", action_id: btn.dataset.actionId || "",
       });
     } catch (err) {
@@ -395,6 +452,12 @@
     } else if (el.matches(".bk-btn[data-action-id]")) {
       if (el.tagName === "BUTTON") e.preventDefault();
       clickButton(el);
+    } else if (el.dataset.pin) {
+      react(el, false);
+    } else if (el.dataset.react) {
+      react(el, el.dataset.remove === "1");
+    } else if (el.dataset.shortcut) {
+      shortcut(el);
     } else if (el.dataset.edit) {
       startEdit(el.closest(".msg"));
     } else if (el.dataset.delete) {
@@ -446,7 +509,7 @@
     const next = (sending.get(form) || Promise.resolve()).then(async () => {
       form.setAttribute("aria-busy", "true");
       try {
-        await post("/play/send", { text, thread_ts: threadTS });
+        await post("/play/send", { text, thread_ts: threadTS, channel: ch });
         await refresh({ bottom: true });
       } catch (err) {
         showError(form, err.message);
