@@ -567,9 +567,10 @@ func builtBot(t *testing.T) string {
 // returns its standard output and error.
 func runBot(t *testing.T, dir string, env map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	bin := builtBot(t) // built first: the build is not the run's to time
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, builtBot(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for k, v := range env {
