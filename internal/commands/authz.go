@@ -44,6 +44,7 @@ const (
 	opReopen    op = "reopen"
 	opReminders op = "snooze or stop the reminders"
 	opTimeline  op = "add to the timeline" // a message in the thread, its edit or deletion
+	opAlert     op = "add an alert to"     // an alert of the incident's group, from the alert channel
 )
 
 // rule is who, in the incident's channel, may perform an operation.
@@ -68,6 +69,7 @@ var ops = map[op]struct {
 	opReopen:    {anyMember, "reopen %s"},
 	opReminders: {anyMember, "snooze or stop the reminders of %s"},
 	opTimeline:  {anyMember, "add to the timeline of %s"},
+	opAlert:     {anyMember, "add an alert to %s"},
 }
 
 // actor is who asks, and from where.
