@@ -24,6 +24,7 @@ SLACK_SIGNING_SECRET. It prints one line per check:
   slack scopes   the scopes Slack granted the token against those the bot needs
   socket mode    with SLACK_APP_TOKEN: the app-level token (apps.connections.open)
   database       DATABASE_URL answers
+  alerts         with HOOK_TOKEN: the /hooks/* routes and ALERT_CHANNEL
   VENDOR         which vendors have a token (a missing one is not a failure)
 Each failing line says what to fix. No token is ever printed.
 Exit 0 when everything needed to serve is in order, 1 otherwise; 2 when
@@ -74,6 +75,7 @@ func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io
 		pass("configuration", mode)
 		doctorSlack(ctx, cfg, pass, skip, fail)
 		doctorDatabase(ctx, cfg, pass, fail)
+		doctorHooks(cfg.Hooks, pass, skip)
 	}
 
 	if err := cfg.Triage.check(); err != nil {
@@ -196,4 +198,20 @@ func outcomeText(err error) string {
 		s = strings.ToValidUTF8(s[:120], "")
 	}
 	return s
+}
+
+// doctorHooks says whether alerts come in, and where they open incidents.
+// (Whether the bot is in ALERT_CHANNEL would take the channels:read scope,
+// which the app does not request: the first alert's post says so.)
+func doctorHooks(h hooksConfig, pass, skip func(what, detail string)) {
+	if h.Token == "" {
+		skip("alerts", "HOOK_TOKEN not set: /hooks/* not served (docs/INTEGRATIONS.md)")
+		return
+	}
+	detail := "POST /hooks/alertmanager, /grafana, /datadog, /pagerduty, /generic take alerts with the bearer token; " +
+		"firing alerts open incidents in " + h.Channel + " (invite the bot there)"
+	if h.PagerDutySecret != "" {
+		detail += "; PagerDuty's signature is checked"
+	}
+	pass("alerts", detail)
 }

@@ -135,7 +135,7 @@ func (al Alert) cleaned() Alert {
 	al.Severity = messages.Truncate(40, strings.TrimSpace(clean(al.Severity)))
 	al.Vendor = strings.ToLower(messages.Truncate(60, strings.TrimSpace(clean(al.Vendor))))
 	if u, err := url.Parse(strings.TrimSpace(al.URL)); err != nil || (u.Scheme != "http" && u.Scheme != "https") ||
-		u.Host == "" || strings.ContainsAny(al.URL, "|<> \n") || len(al.URL) > 2000 {
+		u.Host == "" || strings.ContainsAny(al.URL, "|<> \n") || len(al.URL) > 1000 {
 		al.URL = ""
 	}
 	return al
