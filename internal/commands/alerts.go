@@ -241,6 +241,8 @@ func (s *Service) alertText(inc *incident.Incident, al *Alert, opened bool) stri
 	title := "*" + messages.Escape(messages.Truncate(150, al.Title)) + "*"
 	var b strings.Builder
 	switch {
+	case al.Status == AlertResolved && !inc.Open():
+		fmt.Fprintf(&b, ":white_check_mark: The alert %s from %s resolved; %s was resolved already.", title, src, inc.Ref())
 	case al.Status == AlertResolved:
 		fmt.Fprintf(&b, ":white_check_mark: The alert %s from %s resolved. %s stays open until someone resolves it: `/incident resolve %s`.",
 			title, src, inc.Ref(), inc.Ref())

@@ -103,6 +103,12 @@ func TestAlertOpensJoinsResolves(t *testing.T) {
 		t.Fatalf("resolve = %q", got)
 	}
 	b.settle()
+	late := alert("g1", "fp2")
+	late.Status = AlertResolved
+	b.alerts(late)
+	if thread := b.threadTexts(inc); !strings.Contains(thread[len(thread)-1], inc.Ref()+" was resolved already") {
+		t.Errorf("a resolved alert after the resolve: thread ends %q", thread[len(thread)-1])
+	}
 	b.alerts(alert("g1", "fp3"))
 	if n := len(b.incidents()); n != 3 {
 		t.Fatalf("%d incidents after the group fired again after its resolve, want 3", n)
