@@ -29,6 +29,7 @@ SLACK_SIGNING_SECRET. It prints one line per check:
                  project or team exists
   statuspage     with STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY: the page
                  answers to the key (GET /pages/{page_id})
+  alerts         with HOOK_TOKEN: the /hooks/* routes and ALERT_CHANNEL
   VENDOR         which vendors have a token (a missing one is not a failure)
 Each failing line says what to fix. No token is ever printed.
 Exit 0 when everything needed to serve is in order, 1 otherwise; 2 when
@@ -81,6 +82,7 @@ func cmdDoctor(ctx context.Context, args []string, cfg config, stdout, stderr io
 		doctorDatabase(ctx, cfg, pass, fail)
 		doctorTracker(ctx, cfg, pass, skip, fail)
 		doctorStatuspage(ctx, cfg, pass, skip, fail)
+		doctorHooks(cfg.Hooks, pass, skip)
 	}
 
 	if err := cfg.Triage.check(); err != nil {
@@ -222,4 +224,20 @@ func doctorStatuspage(ctx context.Context, cfg config, pass, skip, fail func(wha
 		return
 	}
 	pass("statuspage", fmt.Sprintf("page %s (%s) answers to the key: drafts can be published", page.ID, page.Name))
+}
+
+// doctorHooks says whether alerts come in, and where they open incidents.
+// (Whether the bot is in ALERT_CHANNEL would take the channels:read scope,
+// which the app does not request: the first alert's post says so.)
+func doctorHooks(h hooksConfig, pass, skip func(what, detail string)) {
+	if h.Token == "" {
+		skip("alerts", "HOOK_TOKEN not set: /hooks/* not served (docs/INTEGRATIONS.md)")
+		return
+	}
+	detail := "POST /hooks/alertmanager, /grafana, /datadog, /pagerduty, /generic take alerts with the bearer token; " +
+		"firing alerts open incidents in " + h.Channel + " (invite the bot there)"
+	if h.PagerDutySecret != "" {
+		detail += "; PagerDuty's signature is checked"
+	}
+	pass("alerts", detail)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/slackfake"
 )
 
 // TestHooksConfig: HOOK_TOKEN turns the hooks on and needs ALERT_CHANNEL;
@@ -74,5 +75,25 @@ func TestServeRefusesHookTokenWithoutChannel(t *testing.T) {
 	}
 	if strings.Contains(msg+stdout.String()+stderr.String(), "CANARY") {
 		t.Error("the hook token is in the output")
+	}
+}
+
+// TestDoctorHooks: bot doctor says whether alerts come in and where they
+// go, and never prints the token.
+func TestDoctorHooks(t *testing.T) {
+	fake := slackfake.New(slackfake.WithToken(doctorBotToken), slackfake.WithScopes(neededScopes()...))
+	t.Cleanup(fake.Close)
+	env := doctorEnv(t, fake.URL()+"/api/")
+	lines, out, _ := runDoctor(t, env)
+	if l := lines["alerts"]; l.mark != "--" || !strings.Contains(l.detail, "HOOK_TOKEN not set") {
+		t.Errorf("without HOOK_TOKEN: %+v\n%s", l, out)
+	}
+	env["HOOK_TOKEN"], env["ALERT_CHANNEL"], env["PAGERDUTY_WEBHOOK_SECRET"] = "hooks-doctor-CANARY-token", "C0ALERTS", "pd-doctor-CANARY"
+	lines, out, err := runDoctor(t, env)
+	if l := lines["alerts"]; err != nil || l.mark != "ok" || !strings.Contains(l.detail, "C0ALERTS") || !strings.Contains(l.detail, "signature is checked") {
+		t.Errorf("with HOOK_TOKEN: %+v, %v\n%s", l, err, out)
+	}
+	if strings.Contains(out, "CANARY") {
+		t.Error("doctor printed the hook token or the PagerDuty secret")
 	}
 }

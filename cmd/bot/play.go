@@ -26,7 +26,8 @@ triage as bot serve), with HubSpot and Intercom simulated and switchable
 from the page: healthy, 401 revoked token, 403 missing scope, 429 rate
 limited, 5xx, hanging, an incident or a maintenance on their status page,
 blocked by a CDN (Cloudflare's block page), or the account refused
-(Intercom).
+(Intercom); and a simulated Alertmanager whose alert (about HubSpot) fires
+and resolves from the page, through the bot's /hooks/alertmanager.
 
 No Slack workspace is needed and nothing is called outside this process: the
 Slack Web API, the vendors and your service's HEALTH_URL are stand-ins
@@ -209,6 +210,11 @@ func playConfig(cfg config, p *playground.Playground, dir string) (config, error
 	}
 	cfg.Store.URL = "sqlite:" + filepath.Join(dir, "playground.db")
 	cfg.ResolveAllowed = nil // the people here are made up
+	// Alerts in: the page's simulated Alertmanager sends to the bot's own
+	// /hooks/alertmanager with this run's token; alerts open incidents in
+	// the playground's channel. ALERT_SEVERITY holds here too.
+	cfg.Hooks = hooksConfig{Token: p.HookToken(), Channel: playground.ChannelID, Severity: cfg.Hooks.Severity,
+		severityErr: cfg.Hooks.severityErr}
 	if !cfg.Log.formatGiven {
 		cfg.Log.Format = "console"
 	}

@@ -455,3 +455,28 @@ func TestPlayUsage(t *testing.T) {
 		t.Errorf("bot serve without Slack settings: %v, want exit 2 naming SLACK_BOT_TOKEN", err)
 	}
 }
+
+// TestPlayAlert: the page's simulated Alertmanager fires an alert, which
+// opens an incident in the channel with HubSpot's triage in its thread,
+// and resolves it, which the thread says.
+func TestPlayAlert(t *testing.T) {
+	p := startPlay(t)
+	p.post(t, "/play/alert", map[string]string{"status": "firing"})
+	v := p.waitView(t, "the alert's incident", "", func(v playView) bool {
+		return buttonTS.MatchString(v.Channel) && strings.Contains(v.Channel, "HubSpot sync failing")
+	})
+	ts := buttonTS.FindStringSubmatch(v.Channel)[1]
+	p.waitView(t, "the alert and the triage in the thread", ts, func(v playView) bool {
+		return strings.Contains(v.Thread, "was opened by an alert from Alertmanager") && strings.Contains(v.Thread, "triage of HubSpot")
+	})
+	p.post(t, "/play/alert", map[string]string{"status": "resolved"})
+	p.waitView(t, "the resolved alert in the thread", ts, func(v playView) bool {
+		return strings.Contains(v.Thread, "resolved. INC-1 stays open")
+	})
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.stderr.String()+p.stdout.String(), "playground-hook-") {
+		t.Error("the playground's hook token is in its output")
+	}
+}

@@ -26,10 +26,10 @@ import (
 // thread, and leaves resolving to people. The store's alert groups make
 // alerts of one group that arrive together open one incident.
 //
-// Alerts act on no incident a person chose: they are authorized by
-// HOOK_TOKEN at the edge, and reach only the incidents their own group
-// opened, in the alert channel. No Slack user acts, so authorize() is not
-// asked (docs/SECURITY.md).
+// Alerts are authorized by HOOK_TOKEN at the edge; an alert then reaches
+// only the incident its own group opened, and only as authorize lets the
+// alert channel add to it (opAlert): in the alert channel's workspace and
+// place (docs/SECURITY.md).
 
 // The statuses of an alert.
 const (
@@ -135,7 +135,7 @@ func (al Alert) cleaned() Alert {
 	al.Severity = messages.Truncate(40, strings.TrimSpace(clean(al.Severity)))
 	al.Vendor = strings.ToLower(messages.Truncate(60, strings.TrimSpace(clean(al.Vendor))))
 	if u, err := url.Parse(strings.TrimSpace(al.URL)); err != nil || (u.Scheme != "http" && u.Scheme != "https") ||
-		u.Host == "" || strings.ContainsAny(al.URL, "|<> \n") || len(al.URL) > 2000 {
+		u.Host == "" || strings.ContainsAny(al.URL, "|<> \n") || len(al.URL) > 1000 {
 		al.URL = ""
 	}
 	return al
@@ -184,12 +184,26 @@ func (s *Service) runAlert(ctx context.Context, a jobArgs) error {
 			return err
 		}
 	}
+	return s.alertInto(ctx, actor{team: team, channel: a.Cmd.ChannelID}, inc, al, opened)
+}
+
+// alertInto records the alert in inc's timeline and queues its thread
+// reply, when authorize lets the alert channel (who) add to inc: an
+// incident its group opened there. One the group names elsewhere (the
+// incident moved, or ALERT_CHANNEL changed) is left alone; the refusal is
+// in its timeline and the log.
+func (s *Service) alertInto(ctx context.Context, who actor, inc *incident.Incident, al *Alert, opened bool) error {
+	if ok, _ := s.authorize(ctx, who, opAlert, inc); !ok {
+		s.Log.Warn().Str("incident", inc.Ref()).Str("source", al.Source).
+			Msg("an alert's group names an incident the alert channel may not change: the alert is not added")
+		return nil
+	}
 	entry := fmt.Sprintf("Alert from %s %s: %s", AlertSourceName(al.Source), al.Status, al.Title)
 	e := &incident.Entry{IncidentID: inc.ID, Kind: incident.KindAlert, Text: entry, At: s.Now(), EventID: "alert:" + al.id()}
 	if _, err := s.Store.AddEntry(ctx, e); err != nil {
 		return err
 	}
-	cmd := Command{TeamID: team, ChannelID: inc.ChannelID}
+	cmd := Command{TeamID: inc.TeamID, ChannelID: inc.ChannelID}
 	if inc.MessageTS == "" {
 		if err := s.then(ctx, jobPost, inc.ID.String(), jobArgs{Cmd: cmd, Incident: inc.ID}); err != nil {
 			return err
@@ -227,6 +241,8 @@ func (s *Service) alertText(inc *incident.Incident, al *Alert, opened bool) stri
 	title := "*" + messages.Escape(messages.Truncate(150, al.Title)) + "*"
 	var b strings.Builder
 	switch {
+	case al.Status == AlertResolved && !inc.Open():
+		fmt.Fprintf(&b, ":white_check_mark: The alert %s from %s resolved; %s was resolved already.", title, src, inc.Ref())
 	case al.Status == AlertResolved:
 		fmt.Fprintf(&b, ":white_check_mark: The alert %s from %s resolved. %s stays open until someone resolves it: `/incident resolve %s`.",
 			title, src, inc.Ref(), inc.Ref())

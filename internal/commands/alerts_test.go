@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/postgres/pgtest"
 )
 
 const alertChannel = "C0ALERTS"
@@ -103,6 +104,12 @@ func TestAlertOpensJoinsResolves(t *testing.T) {
 		t.Fatalf("resolve = %q", got)
 	}
 	b.settle()
+	late := alert("g1", "fp2")
+	late.Status = AlertResolved
+	b.alerts(late)
+	if thread := b.threadTexts(inc); !strings.Contains(thread[len(thread)-1], inc.Ref()+" was resolved already") {
+		t.Errorf("a resolved alert after the resolve: thread ends %q", thread[len(thread)-1])
+	}
 	b.alerts(alert("g1", "fp3"))
 	if n := len(b.incidents()); n != 3 {
 		t.Fatalf("%d incidents after the group fired again after its resolve, want 3", n)
@@ -130,7 +137,18 @@ func TestAlertRedelivered(t *testing.T) {
 // TestAlertBurst: 100 alerts of 10 groups, delivered at once to two
 // replicas, open 10 incidents and post 10 incident messages.
 func TestAlertBurst(t *testing.T) {
-	b := newAlertBot(t)
+	alertBurst(t, newAlertBot(t))
+}
+
+// TestAlertBurstOnPostgres is the burst with the two replicas on
+// PostgreSQL (TEST_DATABASE_URL), where their workers truly run at once.
+func TestAlertBurstOnPostgres(t *testing.T) {
+	pgtest.URL(t)
+	dsn, _ := pgtest.FreshSchema(t)
+	alertBurst(t, newTestBotIn(t, Config{AlertChannel: alertChannel}, dsn))
+}
+
+func alertBurst(t *testing.T, b *testBot) {
 	other := b.replica()
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)

@@ -56,6 +56,7 @@ const (
 	opStatuspageDraft   op = "draft the status page"         // draft or edit the customer-facing text
 	opStatuspagePublish op = "publish to the status page"    // the company's Statuspage
 	opCapture           op = "add a message to the timeline" // the message shortcut, the timeline reaction
+	opAlert             op = "add an alert to"               // an alert of the incident's group, from the alert channel
 )
 
 // rule is who, in the incident's channel, may perform an operation.
@@ -92,6 +93,7 @@ var ops = map[op]struct {
 	opStatuspageDraft:   {anyMember, "draft the status page update of %s"},
 	opStatuspagePublish: {statuspagePublisher, "publish %s to the company status page"},
 	opCapture:           {anyoneSeeing, "add messages to the timeline of %s"},
+	opAlert:             {anyMember, "add an alert to %s"},
 }
 
 // actor is who asks, and from where.

@@ -262,6 +262,17 @@ var otherRows = []matrixRow{
 			c.threadEvent(Event{Type: "message", Subtype: "message_deleted", TS: slackTS(testT0.Add(63e9)), DeletedTS: c.replyTS})
 		},
 		did: func(c *cell) bool { m := c.reply(); return m != nil && m.Deleted }},
+	// An alert of the incident's group (POST /hooks/*, authorized by
+	// HOOK_TOKEN): the alert channel adds it, here as the role's workspace
+	// and channel; nobody is told, so a refusal shows as hidden.
+	{path: "hook", name: "alert", op: opAlert, want: threadOnly,
+		run: func(c *cell) {
+			al := Alert{Source: "generic", Key: "matrix", Status: AlertFiring, Title: "Checkout 5xx", Fingerprint: nextDelivery()}
+			if err := c.b.svc.alertInto(context.Background(), actor{team: c.r.team, channel: c.r.channel}, c.inc, &al, false); err != nil {
+				c.b.t.Fatal(err)
+			}
+		},
+		did: func(c *cell) bool { return len(c.b.entries(c.inc, incident.KindAlert)) > 0 }},
 }
 
 // matrixRows is the whole table: each verb row as a slash command and as a

@@ -102,6 +102,10 @@ type Playground struct {
 	triggers map[string]bool
 	viewDone map[string]bool
 	lastTS   int64 // of the last notice, in microseconds
+
+	alertMu    sync.Mutex // guards htoken and alertStart
+	htoken     string     // HOOK_TOKEN of this run, made on first use
+	alertStart time.Time  // when the simulated alert fired; zero while resolved
 }
 
 // notice is a message from Slackbot, only visible to you: what Slack says
@@ -169,7 +173,7 @@ func (p *Playground) SlackEnv() map[string]string {
 
 // Secrets are this run's made-up secrets, for a log that must never show
 // them.
-func (p *Playground) Secrets() []string { return []string{p.token, p.secret, p.vtoken} }
+func (p *Playground) Secrets() []string { return []string{p.token, p.secret, p.vtoken, p.HookToken()} }
 
 // VendorURLs are the API base and status page base of vendor key's
 // stand-in: HubSpot's and Intercom's speak their documented answers, any
@@ -207,6 +211,7 @@ func (p *Playground) Handler(bot http.Handler) http.Handler {
 	mux.Handle("POST /play/edit", sameOrigin(http.HandlerFunc(p.serveEdit)))
 	mux.Handle("POST /play/react", sameOrigin(http.HandlerFunc(p.serveReact)))
 	mux.Handle("POST /play/shortcut", sameOrigin(http.HandlerFunc(p.serveShortcut)))
+	mux.Handle("POST /play/alert", sameOrigin(http.HandlerFunc(p.serveAlert)))
 	mux.HandleFunc("GET /play/archives/{channel}/{p}", p.serveArchive)
 	mux.HandleFunc("GET /play/files/{id}/preview", p.serveFilePreview)
 	mux.HandleFunc("GET /play/files/{id}/{name}", p.serveFile)

@@ -390,15 +390,8 @@ func (c *Client) OpenModal(ctx context.Context, triggerID string, view json.RawM
 
 // Team returns the id of the workspace the token belongs to (auth.test).
 func (c *Client) Team(ctx context.Context) (string, error) {
-	var team string
-	err := c.call(ctx, "auth.test", func(ctx context.Context) error {
-		r, err := c.api.AuthTestContext(ctx)
-		if err == nil {
-			team = r.TeamID
-		}
-		return err
-	})
-	return team, err
+	id, err := c.Identify(ctx)
+	return id.TeamID, err
 }
 
 // slackCode is Slack's error code in err, "" when err is not Slack's answer.

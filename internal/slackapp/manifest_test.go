@@ -119,7 +119,7 @@ type appManifest struct {
 			URL     string `yaml:"url"`
 		} `yaml:"slash_commands"`
 		Shortcuts []manifestShortcut `yaml:"shortcuts"`
-		AppHome struct {
+		AppHome   struct {
 			HomeTabEnabled bool `yaml:"home_tab_enabled"`
 		} `yaml:"app_home"`
 	} `yaml:"features"`

@@ -75,6 +75,7 @@ type Identity struct {
 	// when the answer had no such header.
 	Scopes      []string
 	ScopesKnown bool
+	TeamID      string // the workspace's id
 }
 
 // Identify calls auth.test: who the token is, and which scopes it has.
@@ -85,7 +86,7 @@ func (c *Client) Identify(ctx context.Context) (Identity, error) {
 		if err != nil {
 			return err
 		}
-		id.User, id.Team = r.User, r.Team
+		id.User, id.Team, id.TeamID = r.User, r.Team, r.TeamID
 		if v, ok := r.Header[http.CanonicalHeaderKey("X-OAuth-Scopes")]; ok {
 			id.ScopesKnown = true
 			id.Scopes = splitScopes(strings.Join(v, ","))

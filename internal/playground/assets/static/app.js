@@ -644,6 +644,19 @@
     });
   }
 
+  for (const btn of $$("[data-alert]")) {
+    btn.addEventListener("click", async () => {
+      btn.disabled = true;
+      try {
+        await post("/play/alert", { status: btn.dataset.alert });
+      } catch (err) {
+        showError(composer, err.message);
+      } finally {
+        btn.disabled = false;
+      }
+    });
+  }
+
   // ---- live updates ------------------------------------------------------
 
   function setLive(state, text) {
