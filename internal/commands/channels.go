@@ -199,6 +199,12 @@ func (s *Service) changed(ctx context.Context, inc *incident.Incident) {
 			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("update the pointer to the incident channel")
 		}
 	}
+	if inc.DeclaredIn != "" && inc.Commander != "" && inc.Open() {
+		// A new commander is invited too: once per commander.
+		if err := s.then(ctx, jobInvite, inc.ID.String()+":"+inc.Commander, jobArgs{Incident: inc.ID}); err != nil {
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("queue the invitation of the commander")
+		}
+	}
 	s.homeChanged(ctx, inc.TeamID)
 }
 

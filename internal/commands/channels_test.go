@@ -111,6 +111,14 @@ func TestIncidentChannel(t *testing.T) {
 	if !strings.Contains(last, "[P1] Monitoring") {
 		t.Errorf("pointer after the changes: %q, want [P1] Monitoring", last)
 	}
+	// A new commander is invited as well.
+	if got := b.commandIn(own, "channel", "U0ALICE", "commander <@U0CAROL>"); !strings.HasPrefix(got, "Making") {
+		t.Fatalf("commander = %q", got)
+	}
+	b.settle()
+	if got := b.slack.Members(own); !slices.Equal(got, []string{"U0ALICE", "U0CAROL"}) {
+		t.Errorf("members after the handover %v, want alice and carol", got)
+	}
 	if got := b.commandIn(testChannel, "channel", "U0BOB", "list"); !strings.Contains(got, "INC-1") {
 		t.Errorf("list where it was declared: %q", got)
 	}
