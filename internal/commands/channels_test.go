@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/postgres/pgtest"
 	"github.com/incident-bot/bot/messages"
 )
 
@@ -188,7 +189,18 @@ func checkFallback(t *testing.T, b *testBot, inc *incident.Incident, why string)
 // TestIncidentChannelArchive: ARCHIVE_AFTER after the resolve the channel
 // is archived once, whichever replicas look; not before; never with 0.
 func TestIncidentChannelArchive(t *testing.T) {
-	b := newTestBot(t, Config{Channels: true, ArchiveAfter: time.Hour})
+	testArchive(t, newTestBot(t, Config{Channels: true, ArchiveAfter: time.Hour}))
+}
+
+// TestIncidentChannelArchiveOnPostgres: the same with both replicas on
+// PostgreSQL (when TEST_DATABASE_URL names one).
+func TestIncidentChannelArchiveOnPostgres(t *testing.T) {
+	pgtest.URL(t)
+	dsn, _ := pgtest.FreshSchema(t)
+	testArchive(t, newTestBotIn(t, Config{Channels: true, ArchiveAfter: time.Hour}, dsn))
+}
+
+func testArchive(t *testing.T, b *testBot) {
 	other := b.replica()
 	inc := b.openOwn("U0ALICE", "Printer on fire")
 	if got := b.commandIn(testChannel, "channel", "U0ALICE", "resolve"); !strings.HasPrefix(got, "Resolving") {
