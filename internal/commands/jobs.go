@@ -62,9 +62,10 @@ type jobArgs struct {
 	User     string             `json:"user,omitempty"`
 	Action   *Action            `json:"action,omitempty"`
 	Sub      *Submission        `json:"submission,omitempty"`
-	Open     *incident.Incident `json:"open,omitempty"`  // declare: the incident to open
-	Force    bool               `json:"force,omitempty"` // triage: open the incident whatever the report says
-	Team     string             `json:"team,omitempty"`  // home: the workspace
+	Open     *incident.Incident `json:"open,omitempty"`    // declare: the incident to open
+	Force    bool               `json:"force,omitempty"`   // triage: open the incident whatever the report says
+	Team     string             `json:"team,omitempty"`    // home: the workspace
+	Channel  string             `json:"channel,omitempty"` // home: the user's direct-message channel with the app
 	Capture  *Capture           `json:"capture,omitempty"`
 }
 
