@@ -90,10 +90,12 @@ func (s *Service) ownChannel(ctx context.Context, inc *incident.Incident) (*inci
 		inc = moved
 		s.Log.Info().Str("incident", inc.Ref()).Str("channel", id).Msg("incident channel created")
 	}
-	for _, kind := range []string{jobInvite, jobPointer} {
-		if err := s.then(ctx, kind, inc.ID.String(), jobArgs{Incident: inc.ID}); err != nil {
-			return inc, "", err
-		}
+	// The invitation is keyed by the commander, as a handover's is (changed).
+	if err := s.then(ctx, jobInvite, inc.ID.String()+":"+inc.Commander, jobArgs{Incident: inc.ID}); err != nil {
+		return inc, "", err
+	}
+	if err := s.then(ctx, jobPointer, inc.ID.String(), jobArgs{Incident: inc.ID}); err != nil {
+		return inc, "", err
 	}
 	return inc, "", nil
 }
