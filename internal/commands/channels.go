@@ -90,10 +90,12 @@ func (s *Service) ownChannel(ctx context.Context, inc *incident.Incident) (*inci
 		inc = moved
 		s.Log.Info().Str("incident", inc.Ref()).Str("channel", id).Msg("incident channel created")
 	}
-	for _, kind := range []string{jobInvite, jobPointer} {
-		if err := s.then(ctx, kind, inc.ID.String(), jobArgs{Incident: inc.ID}); err != nil {
-			return inc, "", err
-		}
+	// The invitation is keyed by the commander, as a handover's is (changed).
+	if err := s.then(ctx, jobInvite, inc.ID.String()+":"+inc.Commander, jobArgs{Incident: inc.ID}); err != nil {
+		return inc, "", err
+	}
+	if err := s.then(ctx, jobPointer, inc.ID.String(), jobArgs{Incident: inc.ID}); err != nil {
+		return inc, "", err
 	}
 	return inc, "", nil
 }
@@ -197,6 +199,12 @@ func (s *Service) changed(ctx context.Context, inc *incident.Incident) {
 	if inc.PointerTS != "" {
 		if err := s.Slack.Update(ctx, inc.DeclaredIn, inc.PointerTS, pointerMessage(inc)); err != nil {
 			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("update the pointer to the incident channel")
+		}
+	}
+	if inc.DeclaredIn != "" && inc.Commander != "" && inc.Open() {
+		// A new commander is invited too: once per commander.
+		if err := s.then(ctx, jobInvite, inc.ID.String()+":"+inc.Commander, jobArgs{Incident: inc.ID}); err != nil {
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("queue the invitation of the commander")
 		}
 	}
 	s.homeChanged(ctx, inc.TeamID)

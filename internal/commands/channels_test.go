@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/store/postgres/pgtest"
 	"github.com/incident-bot/bot/messages"
 )
 
@@ -111,6 +112,14 @@ func TestIncidentChannel(t *testing.T) {
 	if !strings.Contains(last, "[P1] Monitoring") {
 		t.Errorf("pointer after the changes: %q, want [P1] Monitoring", last)
 	}
+	// A new commander is invited as well.
+	if got := b.commandIn(own, "channel", "U0ALICE", "commander <@U0CAROL>"); !strings.HasPrefix(got, "Making") {
+		t.Fatalf("commander = %q", got)
+	}
+	b.settle()
+	if got := b.slack.Members(own); !slices.Equal(got, []string{"U0ALICE", "U0CAROL"}) {
+		t.Errorf("members after the handover %v, want alice and carol", got)
+	}
 	if got := b.commandIn(testChannel, "channel", "U0BOB", "list"); !strings.Contains(got, "INC-1") {
 		t.Errorf("list where it was declared: %q", got)
 	}
@@ -180,7 +189,18 @@ func checkFallback(t *testing.T, b *testBot, inc *incident.Incident, why string)
 // TestIncidentChannelArchive: ARCHIVE_AFTER after the resolve the channel
 // is archived once, whichever replicas look; not before; never with 0.
 func TestIncidentChannelArchive(t *testing.T) {
-	b := newTestBot(t, Config{Channels: true, ArchiveAfter: time.Hour})
+	testArchive(t, newTestBot(t, Config{Channels: true, ArchiveAfter: time.Hour}))
+}
+
+// TestIncidentChannelArchiveOnPostgres: the same with both replicas on
+// PostgreSQL (when TEST_DATABASE_URL names one).
+func TestIncidentChannelArchiveOnPostgres(t *testing.T) {
+	pgtest.URL(t)
+	dsn, _ := pgtest.FreshSchema(t)
+	testArchive(t, newTestBotIn(t, Config{Channels: true, ArchiveAfter: time.Hour}, dsn))
+}
+
+func testArchive(t *testing.T, b *testBot) {
 	other := b.replica()
 	inc := b.openOwn("U0ALICE", "Printer on fire")
 	if got := b.commandIn(testChannel, "channel", "U0ALICE", "resolve"); !strings.HasPrefix(got, "Resolving") {

@@ -51,7 +51,7 @@ func (s *Service) homeOpened(ctx context.Context, e Event) error {
 	if delivery == "" {
 		delivery = fmt.Sprintf("home:%s:%s:%d", e.TeamID, e.UserID, s.Now().UnixMicro())
 	}
-	return s.later(ctx, jobHome, jobArgs{Cmd: Command{DeliveryID: delivery}, Team: e.TeamID, User: e.UserID, Text: e.ChannelID})
+	return s.later(ctx, jobHome, jobArgs{Cmd: Command{DeliveryID: delivery}, Team: e.TeamID, User: e.UserID, Channel: e.ChannelID})
 }
 
 // homeChanged queues the publish of the workspace's recent Homes, once per
@@ -72,7 +72,7 @@ func (s *Service) homeChanged(ctx context.Context, team string) {
 // workspace who opened it lately.
 func (s *Service) runHome(ctx context.Context, a jobArgs) error {
 	if a.User != "" {
-		return s.publishHome(ctx, incident.HomeViewer{TeamID: a.Team, UserID: a.User, ChannelID: a.Text})
+		return s.publishHome(ctx, incident.HomeViewer{TeamID: a.Team, UserID: a.User, ChannelID: a.Channel})
 	}
 	viewers, err := s.Store.HomeViewers(ctx, a.Team, s.Now().Add(-homeRecent))
 	if err != nil {

@@ -93,6 +93,7 @@ func (s *Service) runPost(ctx context.Context, a jobArgs) error {
 	if note != "" {
 		s.channelNote(ctx, inc, note)
 	}
+	s.homeChanged(ctx, inc.TeamID)
 	return nil
 }
 

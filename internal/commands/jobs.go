@@ -82,12 +82,13 @@ type jobArgs struct {
 	User     string             `json:"user,omitempty"`
 	Action   *Action            `json:"action,omitempty"`
 	Sub      *Submission        `json:"submission,omitempty"`
-	Open     *incident.Incident `json:"open,omitempty"`   // declare: the incident to open
-	Force    bool               `json:"force,omitempty"`  // triage: open the incident whatever the report says
-	Watch    *watchArgs         `json:"watch,omitempty"`  // the vendor watch: what a check found
-	Alert    *Alert             `json:"alert,omitempty"`  // an alert from /hooks/*
-	Opened   bool               `json:"opened,omitempty"` // alert_note: the alert opened the incident
-	Team     string             `json:"team,omitempty"`   // home: the workspace
+	Open     *incident.Incident `json:"open,omitempty"`    // declare: the incident to open
+	Force    bool               `json:"force,omitempty"`   // triage: open the incident whatever the report says
+	Watch    *watchArgs         `json:"watch,omitempty"`   // the vendor watch: what a check found
+	Alert    *Alert             `json:"alert,omitempty"`   // an alert from /hooks/*
+	Opened   bool               `json:"opened,omitempty"`  // alert_note: the alert opened the incident
+	Team     string             `json:"team,omitempty"`    // home: the workspace
+	Channel  string             `json:"channel,omitempty"` // home: the user's direct-message channel with the app
 	Capture  *Capture           `json:"capture,omitempty"`
 }
 

@@ -462,8 +462,9 @@ func runMatrix(t *testing.T, store func(t *testing.T) string, cfg Config, roles 
 		}
 		t.Run(title, func(t *testing.T) {
 			t.Parallel()
-			cfg.ResolveAllowed = []string{"commander", "U0DAVE"}
-			b := newTestBotIn(t, cfg, store(t))
+			rowCfg := cfg // each row its own: the rows run in parallel
+			rowCfg.ResolveAllowed = []string{"commander", "U0DAVE"}
+			b := newTestBotIn(t, rowCfg, store(t))
 			rowT := t
 			for _, r := range roles {
 				t.Run(r.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/incident-bot/bot/internal/slackfake"
 	"github.com/incident-bot/bot/messages"
 	"github.com/slack-go/slack"
 )
@@ -77,5 +78,33 @@ func TestCaptureFrom(t *testing.T) {
 	cb.CallbackID, cb.Type = messages.CallbackAddToTimeline, slack.InteractionTypeShortcut
 	if _, ok := CaptureFrom(cb); ok {
 		t.Error("a global shortcut read as a capture")
+	}
+}
+
+// TestSocketSurfaces: in Socket Mode, the timeline reaction reaches the
+// command layer as an event with the message's place, and the message
+// shortcut as a capture, each acknowledged.
+func TestSocketSurfaces(t *testing.T) {
+	r := runSocket(t, testAppToken, nil)
+	r.waitConnected(t)
+	fake := r.fake
+	pin := map[string]any{"type": "event_callback", "team_id": "T1", "event_id": "EvPin",
+		"event": map[string]any{"type": "reaction_added", "user": "U2", "reaction": "pushpin",
+			"item": map[string]any{"type": "message", "channel": "C1", "ts": "1700000001.000100"}, "event_ts": "1700000002.000100"}}
+	fake.MustWaitAck(t, fake.MustPush(t, slackfake.EnvelopeEventsAPI, pin))
+	shortcut := map[string]any{"type": "message_action", "callback_id": "add_to_timeline", "trigger_id": "9.8.7",
+		"team": map[string]string{"id": "T1"}, "user": map[string]string{"id": "U2"}, "channel": map[string]string{"id": "C1"},
+		"message": map[string]any{"type": "message", "user": "U3", "text": "deploy 42", "ts": "1700000001.000100"}}
+	if a := fake.MustWaitAck(t, fake.MustPush(t, slackfake.EnvelopeInteractive, shortcut)); a.Payload != nil {
+		t.Errorf("shortcut ack carries %s, want none", a.Payload)
+	}
+	r.svc.mu.Lock()
+	defer r.svc.mu.Unlock()
+	if len(r.svc.events) != 1 || r.svc.events[0].Type != "reaction_added" || r.svc.events[0].ChannelID != "C1" ||
+		r.svc.events[0].TS != "1700000001.000100" || r.svc.events[0].Reaction != "pushpin" {
+		t.Errorf("events = %+v", r.svc.events)
+	}
+	if len(r.svc.captures) != 1 || r.svc.captures[0].Author != "U3" || r.svc.captures[0].TS != "1700000001.000100" {
+		t.Errorf("captures = %+v", r.svc.captures)
 	}
 }
