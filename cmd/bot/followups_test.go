@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/slackfake"
 	"github.com/incident-bot/bot/internal/trackers/trackertest"
 )
@@ -188,7 +190,7 @@ func TestFollowupsEndToEnd(t *testing.T) {
 			fake.MustWaitFor(t, "the postmortem", func() bool { return len(fake.Files()) == 1 })
 			doc := string(fake.Files()[0].Content)
 			for _, is := range issues {
-				if !strings.Contains(doc, "(<"+is.URL+">)") {
+				if !strings.Contains(doc, "]("+is.URL+"))") {
 					t.Errorf("the postmortem does not link %s:\n%s", is.URL, doc)
 				}
 			}
@@ -238,4 +240,43 @@ func slicesContainsFunc[T any](s []T, f func(T) bool) bool {
 		}
 	}
 	return false
+}
+
+// TestPlayTracker: bot play files follow-ups in a simulated GitHub whose
+// links open, never in the tracker the environment names.
+func TestPlayTracker(t *testing.T) {
+	cfg := loadConfig(func(k string) string {
+		return map[string]string{"FOLLOWUP_TRACKER": "jira", "JIRA_URL": "https://acme.atlassian.net", "JIRA_PROJECT": "OPS",
+			"JIRA_EMAIL": "a@acme.example", "JIRA_TOKEN": canaryJiraToken}[k]
+	})
+	srv := playTracker(&cfg, "play-token-0123456789")
+	defer srv.Close()
+	if cfg.Followups.Tracker != "github" || cfg.Followups.GitHub.APIURL != srv.URL || len(cfg.Followups.problems()) != 0 {
+		t.Fatalf("the playground's follow-ups: %+v", cfg.Followups)
+	}
+	for _, s := range cfg.secrets() {
+		if s == canaryJiraToken {
+			t.Error("the environment's JIRA_TOKEN is still in the playground's configuration")
+		}
+	}
+	is, err := cfg.Followups.tracker().CreateIssue(context.Background(), incidentDraft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(is.URL, srv.URL+"/"+playRepo+"/issues/") {
+		t.Fatalf("issue URL %s is not the stand-in's page", is.URL)
+	}
+	resp, err := http.Get(is.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "INC-1 follow-up") {
+		t.Errorf("the issue's page: %d %s", resp.StatusCode, body)
+	}
+}
+
+func incidentDraft() incident.IssueDraft {
+	return incident.IssueDraft{Title: "INC-1 follow-up: rotate the token", Body: []string{"rotate the token"}, Marker: "incident-bot:followup:p"}
 }

@@ -178,8 +178,8 @@ func TestFollowupFiledOnce(t *testing.T) {
 	b.command("U0ALICE", "resolve")
 	b.settle()
 	doc := b.reload(inc).Postmortem
-	for _, want := range []string{"Alert on email queue depth — @alice ([acme/web#1](<" + issues[0].URL + ">))",
-		"rotate the SMTP password — @bob ([acme/web#2](<" + issues[1].URL + ">))"} {
+	for _, want := range []string{"Alert on email queue depth — @alice ([acme/web#1](" + issues[0].URL + "))",
+		"rotate the SMTP password — @bob ([acme/web#2](" + issues[1].URL + "))"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the postmortem lacks %q:\n%s", want, doc)
 		}

@@ -12,6 +12,8 @@ package trackertest
 
 import (
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -50,6 +52,44 @@ type Server struct {
 	// lose, when set, makes the next creation succeed at the tracker but
 	// drops the answer (the connection is closed): the bot cannot know.
 	lose int
+	// pages: the issues' URLs are the stand-in's own, and it serves each
+	// as a small page (the playground links to them).
+	pages bool
+}
+
+// ServeIssuePages makes the issues' URLs point at the stand-in, which
+// serves each issue as a page: for the playground, whose links must open.
+func (s *Server) ServeIssuePages() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages = true
+}
+
+// web is where the issues' pages are: the tracker's site, or the stand-in.
+func (s *Server) web(site string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pages {
+		return s.URL
+	}
+	return site
+}
+
+// page serves the issue whose URL r asks for, when pages are on.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	url := s.web("") + r.URL.Path
+	for _, is := range s.Issues() {
+		if s.web("") != "" && is.URL == url {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<!doctype html><title>%s</title><p><em>A simulated tracker issue (bot play)</em></p><h1>%s: %s</h1><pre>%s</pre>",
+				html.EscapeString(is.Key), html.EscapeString(is.Key), html.EscapeString(is.Title), html.EscapeString(is.Body))
+			return true
+		}
+	}
+	return false
 }
 
 type failure struct {
@@ -128,6 +168,9 @@ func newServer(v vendor) *Server {
 				Body: body, Status: rec.status})
 			s.mu.Unlock()
 		}()
+		if s.page(rec, r) {
+			return
+		}
 		s.mu.Lock()
 		refuse := s.refuse
 		var f *failure
