@@ -115,12 +115,7 @@ func (s *Service) addFollowup(ctx context.Context, incID incidentID, source, tex
 // threadFollowup makes an `action:` reply in an incident thread a
 // follow-up; it is called for every delivery of the reply, and stores it once.
 func (s *Service) threadFollowup(ctx context.Context, ref threadRef, e Event) error {
-	loc := actionReply.FindStringIndex(e.Text)
-	if loc == nil || e.UserID == "" {
-		return nil
-	}
-	text := strings.TrimSpace(e.Text[loc[1]:])
-	if text == "" {
+	if !actionReply.MatchString(e.Text) || e.UserID == "" {
 		return nil
 	}
 	who := actor{team: e.TeamID, user: e.UserID, channel: e.ChannelID}
@@ -128,7 +123,21 @@ func (s *Service) threadFollowup(ctx context.Context, ref threadRef, e Event) er
 		return nil
 	}
 	cmd := Command{TeamID: e.TeamID, ChannelID: e.ChannelID, UserID: e.UserID, ThreadTS: e.ThreadTS, DeliveryID: e.EventID}
-	return s.addFollowup(ctx, ref.id, "msg:"+e.TS, text, e.UserID, cmd)
+	return s.replyFollowup(ctx, ref.id, e.TS, e.Text, cmd)
+}
+
+// replyFollowup stores the follow-up an `action:` reply (ts, text) says,
+// once: from its event, or from the thread read before the postmortem
+// when the event was missed.
+func (s *Service) replyFollowup(ctx context.Context, incID incidentID, ts, text string, cmd Command) error {
+	loc := actionReply.FindStringIndex(text)
+	if loc == nil {
+		return nil
+	}
+	if text = strings.TrimSpace(text[loc[1]:]); text == "" {
+		return nil
+	}
+	return s.addFollowup(ctx, incID, "msg:"+ts, text, cmd.UserID, cmd)
 }
 
 // runFollowup files one follow-up: it looks for the issue an earlier

@@ -276,3 +276,23 @@ func TestFollowupGivesUp(t *testing.T) {
 		t.Errorf("%d issues", n)
 	}
 }
+
+// TestFollowupCaughtUp: an action: reply whose event never came is found
+// when the thread is read for the postmortem, and filed then, once.
+func TestFollowupCaughtUp(t *testing.T) {
+	tr, srv := gitHub(t)
+	b := newFollowupBot(t, tr, 3)
+	inc := b.open("U0ALICE", "Checkout emails are not sent")
+	b.slack.Say(testChannel, inc.MessageTS, "U0BOB", "action: page the mail team") // no event
+	b.command("U0ALICE", "resolve")
+	b.settle()
+	if fs := b.followups(inc); len(fs) != 1 || fs[0].Text != "page the mail team" || fs[0].State != incident.FollowupCreated {
+		t.Fatalf("follow-ups %+v", fs)
+	}
+	if n := len(srv.Issues()); n != 1 {
+		t.Errorf("%d issues, want 1", n)
+	}
+	if doc := b.reload(inc).Postmortem; !strings.Contains(doc, "page the mail team — @bob _(GitHub issue being filed)_") {
+		t.Errorf("the postmortem:\n%s", doc)
+	}
+}

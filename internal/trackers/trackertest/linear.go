@@ -99,12 +99,12 @@ func Linear(teamID, apiKey string) *Server {
 			case strings.Contains(q.Query, "query Check"):
 				var v struct{ ID string }
 				json.Unmarshal(q.Variables, &v)
-				var team any
-				if v.ID == teamID {
-					team = map[string]string{"id": teamID, "key": "ENG", "name": "Engineering"}
+				if v.ID != teamID {
+					gqlErr(w, 400, "INVALID_INPUT", "Entity not found: Team")
+					return false
 				}
 				writeJSON(w, 200, map[string]any{"data": map[string]any{"viewer": map[string]string{"id": "u1", "name": "Incident Bot"},
-					"team": team}})
+					"team": map[string]string{"id": teamID, "key": "ENG", "name": "Engineering"}}})
 			default:
 				gqlErr(w, 400, "GRAPHQL_VALIDATION_FAILED", "Unknown operation")
 			}
