@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/slackfake"
@@ -279,4 +282,71 @@ func TestPlayTracker(t *testing.T) {
 
 func incidentDraft() incident.IssueDraft {
 	return incident.IssueDraft{Title: "INC-1 follow-up: rotate the token", Body: []string{"rotate the token"}, Marker: "incident-bot:followup:p"}
+}
+
+// TestFollowupSurvivesKill9: the built binary is killed (-9) while GitHub
+// holds the answer to the issue it just created; the restarted bot finds
+// that issue by its marker instead of creating a second, and posts its
+// link once.
+func TestFollowupSurvivesKill9(t *testing.T) {
+	bin := builtBot(t)
+	fake := newSlack(t)
+	st := trackerStands(t)[0]
+	st.srv.HoldNextCreate()
+	dir := t.TempDir()
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSecret, "SLACK_API_URL": fake.URL() + "/api/",
+		"BOT_ADDR": freeAddr(t), "DATABASE_URL": "sqlite:" + filepath.Join(dir, "bot.db"), "PATH": os.Getenv("PATH"),
+	}
+	for k, v := range st.env {
+		env[k] = v
+	}
+	logs := &syncBuffer{}
+	proc := startProcess(t, bin, env, logs)
+	b := &bot{t: t, slack: fake, url: "http://" + env["BOT_ADDR"]}
+	inc := b.open("U0ALICE", "declare Shipping labels fail")
+	b.command("U0BOB", "followup Alert on label printer errors")
+	eventually(t, "the issue created at GitHub", func() bool { return len(st.srv.Issues()) == 1 })
+	if err := proc.Process.Kill(); err != nil { // the answer never reaches the bot
+		t.Fatal(err)
+	}
+	proc.Wait()
+
+	env["BOT_ADDR"] = freeAddr(t)
+	proc = startProcess(t, bin, env, logs)
+	// The killed process's lease on the job runs out (10 s), then the new
+	// one claims it.
+	links := func() int {
+		n := 0
+		for _, m := range fake.Thread(channel, inc.TS) {
+			if strings.Contains(m.Text, ":ticket:") {
+				n++
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(time.Minute)
+	for links() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no follow-up link in the thread a minute after the restart:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := proc.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Wait(); err != nil {
+		t.Errorf("SIGINT: %v, want exit 0", err)
+	}
+	if n := len(st.srv.Issues()); n != 1 {
+		t.Errorf("%d issues, want 1", n)
+	}
+	if n := st.srv.Creates(st.isCreate); n != 1 {
+		t.Errorf("%d create requests, want 1: the retry must find the issue", n)
+	}
+	if n := links(); n != 1 {
+		t.Errorf("%d links in the thread, want 1", n)
+	}
+	assertNoTrackerSecrets(t, logs.String(), fake)
+	assertNoSecrets(t, logs.String(), fake)
 }

@@ -60,7 +60,7 @@ func GitHub(repo, token string) *Server {
 				}
 				n := len(s.Issues()) + 1
 				url := s.web("https://github.com") + "/" + repo + "/issues/" + strconv.Itoa(n)
-				if !s.add(Issue{Key: repo + "#" + strconv.Itoa(n), URL: url, Title: in.Title, Body: in.Body,
+				if !s.add(r, Issue{Key: repo + "#" + strconv.Itoa(n), URL: url, Title: in.Title, Body: in.Body,
 					Labels: in.Labels, Created: time.Now(), Raw: body}) {
 					hangUp(w)
 					return true

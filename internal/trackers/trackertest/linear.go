@@ -74,7 +74,7 @@ func Linear(teamID, apiKey string) *Server {
 				n := len(s.Issues()) + 1
 				key := "ENG-" + strconv.Itoa(n)
 				url := s.web("https://linear.app") + "/acme/issue/" + strings.ToLower(key)
-				if !s.add(Issue{Key: key, URL: url, Title: v.Input.Title, Body: v.Input.Description, Created: time.Now(), Raw: body}) {
+				if !s.add(r, Issue{Key: key, URL: url, Title: v.Input.Title, Body: v.Input.Description, Created: time.Now(), Raw: body}) {
 					hangUp(w)
 					return true
 				}

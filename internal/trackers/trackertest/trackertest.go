@@ -52,6 +52,9 @@ type Server struct {
 	// lose, when set, makes the next creation succeed at the tracker but
 	// drops the answer (the connection is closed): the bot cannot know.
 	lose int
+	// hold, when set, makes the next creation succeed at the tracker and
+	// keep its answer until the caller hangs up (a process killed mid-call).
+	hold int
 	// pages: the issues' URLs are the stand-in's own, and it serves each
 	// as a small page (the playground links to them).
 	pages bool
@@ -120,6 +123,15 @@ func (s *Server) LoseNextCreate(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lose = n
+}
+
+// HoldNextCreate makes the next creation happen at the tracker while its
+// answer waits until the caller hangs up (or the stand-in closes): the
+// tracker has the issue, and the caller never learns it.
+func (s *Server) HoldNextCreate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold++
 }
 
 // Issues returns the issues created so far.
@@ -195,16 +207,25 @@ func newServer(v vendor) *Server {
 	return s
 }
 
-// add stores an issue; it reports false when the answer is to be lost.
-func (s *Server) add(is Issue) bool {
+// add stores an issue; it reports false when the answer is to be lost
+// (after holding it until the caller hangs up, when asked to).
+func (s *Server) add(r *http.Request, is Issue) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.issues = append(s.issues, is)
-	if s.lose > 0 {
+	hold := s.hold > 0
+	if hold {
+		s.hold--
+	}
+	lose := s.lose > 0
+	if lose {
 		s.lose--
+	}
+	s.mu.Unlock()
+	if hold {
+		<-r.Context().Done()
 		return false
 	}
-	return true
+	return !lose
 }
 
 // find returns the issues whose body contains text.
