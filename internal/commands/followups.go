@@ -39,10 +39,6 @@ func (noTracker) FindIssue(context.Context, string, time.Time) (incident.Issue, 
 	return incident.Issue{}, false, nil
 }
 
-// jobFollowup files a follow-up in the tracker (or, without one, says it
-// was recorded): one job per follow-up, keyed followup:<incident>:<source>.
-const jobFollowup = "followup"
-
 // maxFollowup bounds what is kept of a follow-up's text.
 const maxFollowup = 2000
 

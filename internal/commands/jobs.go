@@ -29,9 +29,8 @@ const (
 	jobMention    = "mention"  // @bot … in a thread
 	jobSubmit     = "submit"   // a modal
 	jobReminder   = "reminder" // an update is due
+	jobFollowup   = "followup" // file a follow-up in the tracker; one per follow-up (followup:<incident>:<source>)
 )
-
-func init() { jobWhat[jobFollowup] = "file the follow-up" }
 
 // jobWhat says, for each kind, what the user would be told could not be done.
 var jobWhat = map[string]string{
@@ -40,6 +39,7 @@ var jobWhat = map[string]string{
 	jobUpdate: "post the update", jobCommander: "set the commander", jobReopen: "reopen the incident",
 	jobResolve: "resolve the incident", jobAction: "apply that", jobMention: "answer the mention",
 	jobSubmit: "post the update", jobReminder: "post the reminder",
+	jobFollowup: "file the follow-up",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it
