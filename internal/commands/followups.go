@@ -74,9 +74,16 @@ func (s *Service) followup(ctx context.Context, cmd Command, rest string) messag
 	if err := s.addFollowup(ctx, inc.ID, "cmd:"+source, text, cmd.UserID, cmd); err != nil {
 		return s.refuse(err)
 	}
+	late := ""
+	if inc.Postmortem != "" {
+		late = fmt.Sprintf(" (%s's postmortem was written already: it is not in it)", inc.Ref())
+	}
 	if tr := s.tracker().Name(); tr != "" {
-		return notice(fmt.Sprintf("Filing the follow-up of %s in %s… its link will be posted in the incident thread.",
-			inc.Ref(), messages.TrackerName(tr)))
+		return notice(fmt.Sprintf("Filing the follow-up of %s in %s… its link will be posted in the incident thread%s.",
+			inc.Ref(), messages.TrackerName(tr), late))
+	}
+	if late != "" {
+		return notice(fmt.Sprintf("Recorded the follow-up of %s%s.", inc.Ref(), late))
 	}
 	return notice(fmt.Sprintf("Recorded the follow-up of %s; it will be listed in the postmortem's action items.", inc.Ref()))
 }

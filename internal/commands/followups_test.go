@@ -113,6 +113,9 @@ func TestFollowupWithoutTracker(t *testing.T) {
 		t.Fatal(got)
 	}
 	b.settle()
+	if got := b.command("U0ALICE", "followup Review the alert thresholds "+inc.Ref()); !strings.Contains(got, "postmortem was written already") {
+		t.Errorf("a follow-up after the postmortem answered %q", got)
+	}
 	doc := b.reload(inc).Postmortem
 	for _, want := range []string{"- [ ] Add a **runbook** entry for the email job — @alice\n", "- [ ] alert when the email queue backs up — @bob\n",
 		"**Follow-up**: Add a \\*runbook\\* entry"} {
