@@ -36,7 +36,9 @@ type Issue struct {
 type Request struct {
 	Method, Path, Query string
 	Body                []byte
-	Status              int // what the stand-in answered
+	// Status is what the stand-in answered (200 until it writes another,
+	// and for an answer it hung up on).
+	Status int
 }
 
 // Server is one tracker's stand-in.
@@ -173,13 +175,17 @@ func newServer(v vendor) *Server {
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		rec := &statusRecorder{ResponseWriter: w, status: 200}
-		defer func() {
+		// Recorded before it is answered, its status as it is written: a
+		// caller that sees its answer (or a hang-up) finds it here.
+		s.mu.Lock()
+		i := len(s.requests)
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Status: 200})
+		s.mu.Unlock()
+		rec := &statusRecorder{ResponseWriter: w, status: func(code int) {
 			s.mu.Lock()
-			s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-				Body: body, Status: rec.status})
+			s.requests[i].Status = code
 			s.mu.Unlock()
-		}()
+		}}
 		if s.page(rec, r) {
 			return
 		}
@@ -259,14 +265,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// statusRecorder tells status the answer's code before writing it.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status func(code int)
 }
 
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status(code)
+	r.ResponseWriter.WriteHeader(code)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
