@@ -150,13 +150,14 @@ func TestDoctorTracker(t *testing.T) {
 
 // TestFollowupsEndToEnd: `bot serve` against the Slack stand-in and each
 // tracker's stand-in. A follow-up command and an action: reply that Slack
-// delivers twice, with the tracker failing its first call, are two
-// issues; the thread gets each link once, the postmortem lists them; and
+// delivers twice, with the tracker failing its first call (500) and rate
+// limiting the next (429, Retry-After: 1), are two issues; the thread gets each link once, the postmortem lists them; and
 // no output carries a credential.
 func TestFollowupsEndToEnd(t *testing.T) {
 	for _, st := range trackerStands(t) {
 		t.Run(st.name, func(t *testing.T) {
 			st.srv.FailNext(1, 500, "")
+			st.srv.FailNext(1, 429, "1")
 			b := startBot(t, st.env)
 			fake := b.slack
 			inc := b.open("U0ALICE", "declare Checkout emails are not sent")
