@@ -16,7 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -182,8 +184,8 @@ func vendorSaid(raw []byte) string {
 	parts = append(parts, v.ErrorMessages...)
 	var fieldErrs map[string]string
 	if json.Unmarshal(v.Errors, &fieldErrs) == nil {
-		for k, m := range fieldErrs {
-			parts = append(parts, k+": "+m)
+		for _, k := range slices.Sorted(maps.Keys(fieldErrs)) {
+			parts = append(parts, k+": "+fieldErrs[k])
 		}
 	}
 	var gqlErrs []struct {
