@@ -64,8 +64,8 @@ func TestPostmortemFollowups(t *testing.T) {
 	golden(t, "postmortem_followups.md", []byte(doc))
 	order := []string{
 		"- [ ] Document token rotation — @alice _(GitHub issue being filed)_",
-		"- [ ] rotate the token every 90 days — @carol ([acme/web#13](<https://github.com/acme/web/issues/13>))",
-		"- [ ] Alert on HubSpot 401s \\<before> customers & support notice — @bob ([acme/web#12](<https://github.com/acme/web/issues/12>))",
+		"- [ ] rotate the token every 90 days — @carol ([acme/web#13](https://github.com/acme/web/issues/13))",
+		"- [ ] Alert on HubSpot 401s \\<before> customers & support notice — @bob ([acme/web#12](https://github.com/acme/web/issues/12))",
 		"- [ ] Ask HubSpot for expiry warnings — @bob _(not filed in GitHub: see the incident thread)_",
 		"- [ ] Add a **runbook** entry — @alice\n",
 	}

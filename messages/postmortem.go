@@ -168,7 +168,11 @@ func issueMD(f incident.Followup) string {
 	switch f.State {
 	case incident.FollowupCreated:
 		key := inlineMD(f.IssueKey)
-		if safeURL.MatchString(f.IssueURL) && !strings.ContainsAny(f.IssueURL, "<>") {
+		switch {
+		case !safeURL.MatchString(f.IssueURL):
+		case !strings.ContainsAny(f.IssueURL, "()"):
+			return " ([" + key + "](" + f.IssueURL + "))"
+		default: // CommonMark's form for a destination with parentheses
 			return " ([" + key + "](<" + f.IssueURL + ">))"
 		}
 		return " (" + tracker + " " + key + ")"

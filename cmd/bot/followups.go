@@ -9,6 +9,7 @@ import (
 
 	"github.com/incident-bot/bot/internal/commands"
 	"github.com/incident-bot/bot/internal/trackers"
+	"github.com/incident-bot/bot/internal/trackers/trackertest"
 )
 
 // followupConfig is where follow-ups are filed: FOLLOWUP_TRACKER and the
@@ -126,4 +127,19 @@ func doctorTracker(ctx context.Context, cfg config, pass, skip, fail func(what, 
 		return
 	}
 	pass("tracker", said)
+}
+
+// playRepo is the simulated tracker's repository in bot play.
+const playRepo = "playground/follow-ups"
+
+// playTracker points cfg's follow-ups at a simulated GitHub (the
+// trackertest stand-in, whose issue links open its own pages), whatever
+// FOLLOWUP_TRACKER says: the playground reaches no real tracker. The
+// caller closes the stand-in.
+func playTracker(cfg *config, token string) *trackertest.Server {
+	srv := trackertest.GitHub(playRepo, token)
+	srv.ServeIssuePages()
+	cfg.Followups = followupConfig{Tracker: "github",
+		GitHub: trackers.GitHub{Repo: playRepo, Token: token, APIURL: srv.URL}}
+	return srv
 }

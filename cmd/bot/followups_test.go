@@ -4,9 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/slackfake"
 	"github.com/incident-bot/bot/internal/trackers/trackertest"
 )
@@ -145,13 +150,14 @@ func TestDoctorTracker(t *testing.T) {
 
 // TestFollowupsEndToEnd: `bot serve` against the Slack stand-in and each
 // tracker's stand-in. A follow-up command and an action: reply that Slack
-// delivers twice, with the tracker failing its first call, are two
-// issues; the thread gets each link once, the postmortem lists them; and
+// delivers twice, with the tracker failing its first call (500) and rate
+// limiting the next (429, Retry-After: 1), are two issues; the thread gets each link once, the postmortem lists them; and
 // no output carries a credential.
 func TestFollowupsEndToEnd(t *testing.T) {
 	for _, st := range trackerStands(t) {
 		t.Run(st.name, func(t *testing.T) {
 			st.srv.FailNext(1, 500, "")
+			st.srv.FailNext(1, 429, "1")
 			b := startBot(t, st.env)
 			fake := b.slack
 			inc := b.open("U0ALICE", "declare Checkout emails are not sent")
@@ -188,7 +194,7 @@ func TestFollowupsEndToEnd(t *testing.T) {
 			fake.MustWaitFor(t, "the postmortem", func() bool { return len(fake.Files()) == 1 })
 			doc := string(fake.Files()[0].Content)
 			for _, is := range issues {
-				if !strings.Contains(doc, "(<"+is.URL+">)") {
+				if !strings.Contains(doc, "]("+is.URL+"))") {
 					t.Errorf("the postmortem does not link %s:\n%s", is.URL, doc)
 				}
 			}
@@ -238,4 +244,110 @@ func slicesContainsFunc[T any](s []T, f func(T) bool) bool {
 		}
 	}
 	return false
+}
+
+// TestPlayTracker: bot play files follow-ups in a simulated GitHub whose
+// links open, never in the tracker the environment names.
+func TestPlayTracker(t *testing.T) {
+	cfg := loadConfig(func(k string) string {
+		return map[string]string{"FOLLOWUP_TRACKER": "jira", "JIRA_URL": "https://acme.atlassian.net", "JIRA_PROJECT": "OPS",
+			"JIRA_EMAIL": "a@acme.example", "JIRA_TOKEN": canaryJiraToken}[k]
+	})
+	srv := playTracker(&cfg, "play-token-0123456789")
+	defer srv.Close()
+	if cfg.Followups.Tracker != "github" || cfg.Followups.GitHub.APIURL != srv.URL || len(cfg.Followups.problems()) != 0 {
+		t.Fatalf("the playground's follow-ups: %+v", cfg.Followups)
+	}
+	for _, s := range cfg.secrets() {
+		if s == canaryJiraToken {
+			t.Error("the environment's JIRA_TOKEN is still in the playground's configuration")
+		}
+	}
+	is, err := cfg.Followups.tracker().CreateIssue(context.Background(), incidentDraft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(is.URL, srv.URL+"/"+playRepo+"/issues/") {
+		t.Fatalf("issue URL %s is not the stand-in's page", is.URL)
+	}
+	resp, err := http.Get(is.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "INC-1 follow-up") {
+		t.Errorf("the issue's page: %d %s", resp.StatusCode, body)
+	}
+}
+
+func incidentDraft() incident.IssueDraft {
+	return incident.IssueDraft{Title: "INC-1 follow-up: rotate the token", Body: []string{"rotate the token"}, Marker: "incident-bot:followup:p"}
+}
+
+// TestFollowupSurvivesKill9: the built binary is killed (-9) while GitHub
+// holds the answer to the issue it just created; the restarted bot finds
+// that issue by its marker instead of creating a second, and posts its
+// link once.
+func TestFollowupSurvivesKill9(t *testing.T) {
+	bin := builtBot(t)
+	fake := newSlack(t)
+	st := trackerStands(t)[0]
+	st.srv.HoldNextCreate()
+	dir := t.TempDir()
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSecret, "SLACK_API_URL": fake.URL() + "/api/",
+		"BOT_ADDR": freeAddr(t), "DATABASE_URL": "sqlite:" + filepath.Join(dir, "bot.db"), "PATH": os.Getenv("PATH"),
+	}
+	for k, v := range st.env {
+		env[k] = v
+	}
+	logs := &syncBuffer{}
+	proc := startProcess(t, bin, env, logs)
+	b := &bot{t: t, slack: fake, url: "http://" + env["BOT_ADDR"]}
+	inc := b.open("U0ALICE", "declare Shipping labels fail")
+	b.command("U0BOB", "followup Alert on label printer errors")
+	eventually(t, "the issue created at GitHub", func() bool { return len(st.srv.Issues()) == 1 })
+	if err := proc.Process.Kill(); err != nil { // the answer never reaches the bot
+		t.Fatal(err)
+	}
+	proc.Wait()
+
+	env["BOT_ADDR"] = freeAddr(t)
+	proc = startProcess(t, bin, env, logs)
+	// The killed process's lease on the job runs out (10 s), then the new
+	// one claims it.
+	links := func() int {
+		n := 0
+		for _, m := range fake.Thread(channel, inc.TS) {
+			if strings.Contains(m.Text, ":ticket:") {
+				n++
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(time.Minute)
+	for links() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no follow-up link in the thread a minute after the restart:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := proc.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Wait(); err != nil {
+		t.Errorf("SIGINT: %v, want exit 0", err)
+	}
+	if n := len(st.srv.Issues()); n != 1 {
+		t.Errorf("%d issues, want 1", n)
+	}
+	if n := st.srv.Creates(st.isCreate); n != 1 {
+		t.Errorf("%d create requests, want 1: the retry must find the issue", n)
+	}
+	if n := links(); n != 1 {
+		t.Errorf("%d links in the thread, want 1", n)
+	}
+	assertNoTrackerSecrets(t, logs.String(), fake)
+	assertNoSecrets(t, logs.String(), fake)
 }

@@ -98,6 +98,8 @@ func cmdPlay(ctx context.Context, args []string, cfg config, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	tracker := playTracker(&cfg, p.VendorToken(false))
+	defer tracker.Close()
 	if err := cfg.checkServe(); err != nil {
 		return err
 	}

@@ -74,6 +74,8 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		wait("the reply", `[...document.querySelectorAll("#thread-msgs .msg .body")].some(m => m.textContent.includes(`+jsString(reply[:40])+`))`)
 	}
 	wait("the escaped reply", `[...document.querySelectorAll("#thread-msgs .body")].some(m => m.textContent.includes("<by mistake> & nobody"))`)
+	// The action: reply is a follow-up, filed in the simulated tracker: its link follows in the thread.
+	wait("the follow-up's link", `[...document.querySelectorAll("#thread-msgs .msg .body")].some(m => m.textContent.includes("follow-up filed in GitHub"))`)
 
 	// Edit the first reply: Slack sends message_changed, and the timeline keeps it.
 	first := `#thread-msgs .msg.mine`
@@ -84,7 +86,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	do("retype it", b.Type(ctx, "HubSpot says the token was revoked: the offboarding script rotated it <by mistake> & nobody noticed for an hour"))
 	do("save", b.Press(ctx, "Enter"))
 	wait("the edit", `document.querySelector("#thread-msgs .msg.mine .edited") !== null && document.querySelector("#thread-msgs .msg.mine .body").textContent.includes("for an hour")`)
-	wait("2 replies", `[...document.querySelectorAll("#channel-msgs .replies-count")].some(c => c.textContent.trim() === "2 replies")`)
+	wait("3 replies", `[...document.querySelectorAll("#channel-msgs .replies-count")].some(c => c.textContent.trim() === "3 replies")`)
 	do("show the incident from its top", b.Eval(ctx, `document.querySelector("#channel-msgs .msg.from-app:not(.eph)").scrollIntoView({block: "start"})`, nil))
 	do("move the mouse away", b.Hover(ctx, ".ch-title"))
 	step("06-thread")

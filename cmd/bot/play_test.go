@@ -214,6 +214,8 @@ func TestPlayStory(t *testing.T) {
 	if !strings.Contains(v.Thread, "the &lt;offboarding&gt; script &amp; nobody noticed") || strings.Contains(v.Thread, "<offboarding>") {
 		t.Errorf("the reply was not shown escaped:\n%s", v.Thread)
 	}
+	// The action: reply is a follow-up, filed in the simulated tracker.
+	p.waitView(t, "the follow-up's link", ts, func(v playView) bool { return strings.Contains(v.Thread, "follow-up filed in GitHub") })
 
 	p.post(t, "/play/action", map[string]string{"ts": ts, "block_id": "status", "action_id": "resolve"})
 	fileRE := regexp.MustCompile(`data-file="(F[0-9A-Z]+)" data-name="([^"]+)"`)
@@ -221,7 +223,8 @@ func TestPlayStory(t *testing.T) {
 	m := fileRE.FindStringSubmatch(v.Thread)
 
 	preview := get(t, p.url+"/play/files/"+m[1]+"/preview")
-	for _, want := range []string{"<h1>Incident INC-1", "<table>", "alert on 401s from HubSpot", "the &lt;offboarding&gt; script"} {
+	for _, want := range []string{"<h1>Incident INC-1", "<table>", "alert on 401s from HubSpot", "the &lt;offboarding&gt; script",
+		"playground/follow-ups#1</a>"} {
 		if !strings.Contains(preview, want) {
 			t.Errorf("the preview lacks %q:\n%s", want, preview)
 		}

@@ -39,10 +39,6 @@ func (noTracker) FindIssue(context.Context, string, time.Time) (incident.Issue, 
 	return incident.Issue{}, false, nil
 }
 
-// jobFollowup files a follow-up in the tracker (or, without one, says it
-// was recorded): one job per follow-up, keyed followup:<incident>:<source>.
-const jobFollowup = "followup"
-
 // maxFollowup bounds what is kept of a follow-up's text.
 const maxFollowup = 2000
 
@@ -78,9 +74,16 @@ func (s *Service) followup(ctx context.Context, cmd Command, rest string) messag
 	if err := s.addFollowup(ctx, inc.ID, "cmd:"+source, text, cmd.UserID, cmd); err != nil {
 		return s.refuse(err)
 	}
+	late := ""
+	if inc.Postmortem != "" {
+		late = fmt.Sprintf(" (%s's postmortem was written already: it is not in it)", inc.Ref())
+	}
 	if tr := s.tracker().Name(); tr != "" {
-		return notice(fmt.Sprintf("Filing the follow-up of %s in %s… its link will be posted in the incident thread.",
-			inc.Ref(), messages.TrackerName(tr)))
+		return notice(fmt.Sprintf("Filing the follow-up of %s in %s… its link will be posted in the incident thread%s.",
+			inc.Ref(), messages.TrackerName(tr), late))
+	}
+	if late != "" {
+		return notice(fmt.Sprintf("Recorded the follow-up of %s%s.", inc.Ref(), late))
 	}
 	return notice(fmt.Sprintf("Recorded the follow-up of %s; it will be listed in the postmortem's action items.", inc.Ref()))
 }
@@ -115,12 +118,7 @@ func (s *Service) addFollowup(ctx context.Context, incID incidentID, source, tex
 // threadFollowup makes an `action:` reply in an incident thread a
 // follow-up; it is called for every delivery of the reply, and stores it once.
 func (s *Service) threadFollowup(ctx context.Context, ref threadRef, e Event) error {
-	loc := actionReply.FindStringIndex(e.Text)
-	if loc == nil || e.UserID == "" {
-		return nil
-	}
-	text := strings.TrimSpace(e.Text[loc[1]:])
-	if text == "" {
+	if !actionReply.MatchString(e.Text) || e.UserID == "" {
 		return nil
 	}
 	who := actor{team: e.TeamID, user: e.UserID, channel: e.ChannelID}
@@ -128,7 +126,21 @@ func (s *Service) threadFollowup(ctx context.Context, ref threadRef, e Event) er
 		return nil
 	}
 	cmd := Command{TeamID: e.TeamID, ChannelID: e.ChannelID, UserID: e.UserID, ThreadTS: e.ThreadTS, DeliveryID: e.EventID}
-	return s.addFollowup(ctx, ref.id, "msg:"+e.TS, text, e.UserID, cmd)
+	return s.replyFollowup(ctx, ref.id, e.TS, e.Text, cmd)
+}
+
+// replyFollowup stores the follow-up an `action:` reply (ts, text) says,
+// once: from its event, or from the thread read before the postmortem
+// when the event was missed.
+func (s *Service) replyFollowup(ctx context.Context, incID incidentID, ts, text string, cmd Command) error {
+	loc := actionReply.FindStringIndex(text)
+	if loc == nil {
+		return nil
+	}
+	if text = strings.TrimSpace(text[loc[1]:]); text == "" {
+		return nil
+	}
+	return s.addFollowup(ctx, incID, "msg:"+ts, text, cmd.UserID, cmd)
 }
 
 // runFollowup files one follow-up: it looks for the issue an earlier

@@ -113,6 +113,9 @@ func TestFollowupWithoutTracker(t *testing.T) {
 		t.Fatal(got)
 	}
 	b.settle()
+	if got := b.command("U0ALICE", "followup Review the alert thresholds "+inc.Ref()); !strings.Contains(got, "postmortem was written already") {
+		t.Errorf("a follow-up after the postmortem answered %q", got)
+	}
 	doc := b.reload(inc).Postmortem
 	for _, want := range []string{"- [ ] Add a **runbook** entry for the email job — @alice\n", "- [ ] alert when the email queue backs up — @bob\n",
 		"**Follow-up**: Add a \\*runbook\\* entry"} {
@@ -178,8 +181,8 @@ func TestFollowupFiledOnce(t *testing.T) {
 	b.command("U0ALICE", "resolve")
 	b.settle()
 	doc := b.reload(inc).Postmortem
-	for _, want := range []string{"Alert on email queue depth — @alice ([acme/web#1](<" + issues[0].URL + ">))",
-		"rotate the SMTP password — @bob ([acme/web#2](<" + issues[1].URL + ">))"} {
+	for _, want := range []string{"Alert on email queue depth — @alice ([acme/web#1](" + issues[0].URL + "))",
+		"rotate the SMTP password — @bob ([acme/web#2](" + issues[1].URL + "))"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the postmortem lacks %q:\n%s", want, doc)
 		}
@@ -274,5 +277,25 @@ func TestFollowupGivesUp(t *testing.T) {
 	}
 	if n := len(srv.Issues()); n != 0 {
 		t.Errorf("%d issues", n)
+	}
+}
+
+// TestFollowupCaughtUp: an action: reply whose event never came is found
+// when the thread is read for the postmortem, and filed then, once.
+func TestFollowupCaughtUp(t *testing.T) {
+	tr, srv := gitHub(t)
+	b := newFollowupBot(t, tr, 3)
+	inc := b.open("U0ALICE", "Checkout emails are not sent")
+	b.slack.Say(testChannel, inc.MessageTS, "U0BOB", "action: page the mail team") // no event
+	b.command("U0ALICE", "resolve")
+	b.settle()
+	if fs := b.followups(inc); len(fs) != 1 || fs[0].Text != "page the mail team" || fs[0].State != incident.FollowupCreated {
+		t.Fatalf("follow-ups %+v", fs)
+	}
+	if n := len(srv.Issues()); n != 1 {
+		t.Errorf("%d issues, want 1", n)
+	}
+	if doc := b.reload(inc).Postmortem; !strings.Contains(doc, "page the mail team — @bob _(GitHub issue being filed)_") {
+		t.Errorf("the postmortem:\n%s", doc)
 	}
 }

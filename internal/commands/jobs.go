@@ -31,13 +31,12 @@ const (
 	jobSubmit     = "submit"   // a modal
 	jobReminder   = "reminder" // an update is due
 	jobWatch      = "watch"    // post what a check of a watched vendor found, in one channel
+	jobFollowup   = "followup" // file a follow-up in the tracker; one per follow-up (followup:<incident>:<source>)
 
 	jobAlert       = "alert"        // an alert came in: open or join its incident
 	jobAlertNote   = "alert_note"   // say in the incident's thread what the alert did
 	jobAlertTriage = "alert_triage" // the triage of the vendor an alert names, into its incident
 )
-
-func init() { jobWhat[jobFollowup] = "file the follow-up" }
 
 // The kinds of job of the declare form, the roles and the status page.
 const (
@@ -68,6 +67,7 @@ var jobWhat = map[string]string{
 	jobInvite: "invite people to the incident channel", jobPointer: "point to the incident channel",
 	jobArchive: "archive the incident channel", jobHome: "update App Home",
 	jobCapture: "add the message to the timeline", jobUncapture: "take the message off the timeline",
+	jobFollowup: "file the follow-up",
 }
 
 // jobArgs is what a job needs to run, kept as its payload: the request it

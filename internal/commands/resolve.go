@@ -212,6 +212,10 @@ func (s *Service) catchUp(ctx context.Context, inc *incident.Incident) string {
 				Author: r.UserID, Text: text, At: slackTime(r.TS, s.Now()), SlackTS: r.TS}); err != nil {
 				s.Log.Warn().Err(err).Msg("catch up reply")
 			}
+			cmd := Command{TeamID: inc.TeamID, ChannelID: inc.ChannelID, UserID: r.UserID, ThreadTS: inc.MessageTS}
+			if err := s.replyFollowup(ctx, inc.ID, r.TS, text, cmd); err != nil {
+				s.Log.Warn().Err(err).Msg("catch up a follow-up")
+			}
 		case old != text:
 			if _, err := s.Store.EditMessage(ctx, inc.ID, r.TS, text, "", s.Now()); err != nil {
 				s.Log.Warn().Err(err).Msg("catch up edit")

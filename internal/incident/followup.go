@@ -32,6 +32,20 @@ type Followup struct {
 	UpdatedAt time.Time
 }
 
+// Defaults gives a follow-up about to be added what it lacks: an id and
+// its times.
+func (f *Followup) Defaults(now time.Time) {
+	if f.ID == uuid.Nil {
+		f.ID = uuid.Must(uuid.NewV7())
+	}
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = now
+	}
+	if f.UpdatedAt.IsZero() {
+		f.UpdatedAt = f.CreatedAt
+	}
+}
+
 // FollowupState is where a follow-up is on its way to a tracker.
 type FollowupState string
 

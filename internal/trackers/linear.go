@@ -67,7 +67,8 @@ func (l *Linear) graphql(ctx context.Context, query string, vars map[string]any,
 		Data   any        `json:"data"`
 		Errors []gqlError `json:"errors"`
 	}{Data: data}
-	if err := l.api().call(ctx, http.MethodPost, l.url(), map[string]any{"query": query, "variables": vars}, &raw); err != nil {
+	h, err := l.api().exchange(ctx, http.MethodPost, l.url(), map[string]any{"query": query, "variables": vars}, &raw)
+	if err != nil {
 		return err
 	}
 	if len(raw.Errors) == 0 {
@@ -81,7 +82,7 @@ func (l *Linear) graphql(ctx context.Context, query string, vars map[string]any,
 	msg = printable(msg, 200)
 	switch strings.ToUpper(e.Extensions.Code) {
 	case "RATELIMITED":
-		return &RetryError{Msg: "Linear rate limited the bot (RATELIMITED); it will try again"}
+		return &RetryError{Msg: "Linear rate limited the bot (RATELIMITED); it will try again", After: waitFrom(h, time.Now())}
 	case "AUTHENTICATION_ERROR":
 		return incident.Errorf(incident.Invalid, "Linear refused LINEAR_API_KEY (%q): create a personal API key (Settings → Security & access) and set LINEAR_API_KEY", msg)
 	case "FORBIDDEN":

@@ -16,7 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,11 +78,18 @@ type api struct {
 
 // call sends in (JSON, unless nil) and decodes the 2xx answer into out.
 func (a api) call(ctx context.Context, method, url string, in, out any) error {
+	_, err := a.exchange(ctx, method, url, in, out)
+	return err
+}
+
+// exchange is call, also returning the answer's headers (nil when there
+// was no answer).
+func (a api) exchange(ctx context.Context, method, url string, in, out any) (http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("%s: encode the request: %w", a.name, err)
+			return nil, fmt.Errorf("%s: encode the request: %w", a.name, err)
 		}
 		body = bytes.NewReader(b)
 	}
@@ -91,7 +100,7 @@ func (a api) call(ctx context.Context, method, url string, in, out any) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
-		return incident.Errorf(incident.Invalid, "%s: the API URL does not work (%v): check the tracker's URL setting", a.name, err)
+		return nil, incident.Errorf(incident.Invalid, "%s: the API URL does not work (%v): check the tracker's URL setting", a.name, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -105,33 +114,33 @@ func (a api) call(ctx context.Context, method, url string, in, out any) error {
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-			return err
+			return nil, err
 		}
-		return &RetryError{Msg: fmt.Sprintf("%s did not answer (%s %s): %s", a.name, method, pathOf(url), netProblem(err))}
+		return nil, &RetryError{Msg: fmt.Sprintf("%s did not answer (%s %s): %s", a.name, method, pathOf(url), netProblem(err))}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return &RetryError{Msg: fmt.Sprintf("%s: reading its answer failed: %v", a.name, err)}
+		return resp.Header, &RetryError{Msg: fmt.Sprintf("%s: reading its answer failed: %v", a.name, err)}
 	}
 	said := vendorSaid(raw)
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if out == nil {
-			return nil
+			return resp.Header, nil
 		}
 		if err := json.Unmarshal(raw, out); err != nil {
-			return &RetryError{Msg: fmt.Sprintf("%s answered %d with a body that is not the documented JSON: %v", a.name, resp.StatusCode, err)}
+			return resp.Header, &RetryError{Msg: fmt.Sprintf("%s answered %d with a body that is not the documented JSON: %v", a.name, resp.StatusCode, err)}
 		}
-		return nil
+		return resp.Header, nil
 	case resp.StatusCode == http.StatusTooManyRequests || (a.rateLimited != nil && a.rateLimited(resp.StatusCode, resp.Header, said)):
-		return &RetryError{Msg: fmt.Sprintf("%s rate limited the bot (%d%s); it will try again", a.name, resp.StatusCode, quote(said)),
+		return resp.Header, &RetryError{Msg: fmt.Sprintf("%s rate limited the bot (%d%s); it will try again", a.name, resp.StatusCode, quote(said)),
 			After: waitFrom(resp.Header, time.Now())}
 	case resp.StatusCode >= 500:
-		return &RetryError{Msg: fmt.Sprintf("%s answered %d%s; it will try again", a.name, resp.StatusCode, quote(said)),
+		return resp.Header, &RetryError{Msg: fmt.Sprintf("%s answered %d%s; it will try again", a.name, resp.StatusCode, quote(said)),
 			After: waitFrom(resp.Header, time.Now())}
 	}
-	return incident.Errorf(incident.Invalid, "%s", a.refusal(resp.StatusCode, said))
+	return resp.Header, incident.Errorf(incident.Invalid, "%s", a.refusal(resp.StatusCode, said))
 }
 
 // pathOf is url without its query, for messages.
@@ -161,10 +170,9 @@ func quote(said string) string {
 // message, Jira's errorMessages and errors, a GraphQL errors[].message.
 func vendorSaid(raw []byte) string {
 	var v struct {
-		Message       string            `json:"message"`
-		ErrorMessages []string          `json:"errorMessages"`
-		Errors        json.RawMessage   `json:"errors"`
-		Details       map[string]string `json:"-"`
+		Message       string          `json:"message"`
+		ErrorMessages []string        `json:"errorMessages"`
+		Errors        json.RawMessage `json:"errors"`
 	}
 	if json.Unmarshal(raw, &v) != nil {
 		return ""
@@ -176,8 +184,8 @@ func vendorSaid(raw []byte) string {
 	parts = append(parts, v.ErrorMessages...)
 	var fieldErrs map[string]string
 	if json.Unmarshal(v.Errors, &fieldErrs) == nil {
-		for k, m := range fieldErrs {
-			parts = append(parts, k+": "+m)
+		for _, k := range slices.Sorted(maps.Keys(fieldErrs)) {
+			parts = append(parts, k+": "+fieldErrs[k])
 		}
 	}
 	var gqlErrs []struct {

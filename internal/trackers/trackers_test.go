@@ -1,3 +1,7 @@
+// The trackers against their stand-ins (trackertest), whose answers
+// follow the vendors' documentation pages named there: creation, a 5xx then
+// success, a 429 with Retry-After, refusals that say what to fix, and the
+// marker look-up that keeps a lost answer from a second issue.
 package trackers_test
 
 import (

@@ -14,15 +14,7 @@ import (
 // AddFollowup stores f unless the incident has a follow-up from the same
 // source (a redelivered command or event): then added is false.
 func (s *DB) AddFollowup(ctx context.Context, f *incident.Followup) (bool, error) {
-	if f.ID == uuid.Nil {
-		f.ID = uuid.Must(uuid.NewV7())
-	}
-	if f.CreatedAt.IsZero() {
-		f.CreatedAt = time.Now()
-	}
-	if f.UpdatedAt.IsZero() {
-		f.UpdatedAt = f.CreatedAt
-	}
+	f.Defaults(time.Now())
 	var inserted bool
 	err := s.pool.QueryRow(ctx, `WITH inc AS (SELECT id FROM incidents WHERE id = $2),
 		ins AS (INSERT INTO followups (id, incident_id, source, text, author, tracker, state, issue_key, issue_url,

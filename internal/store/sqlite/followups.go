@@ -11,15 +11,7 @@ import (
 // AddFollowup stores f unless the incident has a follow-up from the same
 // source (a redelivered command or event): then added is false.
 func (s *DB) AddFollowup(ctx context.Context, f *incident.Followup) (bool, error) {
-	if f.ID == uuid.Nil {
-		f.ID = uuid.Must(uuid.NewV7())
-	}
-	if f.CreatedAt.IsZero() {
-		f.CreatedAt = s.now()
-	}
-	if f.UpdatedAt.IsZero() {
-		f.UpdatedAt = f.CreatedAt
-	}
+	f.Defaults(s.now())
 	if err := s.acquire(ctx); err != nil {
 		return false, fmt.Errorf("sqlite: add follow-up to %s: %w", f.IncidentID, err)
 	}

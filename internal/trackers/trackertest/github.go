@@ -59,13 +59,13 @@ func GitHub(repo, token string) *Server {
 					return true
 				}
 				n := len(s.Issues()) + 1
-				url := "https://github.com/" + repo + "/issues/" + strconv.Itoa(n)
-				if !s.add(Issue{Key: repo + "#" + strconv.Itoa(n), URL: url, Title: in.Title, Body: in.Body,
+				url := s.web("https://github.com") + "/" + repo + "/issues/" + strconv.Itoa(n)
+				if !s.add(r, Issue{Key: repo + "#" + strconv.Itoa(n), URL: url, Title: in.Title, Body: in.Body,
 					Labels: in.Labels, Created: time.Now(), Raw: body}) {
 					hangUp(w)
 					return true
 				}
-				writeJSON(w, 201, ghIssue(repo, n, in.Title, in.Body))
+				writeJSON(w, 201, ghIssue(repo, n, in.Title, in.Body, url))
 				return true
 			case r.Method == http.MethodGet && r.URL.Path == base+"/issues":
 				// Newest first (sort=created&direction=desc), 100 a page.
@@ -73,7 +73,7 @@ func GitHub(repo, token string) *Server {
 				var list []map[string]any
 				for i := len(all) - 1; i >= 0; i-- {
 					n, _ := strconv.Atoi(all[i].Key[strings.LastIndex(all[i].Key, "#")+1:])
-					list = append(list, ghIssue(repo, n, all[i].Title, all[i].Body))
+					list = append(list, ghIssue(repo, n, all[i].Title, all[i].Body, all[i].URL))
 				}
 				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 				if page > 1 {
@@ -91,11 +91,11 @@ func GitHub(repo, token string) *Server {
 	})
 }
 
-func ghIssue(repo string, n int, title, body string) map[string]any {
+func ghIssue(repo string, n int, title, body, htmlURL string) map[string]any {
 	return map[string]any{
 		"id": 1000 + n, "number": n, "title": title, "body": body, "state": "open",
 		"url":      "https://api.github.com/repos/" + repo + "/issues/" + strconv.Itoa(n),
-		"html_url": "https://github.com/" + repo + "/issues/" + strconv.Itoa(n),
+		"html_url": htmlURL,
 	}
 }
 

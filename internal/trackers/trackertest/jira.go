@@ -79,7 +79,7 @@ func Jira(project, email, token string) *Server {
 				}
 				n := len(s.Issues()) + 1
 				key := project + "-" + strconv.Itoa(n)
-				if !s.add(Issue{Key: key, URL: host + "/browse/" + key, Title: in.Fields.Summary,
+				if !s.add(r, Issue{Key: key, URL: host + "/browse/" + key, Title: in.Fields.Summary,
 					Body: in.Fields.Description.text(), Labels: in.Fields.Labels, Created: time.Now(), Raw: body}) {
 					hangUp(w)
 					return true

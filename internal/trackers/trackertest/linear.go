@@ -73,8 +73,8 @@ func Linear(teamID, apiKey string) *Server {
 				}
 				n := len(s.Issues()) + 1
 				key := "ENG-" + strconv.Itoa(n)
-				url := "https://linear.app/acme/issue/" + strings.ToLower(key)
-				if !s.add(Issue{Key: key, URL: url, Title: v.Input.Title, Body: v.Input.Description, Created: time.Now(), Raw: body}) {
+				url := s.web("https://linear.app") + "/acme/issue/" + strings.ToLower(key)
+				if !s.add(r, Issue{Key: key, URL: url, Title: v.Input.Title, Body: v.Input.Description, Created: time.Now(), Raw: body}) {
 					hangUp(w)
 					return true
 				}
@@ -99,12 +99,12 @@ func Linear(teamID, apiKey string) *Server {
 			case strings.Contains(q.Query, "query Check"):
 				var v struct{ ID string }
 				json.Unmarshal(q.Variables, &v)
-				var team any
-				if v.ID == teamID {
-					team = map[string]string{"id": teamID, "key": "ENG", "name": "Engineering"}
+				if v.ID != teamID {
+					gqlErr(w, 400, "INVALID_INPUT", "Entity not found: Team")
+					return false
 				}
 				writeJSON(w, 200, map[string]any{"data": map[string]any{"viewer": map[string]string{"id": "u1", "name": "Incident Bot"},
-					"team": team}})
+					"team": map[string]string{"id": teamID, "key": "ENG", "name": "Engineering"}}})
 			default:
 				gqlErr(w, 400, "GRAPHQL_VALIDATION_FAILED", "Unknown operation")
 			}

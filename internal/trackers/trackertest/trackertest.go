@@ -12,6 +12,8 @@ package trackertest
 
 import (
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -34,7 +36,9 @@ type Issue struct {
 type Request struct {
 	Method, Path, Query string
 	Body                []byte
-	Status              int // what the stand-in answered
+	// Status is what the stand-in answered (200 until it writes another,
+	// and for an answer it hung up on).
+	Status int
 }
 
 // Server is one tracker's stand-in.
@@ -50,6 +54,47 @@ type Server struct {
 	// lose, when set, makes the next creation succeed at the tracker but
 	// drops the answer (the connection is closed): the bot cannot know.
 	lose int
+	// hold, when set, makes the next creation succeed at the tracker and
+	// keep its answer until the caller hangs up (a process killed mid-call).
+	hold int
+	// pages: the issues' URLs are the stand-in's own, and it serves each
+	// as a small page (the playground links to them).
+	pages bool
+}
+
+// ServeIssuePages makes the issues' URLs point at the stand-in, which
+// serves each issue as a page: for the playground, whose links must open.
+func (s *Server) ServeIssuePages() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages = true
+}
+
+// web is where the issues' pages are: the tracker's site, or the stand-in.
+func (s *Server) web(site string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pages {
+		return s.URL
+	}
+	return site
+}
+
+// page serves the issue whose URL r asks for, when pages are on.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	url := s.web("") + r.URL.Path
+	for _, is := range s.Issues() {
+		if s.web("") != "" && is.URL == url {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<!doctype html><title>%s</title><p><em>A simulated tracker issue (bot play)</em></p><h1>%s: %s</h1><pre>%s</pre>",
+				html.EscapeString(is.Key), html.EscapeString(is.Key), html.EscapeString(is.Title), html.EscapeString(is.Body))
+			return true
+		}
+	}
+	return false
 }
 
 type failure struct {
@@ -80,6 +125,15 @@ func (s *Server) LoseNextCreate(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lose = n
+}
+
+// HoldNextCreate makes the next creation happen at the tracker while its
+// answer waits until the caller hangs up (or the stand-in closes): the
+// tracker has the issue, and the caller never learns it.
+func (s *Server) HoldNextCreate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold++
 }
 
 // Issues returns the issues created so far.
@@ -121,13 +175,20 @@ func newServer(v vendor) *Server {
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		rec := &statusRecorder{ResponseWriter: w, status: 200}
-		defer func() {
+		// Recorded before it is answered, its status as it is written: a
+		// caller that sees its answer (or a hang-up) finds it here.
+		s.mu.Lock()
+		i := len(s.requests)
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Status: 200})
+		s.mu.Unlock()
+		rec := &statusRecorder{ResponseWriter: w, status: func(code int) {
 			s.mu.Lock()
-			s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-				Body: body, Status: rec.status})
+			s.requests[i].Status = code
 			s.mu.Unlock()
-		}()
+		}}
+		if s.page(rec, r) {
+			return
+		}
 		s.mu.Lock()
 		refuse := s.refuse
 		var f *failure
@@ -152,16 +213,25 @@ func newServer(v vendor) *Server {
 	return s
 }
 
-// add stores an issue; it reports false when the answer is to be lost.
-func (s *Server) add(is Issue) bool {
+// add stores an issue; it reports false when the answer is to be lost
+// (after holding it until the caller hangs up, when asked to).
+func (s *Server) add(r *http.Request, is Issue) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.issues = append(s.issues, is)
-	if s.lose > 0 {
+	hold := s.hold > 0
+	if hold {
+		s.hold--
+	}
+	lose := s.lose > 0
+	if lose {
 		s.lose--
+	}
+	s.mu.Unlock()
+	if hold {
+		<-r.Context().Done()
 		return false
 	}
-	return true
+	return !lose
 }
 
 // find returns the issues whose body contains text.
@@ -195,14 +265,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// statusRecorder tells status the answer's code before writing it.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status func(code int)
 }
 
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status(code)
+	r.ResponseWriter.WriteHeader(code)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -547,6 +547,7 @@
     ["/incident list", "open incidents"],
     ["/incident resolve", "resolve and share the postmortem"],
     ["/incident reopen INC-1", "reopen a resolved incident"],
+    ["/incident followup ", "add a follow-up: an issue in the (simulated) tracker, an action item in the postmortem"],
   ];
   let hintIndex = -1;
 
