@@ -35,6 +35,7 @@ type WatchChange struct {
 	Words   string    `json:"words,omitempty"`   // the vendor's latest update
 	At      time.Time `json:"at,omitzero"`       // when the vendor said it
 	URL     string    `json:"url,omitempty"`
+	Started time.Time `json:"started,omitzero"` // when the vendor's incident began, by its page
 }
 
 // Bad reports whether the change is the vendor going bad: what a

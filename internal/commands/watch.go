@@ -439,7 +439,8 @@ func advance(prev incident.VendorState, cur *incident.VendorState, now time.Time
 		before[in.ID] = in
 	}
 	for _, in := range cur.Incidents {
-		c := messages.WatchChange{Subject: in.Name, Impact: in.Impact, Status: in.Status, Words: in.Update, At: in.UpdatedAt, URL: in.URL}
+		c := messages.WatchChange{Subject: in.Name, Impact: in.Impact, Status: in.Status, Words: in.Update, At: in.UpdatedAt,
+			URL: in.URL, Started: in.StartedAt}
 		old, seen := before[in.ID]
 		switch {
 		case !seen:
@@ -597,7 +598,7 @@ func (s *Service) runWatch(ctx context.Context, a jobArgs) error {
 	if _, err := s.Slack.Post(ctx, open.ChannelID, open.MessageTS, m); err != nil {
 		return err
 	}
-	s.recordWatch(ctx, open, name, post.Changes, lag, w.Posted)
+	s.recordWatch(ctx, open, name, post.Changes, lag)
 	if d := w.Diagnosis; d != nil && d.Cause != "" && (open.Diagnosis == nil || open.Diagnosis.Cause != d.Cause) {
 		inc, changed, err := s.modify(ctx, open.ID, func(i *incident.Incident) (bool, error) {
 			if i.Diagnosis != nil && i.Diagnosis.Cause == d.Cause {
@@ -620,7 +621,7 @@ func (s *Service) runWatch(ctx context.Context, a jobArgs) error {
 // the vendor's own times, so the postmortem shows the vendor's incident
 // window; and the vendor lag when it was measured. Each entry is keyed, so
 // a retried job adds it once.
-func (s *Service) recordWatch(ctx context.Context, inc *incident.Incident, name string, cs []messages.WatchChange, lag string, posted time.Time) {
+func (s *Service) recordWatch(ctx context.Context, inc *incident.Incident, name string, cs []messages.WatchChange, lag string) {
 	for _, c := range cs {
 		kind, text := incident.KindVendor, name+": "+strings.ReplaceAll(c.Kind, "_", " ")
 		if c.Subject != "" {
@@ -630,8 +631,8 @@ func (s *Service) recordWatch(ctx context.Context, inc *incident.Incident, name 
 		switch c.Kind {
 		case messages.WatchIncidentOpened:
 			kind = incident.KindVendorOpened
-			if !posted.IsZero() {
-				at = posted
+			if !c.Started.IsZero() && !c.Started.After(s.Now()) {
+				at = c.Started
 			}
 		case messages.WatchIncidentResolved:
 			kind = incident.KindVendorResolved
