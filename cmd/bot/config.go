@@ -87,6 +87,7 @@ type config struct {
 
 	WatchInterval time.Duration // WATCH_INTERVAL: how often each watched vendor is checked; default commands.DefaultWatchInterval
 	watchErr      error         // WATCH_INTERVAL does not parse, or is under minWatchInterval
+	watchGiven    bool          // WATCH_INTERVAL was set (bot play keeps it, else uses its own)
 }
 
 // minWatchInterval is the shortest WATCH_INTERVAL: a vendor's status page
@@ -204,6 +205,7 @@ func loadConfig(getenv func(string) string) config {
 		}
 	}
 	c.WatchInterval, c.watchErr = parseWatchInterval(getenv("WATCH_INTERVAL"))
+	c.watchGiven = strings.TrimSpace(getenv("WATCH_INTERVAL")) != ""
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
