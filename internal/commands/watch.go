@@ -480,6 +480,9 @@ func advance(prev incident.VendorState, cur *incident.VendorState, now time.Time
 			changes = append(changes, messages.WatchChange{Kind: messages.WatchComponentRecover, Subject: c.Name})
 		}
 	}
+	if problem(prev.Cause) && problem(cur.Cause) && prev.Cause != cur.Cause {
+		changes = append(changes, messages.WatchChange{Kind: messages.WatchCauseChanged, Was: prev.Cause, Status: cur.Cause})
+	}
 	switch {
 	case cur.Probe == "failing" && prev.Probe != "failing":
 		changes = append(changes, messages.WatchChange{Kind: messages.WatchProbeFailing, Words: cur.ProbeDetail, Subject: cur.Cause})
@@ -514,6 +517,12 @@ func advance(prev incident.VendorState, cur *incident.VendorState, now time.Time
 		cur.Bad, cur.FirstFailingAt, cur.VendorPostedAt = false, time.Time{}, time.Time{}
 	}
 	return changes, lagKnown
+}
+
+// problem reports whether a triage cause is a problem worth an incident's
+// cause: not healthy, and not a setting of ours missing.
+func problem(cause string) bool {
+	return cause != "" && cause != string(runbook.Healthy) && cause != string(runbook.Misconfigured)
 }
 
 // itemChanges: items (maintenances) that began and ended between two checks.
@@ -573,7 +582,7 @@ func (s *Service) runWatch(ctx context.Context, a jobArgs) error {
 	for _, c := range w.Changes {
 		// A new update on an incident already reported is news for the
 		// people working the incident, not for the whole channel.
-		if c.Kind == messages.WatchIncidentUpdated && (open == nil || open.MessageTS == "") {
+		if (c.Kind == messages.WatchIncidentUpdated || c.Kind == messages.WatchCauseChanged) && (open == nil || open.MessageTS == "") {
 			continue
 		}
 		post.Changes = append(post.Changes, c)
@@ -599,7 +608,7 @@ func (s *Service) runWatch(ctx context.Context, a jobArgs) error {
 		return err
 	}
 	s.recordWatch(ctx, open, name, post.Changes, lag)
-	if d := w.Diagnosis; d != nil && d.Cause != "" && (open.Diagnosis == nil || open.Diagnosis.Cause != d.Cause) {
+	if d := w.Diagnosis; d != nil && problem(d.Cause) && (open.Diagnosis == nil || open.Diagnosis.Cause != d.Cause) {
 		inc, changed, err := s.modify(ctx, open.ID, func(i *incident.Incident) (bool, error) {
 			if i.Diagnosis != nil && i.Diagnosis.Cause == d.Cause {
 				return false, nil

@@ -405,6 +405,23 @@ func TestWatchIncidentLifecycle(t *testing.T) {
 		t.Fatalf("a second Declare incident: %d incidents", n)
 	}
 
+	// Our calls now fail for another reason (the token): the thread is
+	// told, and the incident's message shows the new cause.
+	r.hubspot.setAPI(t, "hubspot/auth_invalid")
+	r.nextInterval()
+	mark = b.mark()
+	b.watchTick()
+	got = watchPosts(b, mark)
+	if len(got) != 1 || got[0].ThreadTS != inc.MessageTS || !strings.Contains(blockText(t, got[0].Msg), "finds another cause") {
+		t.Fatalf("cause change: %d posts %+v", len(got), got)
+	}
+	if d := b.reload(inc).Diagnosis; d == nil || d.Cause != "auth_invalid" {
+		t.Errorf("the incident's cause is %+v, want auth_invalid", d)
+	}
+	if ups := b.since(mark, callUpdate); !slices.ContainsFunc(ups, func(c slackCall) bool { return c.ThreadTS == inc.MessageTS }) {
+		t.Errorf("the incident message was not updated with the new cause: %v", methods(ups))
+	}
+
 	// The vendor resolves and our calls work again: into the thread.
 	r.hubspot.setStatus(t, "operational")
 	r.hubspot.setAPI(t, "hubspot/healthy")
