@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -70,7 +71,27 @@ func TestWatchEndToEnd(t *testing.T) {
 	if got := b.command("U0ALICE", "watching"); !strings.Contains(got, "Elevated API error rates") {
 		t.Errorf("watching = %q", got)
 	}
+	// The metric shows the vendor down (a major incident), on every replica alike.
+	resp, err := http.Get(b.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `bot_vendor_state{vendor="hubspot"} 3`) {
+		t.Errorf("/metrics lacks the vendor's state:\n%s", grepLines(string(metrics), "bot_vendor"))
+	}
 	assertNoSecrets(t, b.stderr.String()+b.stdout.String(), b.slack)
+}
+
+func grepLines(text, word string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, word) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // waitUntil polls cond, for state only the bot's answers show, bounded by

@@ -118,7 +118,16 @@ func (s *Service) watchCommand(ctx context.Context, cmd Command, rest string) me
 		}
 		fmt.Fprintf(&b, "This channel already watches %s.", messages.Escape(andList(already)))
 	}
-	b.WriteString(" `/incident watching` shows their state.")
+	// What the watch already knows of a vendor another channel watched first:
+	// this channel hears only of changes from now on.
+	if ws, err := s.Store.Watches(ctx, incident.WatchFilter{TeamID: cmd.TeamID, ChannelID: cmd.ChannelID}); err == nil {
+		for _, w := range ws {
+			if name, ok := s.Triage.VendorName(w.Watch.Vendor); ok && slices.Contains(keys, w.Watch.Vendor) && !w.Vendor.CheckedAt.IsZero() {
+				b.WriteString("\n• Now: " + messages.VendorStateLine(name, w.Vendor.State, w.Vendor.CheckedAt))
+			}
+		}
+	}
+	b.WriteString("\n`/incident watching` shows their state.")
 	return notice(b.String())
 }
 

@@ -258,6 +258,11 @@ func TestWatchPostsAChangeOncePerChannel(t *testing.T) {
 	if err != nil || v.ETag == "" || len(v.State.Incidents) != 1 || v.State.Incidents[0].ID != "p31zjtct2jer" {
 		t.Errorf("stored state %+v, %v; want the page's incident by its id and the ETag", v, err)
 	}
+	// A channel that starts watching now is told the state as it stands.
+	if got := b.commandIn("C0THREE", "channel", "U0BOB", "watch hubspot"); !strings.Contains(got, "Now: :red_circle: *HubSpot*") ||
+		!strings.Contains(got, "Elevated API error rates") {
+		t.Errorf("watch of a vendor already checked = %q", got)
+	}
 	// watching shows the state now.
 	if got := b.commandIn("C0ONE", "channel", "U0ALICE", "watching"); !strings.Contains(got, "HubSpot") || !strings.Contains(got, "Elevated API error rates") {
 		t.Errorf("watching = %q", got)
