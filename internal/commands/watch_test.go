@@ -530,7 +530,19 @@ func TestWatchTwoReplicasOnPostgres(t *testing.T) {
 // holds it only until its lease runs out; the other then checks it, within
 // two intervals of the claim.
 func TestWatchLeaseTakeover(t *testing.T) {
-	r := newWatchRig(t, filepath.Join(t.TempDir(), "bot.db"))
+	watchLeaseTakeover(t, filepath.Join(t.TempDir(), "bot.db"))
+}
+
+// TestWatchLeaseTakeoverOnPostgres is the same with two replicas on one
+// PostgreSQL.
+func TestWatchLeaseTakeoverOnPostgres(t *testing.T) {
+	pgtest.URL(t)
+	dsn, _ := pgtest.FreshSchema(t)
+	watchLeaseTakeover(t, dsn)
+}
+
+func watchLeaseTakeover(t *testing.T, path string) {
+	r := newWatchRig(t, path)
 	a, b := r.replica(), r.replica()
 	a.command("U0ALICE", "watch hubspot")
 	// a claims the vendor and stops before checking it.
