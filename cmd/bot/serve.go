@@ -75,7 +75,7 @@ func cmdServe(ctx context.Context, args []string, cfg config, stdout, stderr io.
 	if err != nil {
 		return usageError("BOT_ADDR %s: cannot listen: %v", cfg.Addr, err)
 	}
-	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("database", storeKind(cfg.Store.URL)).Str("watch_interval", cfg.WatchInterval.String()).
+	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("database", storeKind(cfg.Store.URL)).
 		Str("reminder_intervals", formatIntervals(cfg.Reminders.Intervals)).Msg("serving")
 	a.socketStopped = a.startSocket(ctx)
 	return a.serve(ctx, ln)
