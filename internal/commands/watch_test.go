@@ -42,6 +42,7 @@ type vendorStandIn struct {
 	api      []byte // the raw HTTP answer of the API probe now
 	requests map[string]int
 	notMod   int
+	down     bool // the status page answers 503
 }
 
 func newVendorStandIn(t *testing.T, statusFixture, apiFixture string) *vendorStandIn {
@@ -91,6 +92,10 @@ func (s *vendorStandIn) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests[r.URL.Path]++
+	if r.URL.Path == "/api/v2/summary.json" && s.down {
+		http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+		return
+	}
 	if r.URL.Path == "/api/v2/summary.json" {
 		etag := fmt.Sprintf(`"%x"`, sha256.Sum256(s.status))
 		w.Header().Set("ETag", etag)
@@ -567,5 +572,53 @@ func watchLeaseTakeover(t *testing.T, path string) {
 	}
 	if got := watchPosts(b, 0); len(got) != 1 || !strings.Contains(blockText(t, got[0].Msg), "opened an incident") {
 		t.Fatalf("after the takeover: %d posts", len(got))
+	}
+}
+
+// TestWatchBackoff: a status page that cannot be read is asked less and
+// less often, says nothing (what it said before stands: no "resolved"),
+// and once it answers again the interval is back to one.
+func TestWatchBackoff(t *testing.T) {
+	r := newWatchRig(t, filepath.Join(t.TempDir(), "bot.db"))
+	b := r.replica()
+	b.command("U0ALICE", "watch hubspot")
+	r.hubspot.setStatus(t, "incident")
+	b.watchTick()
+	r.hubspot.mu.Lock()
+	r.hubspot.down = true
+	r.hubspot.mu.Unlock()
+	mark := b.mark()
+	ctx := context.Background()
+	var waits []time.Duration
+	for range 3 {
+		v, _ := b.db.VendorWatch(ctx, "hubspot")
+		r.clock.AdvanceTo(v.NextCheckAt)
+		b.watchTick()
+		v, _ = b.db.VendorWatch(ctx, "hubspot")
+		waits = append(waits, v.NextCheckAt.Sub(r.clock.Now()))
+		if v.State.PageError == "" || len(v.State.Incidents) != 1 {
+			t.Fatalf("state while the page is down: %+v; want the error, and the incident it showed before", v.State)
+		}
+	}
+	for i, w := range waits {
+		if lo := time.Minute << (i + 1) * 9 / 10; w < lo {
+			t.Errorf("wait after %d failures: %v, want at least %v", i+1, w, lo)
+		}
+	}
+	if got := watchPosts(b, mark); len(got) != 0 {
+		t.Errorf("an unreadable page posted %d messages: %s", len(got), blockText(t, got[0].Msg))
+	}
+	r.hubspot.mu.Lock()
+	r.hubspot.down = false
+	r.hubspot.mu.Unlock()
+	v, _ := b.db.VendorWatch(ctx, "hubspot")
+	r.clock.AdvanceTo(v.NextCheckAt)
+	b.watchTick()
+	v, _ = b.db.VendorWatch(ctx, "hubspot")
+	if v.Errors != 0 || v.NextCheckAt.Sub(r.clock.Now()) > time.Minute+time.Minute/10 {
+		t.Errorf("after the page answered again: %d errors, next check in %v", v.Errors, v.NextCheckAt.Sub(r.clock.Now()))
+	}
+	if got := watchPosts(b, mark); len(got) != 0 {
+		t.Errorf("the page back, unchanged: %d posts", len(got))
 	}
 }
