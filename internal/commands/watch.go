@@ -463,12 +463,12 @@ func advance(prev incident.VendorState, cur *incident.VendorState, now time.Time
 		}
 		changes = append(changes, c)
 	}
-	now2 := map[string]bool{}
+	open := map[string]bool{}
 	for _, in := range cur.Incidents {
-		now2[in.ID] = true
+		open[in.ID] = true
 	}
 	for _, in := range prev.Incidents {
-		if !now2[in.ID] {
+		if !open[in.ID] {
 			changes = append(changes, messages.WatchChange{Kind: messages.WatchIncidentResolved, Subject: in.Name, URL: in.URL, At: now})
 		}
 	}
