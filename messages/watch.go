@@ -21,6 +21,10 @@ const (
 	WatchProbeFailing      = "probe_failing"
 	WatchProbeRecovered    = "probe_recovered"
 	WatchAllClear          = "all_clear" // resolved on the page and our probe healthy for a few checks
+	// WatchCauseChanged: the triage finds another problem than before (the
+	// vendor still in trouble); said only in an open incident's thread,
+	// whose message then shows the new cause.
+	WatchCauseChanged = "cause_changed"
 )
 
 // WatchChange is one change of a watched vendor's state, as the watcher
@@ -35,6 +39,7 @@ type WatchChange struct {
 	Words   string    `json:"words,omitempty"`   // the vendor's latest update
 	At      time.Time `json:"at,omitzero"`       // when the vendor said it
 	URL     string    `json:"url,omitempty"`
+	Started time.Time `json:"started,omitzero"` // when the vendor's incident began, by its page
 }
 
 // Bad reports whether the change is the vendor going bad: what a
@@ -177,6 +182,8 @@ func watchLine(name string, c WatchChange) string {
 		return fmt.Sprintf(":x: *Our calls to %s started failing:* %s", name, Escape(Truncate(300, c.Words)))
 	case WatchProbeRecovered:
 		return fmt.Sprintf(":white_check_mark: *Our calls to %s work again*", name)
+	case WatchCauseChanged:
+		return fmt.Sprintf(":mag: *The triage of %s finds another cause:* `%s` → `%s`", name, Escape(c.Was), Escape(c.Status))
 	case WatchAllClear:
 		return fmt.Sprintf(":large_green_circle: *%s looks healthy again:* nothing open on its status page and our checks pass.", name)
 	}

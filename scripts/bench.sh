@@ -113,6 +113,9 @@ END {
 	target("triage storm: API probes HubSpot saw per 200 triages", "TriageStorm" SUBSEP "api-probes/round", "<=", 25, "")
 	target("triage storm: status-page probes per 200 triages", "TriageStorm" SUBSEP "status-probes/round", "<=", 25, "")
 	target("triage storm: bot resident memory (peak)", "TriageStorm" SUBSEP "rss-peak-MB", "<=", 64, "MB")
+	target("vendor watch: CPU per 60 s interval, 1,000 vendors", "Watch1000Vendors" SUBSEP "cpu-%-of-core", "<", 5, "%")
+	target("vendor watch: resident memory (peak), 1,000 vendors", "Watch1000Vendors" SUBSEP "rss-peak-MB", "<", 64, "MB")
+	target("vendor watch: requests per page per interval", "Watch1000Vendors" SUBSEP "requests/page/interval", "<=", 1, "")
 }' "$OUT"
 echo
 echo "raw output: $OUT"

@@ -90,6 +90,7 @@ type config struct {
 
 	WatchInterval time.Duration    // WATCH_INTERVAL: how often each watched vendor is checked; default commands.DefaultWatchInterval
 	watchErr      error            // WATCH_INTERVAL does not parse, or is under minWatchInterval
+	watchGiven    bool             // WATCH_INTERVAL was set (bot play keeps it, else uses its own)
 	Hooks         hooksConfig      // alerts in: /hooks/*
 	Statuspage    statuspageConfig // the company's customer status page
 	Surfaces      surfacesConfig
@@ -356,6 +357,7 @@ func loadConfig(getenv func(string) string) config {
 		c.Statuspage.APIURL = statuspage.DefaultURL
 	}
 	c.Surfaces = loadSurfaces(getenv)
+	c.watchGiven = strings.TrimSpace(getenv("WATCH_INTERVAL")) != ""
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}

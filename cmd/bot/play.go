@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/playground"
 	"github.com/incident-bot/bot/internal/vendors"
 )
@@ -53,6 +54,10 @@ SIGTERM or SIGINT: stop taking requests, finish work in flight, exit 0.
 // REMINDER_INTERVALS says otherwise: short, so that a reminder (and its
 // "Post update" form) shows up while you try it.
 const playReminders = "P1=2m,P2=3m,P3=5m,P4=10m"
+
+// playWatchInterval is how often the playground's channel checks the
+// vendors it watches, unless WATCH_INTERVAL says otherwise.
+const playWatchInterval = 3 * time.Second
 
 // playGrace bounds the wait for the playground's own deliveries at exit.
 const playGrace = 5 * time.Second
@@ -118,6 +123,14 @@ func cmdPlay(ctx context.Context, args []string, cfg config, stdout, stderr io.W
 		return err
 	}
 	defer a.close()
+	// The channel watches the simulated vendors from the start: flipping
+	// one in the sidebar brings the watch's message without typing.
+	for _, v := range playground.Simulated {
+		if _, err := a.store.Watch(ctx, &incident.Watch{TeamID: playground.TeamID, ChannelID: playground.ChannelID,
+			Vendor: v.Key, CreatedBy: playground.UserID}); err != nil {
+			return fmt.Errorf("play: watch %s: %w", v.Key, err)
+		}
+	}
 	a.handler = p.Handler(a.handler)
 	// Live streams and hung vendor answers end at the signal, so that the
 	// server's drain does not wait for them.
@@ -222,6 +235,11 @@ func playConfig(cfg config, p *playground.Playground, dir string) (config, error
 	}
 	if !cfg.Reminders.given {
 		cfg.Reminders.Intervals, cfg.Reminders.err = parseIntervals(playReminders)
+	}
+	if !cfg.watchGiven {
+		// The stand-ins are in this process: no vendor minds being asked
+		// often, and a flipped vendor shows up in the channel at once.
+		cfg.WatchInterval = playWatchInterval
 	}
 	return cfg, nil
 }

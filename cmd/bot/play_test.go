@@ -47,10 +47,14 @@ type played struct {
 }
 
 // startPlay runs `bot play` as main would, on a free loopback port, with
-// real-looking settings in the environment that it must not use.
+// real-looking settings in the environment that it must not use. The
+// vendor watch takes its first look at start and then stays quiet for an
+// hour: the scripted stories are about the triage, and a watch message
+// arriving in their channel or thread would move what they count
+// (TestPlayWatch runs the playground's own interval).
 func startPlay(t *testing.T) *played {
 	t.Helper()
-	return startPlayWith(t, nil, nil)
+	return startPlayWith(t, nil, map[string]string{"WATCH_INTERVAL": "1h"})
 }
 
 // startPlayWith runs `bot play args…` with env over startPlay's
@@ -481,5 +485,24 @@ func TestPlayAlert(t *testing.T) {
 	}
 	if strings.Contains(p.stderr.String()+p.stdout.String(), "playground-hook-") {
 		t.Error("the playground's hook token is in its output")
+	}
+}
+
+// TestPlayWatch: the playground's channel watches the simulated vendors
+// from the start; flipping one in the sidebar brings the watch's message,
+// with Declare incident, without typing anything.
+func TestPlayWatch(t *testing.T) {
+	p := startPlayWith(t, nil, nil)
+	p.post(t, "/play/mode", map[string]string{"vendor": "hubspot", "mode": "incident"})
+	v := p.waitView(t, "the watch message", "", func(v playView) bool {
+		return strings.Contains(v.Channel, "HubSpot opened an incident")
+	})
+	for _, want := range []string{"Elevated error rates on the HubSpot API", "We are investigating elevated error rates", `data-action-id="watch_declare"`} {
+		if !strings.Contains(v.Channel, want) {
+			t.Errorf("the channel lacks %q:\n%s", want, v.Channel)
+		}
+	}
+	if err := p.stop(); err != nil {
+		t.Fatalf("bot play after the signal: %v", err)
 	}
 }

@@ -118,7 +118,16 @@ func (s *Service) watchCommand(ctx context.Context, cmd Command, rest string) me
 		}
 		fmt.Fprintf(&b, "This channel already watches %s.", messages.Escape(andList(already)))
 	}
-	b.WriteString(" `/incident watching` shows their state.")
+	// What the watch already knows of a vendor another channel watched first:
+	// this channel hears only of changes from now on.
+	if ws, err := s.Store.Watches(ctx, incident.WatchFilter{TeamID: cmd.TeamID, ChannelID: cmd.ChannelID}); err == nil {
+		for _, w := range ws {
+			if name, ok := s.Triage.VendorName(w.Watch.Vendor); ok && slices.Contains(keys, w.Watch.Vendor) && !w.Vendor.CheckedAt.IsZero() {
+				b.WriteString("\n• Now: " + messages.VendorStateLine(name, w.Vendor.State, w.Vendor.CheckedAt))
+			}
+		}
+	}
+	b.WriteString("\n`/incident watching` shows their state.")
 	return notice(b.String())
 }
 
@@ -439,7 +448,8 @@ func advance(prev incident.VendorState, cur *incident.VendorState, now time.Time
 		before[in.ID] = in
 	}
 	for _, in := range cur.Incidents {
-		c := messages.WatchChange{Subject: in.Name, Impact: in.Impact, Status: in.Status, Words: in.Update, At: in.UpdatedAt, URL: in.URL}
+		c := messages.WatchChange{Subject: in.Name, Impact: in.Impact, Status: in.Status, Words: in.Update, At: in.UpdatedAt,
+			URL: in.URL, Started: in.StartedAt}
 		old, seen := before[in.ID]
 		switch {
 		case !seen:
@@ -453,12 +463,12 @@ func advance(prev incident.VendorState, cur *incident.VendorState, now time.Time
 		}
 		changes = append(changes, c)
 	}
-	now2 := map[string]bool{}
+	open := map[string]bool{}
 	for _, in := range cur.Incidents {
-		now2[in.ID] = true
+		open[in.ID] = true
 	}
 	for _, in := range prev.Incidents {
-		if !now2[in.ID] {
+		if !open[in.ID] {
 			changes = append(changes, messages.WatchChange{Kind: messages.WatchIncidentResolved, Subject: in.Name, URL: in.URL, At: now})
 		}
 	}
@@ -478,6 +488,9 @@ func advance(prev incident.VendorState, cur *incident.VendorState, now time.Time
 		if !is[c.Name] {
 			changes = append(changes, messages.WatchChange{Kind: messages.WatchComponentRecover, Subject: c.Name})
 		}
+	}
+	if problem(prev.Cause) && problem(cur.Cause) && prev.Cause != cur.Cause {
+		changes = append(changes, messages.WatchChange{Kind: messages.WatchCauseChanged, Was: prev.Cause, Status: cur.Cause})
 	}
 	switch {
 	case cur.Probe == "failing" && prev.Probe != "failing":
@@ -513,6 +526,12 @@ func advance(prev incident.VendorState, cur *incident.VendorState, now time.Time
 		cur.Bad, cur.FirstFailingAt, cur.VendorPostedAt = false, time.Time{}, time.Time{}
 	}
 	return changes, lagKnown
+}
+
+// problem reports whether a triage cause is a problem worth an incident's
+// cause: not healthy, and not a setting of ours missing.
+func problem(cause string) bool {
+	return cause != "" && cause != string(runbook.Healthy) && cause != string(runbook.Misconfigured)
 }
 
 // itemChanges: items (maintenances) that began and ended between two checks.
@@ -572,7 +591,7 @@ func (s *Service) runWatch(ctx context.Context, a jobArgs) error {
 	for _, c := range w.Changes {
 		// A new update on an incident already reported is news for the
 		// people working the incident, not for the whole channel.
-		if c.Kind == messages.WatchIncidentUpdated && (open == nil || open.MessageTS == "") {
+		if (c.Kind == messages.WatchIncidentUpdated || c.Kind == messages.WatchCauseChanged) && (open == nil || open.MessageTS == "") {
 			continue
 		}
 		post.Changes = append(post.Changes, c)
@@ -597,8 +616,8 @@ func (s *Service) runWatch(ctx context.Context, a jobArgs) error {
 	if _, err := s.Slack.Post(ctx, open.ChannelID, open.MessageTS, m); err != nil {
 		return err
 	}
-	s.recordWatch(ctx, open, name, post.Changes, lag, w.Posted)
-	if d := w.Diagnosis; d != nil && d.Cause != "" && (open.Diagnosis == nil || open.Diagnosis.Cause != d.Cause) {
+	s.recordWatch(ctx, open, name, post.Changes, lag)
+	if d := w.Diagnosis; d != nil && problem(d.Cause) && (open.Diagnosis == nil || open.Diagnosis.Cause != d.Cause) {
 		inc, changed, err := s.modify(ctx, open.ID, func(i *incident.Incident) (bool, error) {
 			if i.Diagnosis != nil && i.Diagnosis.Cause == d.Cause {
 				return false, nil
@@ -620,7 +639,7 @@ func (s *Service) runWatch(ctx context.Context, a jobArgs) error {
 // the vendor's own times, so the postmortem shows the vendor's incident
 // window; and the vendor lag when it was measured. Each entry is keyed, so
 // a retried job adds it once.
-func (s *Service) recordWatch(ctx context.Context, inc *incident.Incident, name string, cs []messages.WatchChange, lag string, posted time.Time) {
+func (s *Service) recordWatch(ctx context.Context, inc *incident.Incident, name string, cs []messages.WatchChange, lag string) {
 	for _, c := range cs {
 		kind, text := incident.KindVendor, name+": "+strings.ReplaceAll(c.Kind, "_", " ")
 		if c.Subject != "" {
@@ -630,8 +649,8 @@ func (s *Service) recordWatch(ctx context.Context, inc *incident.Incident, name 
 		switch c.Kind {
 		case messages.WatchIncidentOpened:
 			kind = incident.KindVendorOpened
-			if !posted.IsZero() {
-				at = posted
+			if !c.Started.IsZero() && !c.Started.After(s.Now()) {
+				at = c.Started
 			}
 		case messages.WatchIncidentResolved:
 			kind = incident.KindVendorResolved

@@ -42,6 +42,7 @@ type vendorStandIn struct {
 	api      []byte // the raw HTTP answer of the API probe now
 	requests map[string]int
 	notMod   int
+	down     bool // the status page answers 503
 }
 
 func newVendorStandIn(t *testing.T, statusFixture, apiFixture string) *vendorStandIn {
@@ -91,6 +92,10 @@ func (s *vendorStandIn) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests[r.URL.Path]++
+	if r.URL.Path == "/api/v2/summary.json" && s.down {
+		http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+		return
+	}
 	if r.URL.Path == "/api/v2/summary.json" {
 		etag := fmt.Sprintf(`"%x"`, sha256.Sum256(s.status))
 		w.Header().Set("ETag", etag)
@@ -258,6 +263,11 @@ func TestWatchPostsAChangeOncePerChannel(t *testing.T) {
 	if err != nil || v.ETag == "" || len(v.State.Incidents) != 1 || v.State.Incidents[0].ID != "p31zjtct2jer" {
 		t.Errorf("stored state %+v, %v; want the page's incident by its id and the ETag", v, err)
 	}
+	// A channel that starts watching now is told the state as it stands.
+	if got := b.commandIn("C0THREE", "channel", "U0BOB", "watch hubspot"); !strings.Contains(got, "Now: :red_circle: *HubSpot*") ||
+		!strings.Contains(got, "Elevated API error rates") {
+		t.Errorf("watch of a vendor already checked = %q", got)
+	}
 	// watching shows the state now.
 	if got := b.commandIn("C0ONE", "channel", "U0ALICE", "watching"); !strings.Contains(got, "HubSpot") || !strings.Contains(got, "Elevated API error rates") {
 		t.Errorf("watching = %q", got)
@@ -405,6 +415,23 @@ func TestWatchIncidentLifecycle(t *testing.T) {
 		t.Fatalf("a second Declare incident: %d incidents", n)
 	}
 
+	// Our calls now fail for another reason (the token): the thread is
+	// told, and the incident's message shows the new cause.
+	r.hubspot.setAPI(t, "hubspot/auth_invalid")
+	r.nextInterval()
+	mark = b.mark()
+	b.watchTick()
+	got = watchPosts(b, mark)
+	if len(got) != 1 || got[0].ThreadTS != inc.MessageTS || !strings.Contains(blockText(t, got[0].Msg), "finds another cause") {
+		t.Fatalf("cause change: %d posts %+v", len(got), got)
+	}
+	if d := b.reload(inc).Diagnosis; d == nil || d.Cause != "auth_invalid" {
+		t.Errorf("the incident's cause is %+v, want auth_invalid", d)
+	}
+	if ups := b.since(mark, callUpdate); !slices.ContainsFunc(ups, func(c slackCall) bool { return c.ThreadTS == inc.MessageTS }) {
+		t.Errorf("the incident message was not updated with the new cause: %v", methods(ups))
+	}
+
 	// The vendor resolves and our calls work again: into the thread.
 	r.hubspot.setStatus(t, "operational")
 	r.hubspot.setAPI(t, "hubspot/healthy")
@@ -508,7 +535,19 @@ func TestWatchTwoReplicasOnPostgres(t *testing.T) {
 // holds it only until its lease runs out; the other then checks it, within
 // two intervals of the claim.
 func TestWatchLeaseTakeover(t *testing.T) {
-	r := newWatchRig(t, filepath.Join(t.TempDir(), "bot.db"))
+	watchLeaseTakeover(t, filepath.Join(t.TempDir(), "bot.db"))
+}
+
+// TestWatchLeaseTakeoverOnPostgres is the same with two replicas on one
+// PostgreSQL.
+func TestWatchLeaseTakeoverOnPostgres(t *testing.T) {
+	pgtest.URL(t)
+	dsn, _ := pgtest.FreshSchema(t)
+	watchLeaseTakeover(t, dsn)
+}
+
+func watchLeaseTakeover(t *testing.T, path string) {
+	r := newWatchRig(t, path)
 	a, b := r.replica(), r.replica()
 	a.command("U0ALICE", "watch hubspot")
 	// a claims the vendor and stops before checking it.
@@ -533,5 +572,53 @@ func TestWatchLeaseTakeover(t *testing.T) {
 	}
 	if got := watchPosts(b, 0); len(got) != 1 || !strings.Contains(blockText(t, got[0].Msg), "opened an incident") {
 		t.Fatalf("after the takeover: %d posts", len(got))
+	}
+}
+
+// TestWatchBackoff: a status page that cannot be read is asked less and
+// less often, says nothing (what it said before stands: no "resolved"),
+// and once it answers again the interval is back to one.
+func TestWatchBackoff(t *testing.T) {
+	r := newWatchRig(t, filepath.Join(t.TempDir(), "bot.db"))
+	b := r.replica()
+	b.command("U0ALICE", "watch hubspot")
+	r.hubspot.setStatus(t, "incident")
+	b.watchTick()
+	r.hubspot.mu.Lock()
+	r.hubspot.down = true
+	r.hubspot.mu.Unlock()
+	mark := b.mark()
+	ctx := context.Background()
+	var waits []time.Duration
+	for range 3 {
+		v, _ := b.db.VendorWatch(ctx, "hubspot")
+		r.clock.AdvanceTo(v.NextCheckAt)
+		b.watchTick()
+		v, _ = b.db.VendorWatch(ctx, "hubspot")
+		waits = append(waits, v.NextCheckAt.Sub(r.clock.Now()))
+		if v.State.PageError == "" || len(v.State.Incidents) != 1 {
+			t.Fatalf("state while the page is down: %+v; want the error, and the incident it showed before", v.State)
+		}
+	}
+	for i, w := range waits {
+		if lo := time.Minute << (i + 1) * 9 / 10; w < lo {
+			t.Errorf("wait after %d failures: %v, want at least %v", i+1, w, lo)
+		}
+	}
+	if got := watchPosts(b, mark); len(got) != 0 {
+		t.Errorf("an unreadable page posted %d messages: %s", len(got), blockText(t, got[0].Msg))
+	}
+	r.hubspot.mu.Lock()
+	r.hubspot.down = false
+	r.hubspot.mu.Unlock()
+	v, _ := b.db.VendorWatch(ctx, "hubspot")
+	r.clock.AdvanceTo(v.NextCheckAt)
+	b.watchTick()
+	v, _ = b.db.VendorWatch(ctx, "hubspot")
+	if v.Errors != 0 || v.NextCheckAt.Sub(r.clock.Now()) > time.Minute+time.Minute/10 {
+		t.Errorf("after the page answered again: %d errors, next check in %v", v.Errors, v.NextCheckAt.Sub(r.clock.Now()))
+	}
+	if got := watchPosts(b, mark); len(got) != 0 {
+		t.Errorf("the page back, unchanged: %d posts", len(got))
 	}
 }

@@ -1,7 +1,6 @@
 // Package engine owns the bot's work that does not run inside a request:
 // what a handler hands off after Slack's acknowledgement, and what runs on a
-// timer (update reminders, recovery of half-done work, and next the vendor
-// watch). Request handlers only hand work over; the engine owns the
+// timer (update reminders, recovery of half-done work, the vendor watch). Request handlers only hand work over; the engine owns the
 // goroutines, bounds them, and drains them on shutdown.
 //
 // It knows nothing of incidents or Slack: a Module is a name, an interval

@@ -126,6 +126,7 @@ func simulated(key string) (Sim, bool) {
 type sims struct {
 	mu     sync.Mutex
 	modes  map[string]Mode
+	since  map[string]time.Time // when each vendor was put in its mode: its incident's times stay put
 	health Health
 	last   map[string]probe // vendor (or "health") → the last API call
 	token  string
@@ -146,7 +147,7 @@ type probe struct {
 }
 
 func newSims(token string, release <-chan struct{}, changed func()) (*sims, error) {
-	s := &sims{modes: map[string]Mode{}, health: HealthOK, last: map[string]probe{}, token: token,
+	s := &sims{modes: map[string]Mode{}, since: map[string]time.Time{}, health: HealthOK, last: map[string]probe{}, token: token,
 		now: time.Now, release: release, changed: changed}
 	for _, v := range Simulated {
 		s.modes[v.Key] = Healthy
@@ -179,6 +180,9 @@ func (s *sims) setMode(vendor string, m Mode) bool {
 		return false
 	}
 	s.mu.Lock()
+	if s.modes[vendor] != m {
+		s.since[vendor] = s.now()
+	}
 	s.modes[vendor] = m
 	s.mu.Unlock()
 	s.changed()
@@ -417,7 +421,16 @@ func (s *sims) serveStatus(w http.ResponseWriter, r *http.Request) {
 		"scheduled_maintenances": []any{},
 	}
 	if incident {
-		started := now.Add(-12 * time.Minute).Format(time.RFC3339)
+		// The page says the incident began when the vendor was flipped,
+		// and keeps saying so: the watch sees one incident, not a new
+		// update at every look.
+		s.mu.Lock()
+		since := s.since[vendor]
+		s.mu.Unlock()
+		if since.IsZero() {
+			since = now
+		}
+		started := since.UTC().Format(time.RFC3339)
 		doc["status"] = map[string]any{"indicator": "major", "description": "Partial System Outage"}
 		doc["components"] = []any{map[string]any{"id": "api", "name": v.Component, "status": "major_outage", "group": false}}
 		doc["incidents"] = []any{map[string]any{

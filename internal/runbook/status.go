@@ -43,6 +43,7 @@ type StatusIncident struct {
 	Status     string   `json:"status,omitempty"`
 	Link       string   `json:"link,omitempty"`
 	Components []string `json:"components,omitempty"` // affected components, as the page names them
+
 	// Words is the page's id for it and its latest update, where the
 	// format gives them (the vendor watch compares and quotes them).
 	Words VendorWords `json:"-"`
@@ -67,13 +68,14 @@ func (in StatusIncident) Severe() bool {
 
 // StatusMaintenance is one scheduled maintenance that is not completed.
 type StatusMaintenance struct {
-	Name           string      `json:"name"`
-	Status         string      `json:"status"` // scheduled, in_progress or verifying
-	Link           string      `json:"link,omitempty"`
-	Components     []string    `json:"components,omitempty"`
-	ScheduledFor   time.Time   `json:"scheduled_for,omitzero"`
-	ScheduledUntil time.Time   `json:"scheduled_until,omitzero"`
-	Words          VendorWords `json:"-"`
+	Name           string    `json:"name"`
+	Status         string    `json:"status"` // scheduled, in_progress or verifying
+	Link           string    `json:"link,omitempty"`
+	Components     []string  `json:"components,omitempty"`
+	ScheduledFor   time.Time `json:"scheduled_for,omitzero"`
+	ScheduledUntil time.Time `json:"scheduled_until,omitzero"`
+
+	Words VendorWords `json:"-"` // the page's id and latest update, for the watch
 }
 
 // InProgress reports whether the maintenance is going on now.
@@ -171,24 +173,26 @@ type VendorStatus struct {
 
 // IncidentStatus is one unresolved incident as the report shows it.
 type IncidentStatus struct {
-	Name       string      `json:"name"`
-	Impact     string      `json:"impact,omitempty"`
-	Status     string      `json:"status,omitempty"`
-	URL        string      `json:"url,omitempty"`
-	Components []string    `json:"components"`
-	Words      VendorWords `json:"-"` // the page's id and latest update, for the watch
+	Name       string   `json:"name"`
+	Impact     string   `json:"impact,omitempty"`
+	Status     string   `json:"status,omitempty"`
+	URL        string   `json:"url,omitempty"`
+	Components []string `json:"components"`
+
+	Words VendorWords `json:"-"` // the page's id and latest update, for the watch
 }
 
 // MaintenanceStatus is one maintenance in progress or to come, as the
 // report shows it.
 type MaintenanceStatus struct {
-	Name           string      `json:"name"`
-	Status         string      `json:"status"`
-	URL            string      `json:"url,omitempty"`
-	Components     []string    `json:"components"`
-	ScheduledFor   string      `json:"scheduled_for,omitempty"`
-	ScheduledUntil string      `json:"scheduled_until,omitempty"`
-	Words          VendorWords `json:"-"` // the page's id and latest update, for the watch
+	Name           string   `json:"name"`
+	Status         string   `json:"status"`
+	URL            string   `json:"url,omitempty"`
+	Components     []string `json:"components"`
+	ScheduledFor   string   `json:"scheduled_for,omitempty"`
+	ScheduledUntil string   `json:"scheduled_until,omitempty"`
+
+	Words VendorWords `json:"-"` // the page's id and latest update, for the watch
 }
 
 // vendorStatus turns the finding into what the report shows. A page that

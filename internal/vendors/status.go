@@ -64,17 +64,19 @@ func parseStatuspage(raw []byte, now time.Time, s *runbook.StatusFinding) error 
 		CreatedAt string `json:"created_at"`
 	}
 	type item struct {
-		ID             string   `json:"id"`
-		CreatedAt      string   `json:"created_at"`
-		StartedAt      string   `json:"started_at"`
-		Updates        []update `json:"incident_updates"`
-		Name           string   `json:"name"`
-		Status         string   `json:"status"`
-		Impact         string   `json:"impact"`
-		Shortlink      string   `json:"shortlink"`
-		ScheduledFor   string   `json:"scheduled_for"`
-		ScheduledUntil string   `json:"scheduled_until"`
-		Components     []named  `json:"components"`
+		Name           string  `json:"name"`
+		Status         string  `json:"status"`
+		Impact         string  `json:"impact"`
+		Shortlink      string  `json:"shortlink"`
+		ScheduledFor   string  `json:"scheduled_for"`
+		ScheduledUntil string  `json:"scheduled_until"`
+		Components     []named `json:"components"`
+
+		// For the vendor watch: the page's id, times and updates.
+		ID        string   `json:"id"`
+		CreatedAt string   `json:"created_at"`
+		StartedAt string   `json:"started_at"`
+		Updates   []update `json:"incident_updates"`
 	}
 	var doc struct {
 		Status *struct {
