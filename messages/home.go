@@ -28,10 +28,12 @@ type HomeIncident struct {
 	Link string // the incident message's permalink, when posted
 }
 
-// HomeVendor is one watched vendor as App Home shows it.
+// HomeVendor is one watched vendor as App Home shows it: what the vendor
+// watch last saw of it, and when (zero: not checked yet).
 type HomeVendor struct {
-	Name, State string
-	Since       time.Time
+	Name    string
+	State   incident.VendorState
+	Checked time.Time
 }
 
 // HomeData is what App Home shows a user.
@@ -108,11 +110,7 @@ func Home(d HomeData) (json.RawMessage, error) {
 			lines = append(lines, fmt.Sprintf("…and %d more.", len(d.Vendors)-HomeShown))
 			break
 		}
-		line := fmt.Sprintf("• *%s*: %s", Escape(Truncate(80, v.Name)), Escape(Truncate(200, v.State)))
-		if !v.Since.IsZero() {
-			line += " since " + slackDate(v.Since)
-		}
-		lines = append(lines, line)
+		lines = append(lines, "• "+VendorStateLine(Truncate(80, v.Name), v.State, v.Checked))
 	}
 	// Vendors go ten to a section, to stay far within the block limit.
 	for len(lines) > 0 {

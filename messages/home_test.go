@@ -29,8 +29,13 @@ func TestHomeGolden(t *testing.T) {
 	quiet.DeclaredAt = t0.Add(50 * time.Minute)
 	view, err := Home(HomeData{
 		Incidents: []HomeIncident{{Inc: inc, Link: "https://slack.com/archives/C0INC/p1773480413000100"}, {Inc: quiet}},
-		Vendors:   []HomeVendor{{Name: "HubSpot", State: "API failing: 401 <token>", Since: t0}, {Name: "Stripe", State: "operational"}},
-		Now:       t0.Add(95 * time.Minute),
+		Vendors: []HomeVendor{
+			{Name: "HubSpot <&>", State: incident.VendorState{Checked: t0, Indicator: "major", Probe: "failing", Bad: true,
+				Incidents: []incident.VendorItem{{Name: "Elevated <!channel> errors", Status: "investigating", Impact: "major"}}}, Checked: t0},
+			{Name: "Stripe", State: incident.VendorState{Checked: t0, Indicator: "none"}, Checked: t0},
+			{Name: "Zendesk"},
+		},
+		Now: t0.Add(95 * time.Minute),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +52,8 @@ func TestHomeLimits(t *testing.T) {
 		inc.Number = i + 1
 		inc.Title = strings.Repeat("long title ", 40)
 		d.Incidents = append(d.Incidents, HomeIncident{Inc: inc})
-		d.Vendors = append(d.Vendors, HomeVendor{Name: strings.Repeat("v", 200), State: strings.Repeat("s", 500)})
+		d.Vendors = append(d.Vendors, HomeVendor{Name: strings.Repeat("v", 200), Checked: t0,
+			State: incident.VendorState{Checked: t0, PageError: strings.Repeat("s", 500)}})
 	}
 	d.IncidentsTotal, d.Now = 700, t0
 	view, err := Home(d)

@@ -241,8 +241,21 @@ func testArchive(t *testing.T, b *testBot) {
 // and the watched vendors; a change publishes it again, once per moment.
 func TestHome(t *testing.T) {
 	b := newTestBot(t, Config{})
-	b.svc.Watched = func(context.Context, string) ([]WatchedVendor, error) {
-		return []WatchedVendor{{Key: "hubspot", Name: "HubSpot", State: "API failing: 401", Since: testT0}}, nil
+	// The channel watches HubSpot, twice over (a second channel too), and
+	// the watch's last check found our calls failing.
+	ctx := context.Background()
+	for _, ch := range []string{testChannel, "C0OTHER"} {
+		if _, err := b.svc.Store.Watch(ctx, &incident.Watch{TeamID: testTeam, ChannelID: ch, Vendor: "hubspot", CreatedBy: "U0ALICE"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vw, err := b.svc.Store.ClaimVendorWatches(ctx, "test", 1, time.Now().Add(time.Hour), time.Minute)
+	if err != nil || len(vw) != 1 {
+		t.Fatalf("claim: %v, %v", vw, err)
+	}
+	vw[0].State = incident.VendorState{Checked: testT0, Indicator: "none", Probe: "failing", Bad: true}
+	if err := b.svc.Store.SaveVendorWatch(ctx, vw[0], "test"); err != nil {
+		t.Fatal(err)
 	}
 	pub := b.openIn(testChannel, "channel", "U0ALICE", "Checkout <!channel> down")
 	b.openIn("C0SECRET", "group", "U0ALICE", "Secret payroll outage")
@@ -252,7 +265,7 @@ func TestHome(t *testing.T) {
 	b.settle()
 	home := homeText(t, b.slack.Home("U0CAROL"))
 	for _, want := range []string{"Open incidents (1)", "INC-1: Checkout &lt;!channel&gt; down", "[P3] Investigating",
-		"open 1h 30m", "commander <@U0ALICE>", "next update due", "Watched vendors", "*HubSpot*: API failing: 401"} {
+		"open 1h 30m", "commander <@U0ALICE>", "next update due", "Watched vendors", ":red_circle: *HubSpot*: status page all clear; our calls fail"} {
 		if !strings.Contains(home, want) {
 			t.Errorf("Home lacks %q:\n%s", want, home)
 		}

@@ -16,14 +16,6 @@ import (
 	"github.com/incident-bot/bot/messages"
 )
 
-// WatchedVendor is a vendor the workspace watches, as App Home shows it;
-// the vendor watch supplies them (Service.Watched).
-type WatchedVendor struct {
-	Key, Name string
-	State     string // what the watch says of it now, in words
-	Since     time.Time
-}
-
 // DefaultTimelineReaction is the reaction that adds a message to a timeline.
 const DefaultTimelineReaction = "pushpin"
 
@@ -114,20 +106,36 @@ func (s *Service) publishHome(ctx context.Context, v incident.HomeViewer) error 
 	for _, inc := range open {
 		d.Incidents = append(d.Incidents, messages.HomeIncident{Inc: inc, Link: permalink(inc)})
 	}
-	watched, err := s.Watched(ctx, v.TeamID)
+	d.Vendors, err = s.homeVendors(ctx, v.TeamID)
 	if err != nil {
 		s.Log.Warn().Err(err).Msg("App Home: read the watched vendors")
-	}
-	for _, w := range watched {
-		name := w.Name
-		if name == "" {
-			name = w.Key
-		}
-		d.Vendors = append(d.Vendors, messages.HomeVendor{Name: name, State: w.State, Since: w.Since})
 	}
 	view, err := messages.Home(d)
 	if err != nil {
 		return err
 	}
 	return s.Slack.PublishHome(ctx, v.UserID, view)
+}
+
+// homeVendors is the workspace's watched vendors, each once however many
+// channels watch it, with what the watch last saw of it.
+func (s *Service) homeVendors(ctx context.Context, team string) ([]messages.HomeVendor, error) {
+	ws, err := s.Store.Watches(ctx, incident.WatchFilter{TeamID: team})
+	if err != nil {
+		return nil, err
+	}
+	var out []messages.HomeVendor
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if seen[w.Watch.Vendor] {
+			continue
+		}
+		seen[w.Watch.Vendor] = true
+		name, ok := s.Triage.VendorName(w.Watch.Vendor)
+		if !ok {
+			name = w.Watch.Vendor
+		}
+		out = append(out, messages.HomeVendor{Name: name, State: w.Vendor.State, Checked: w.Vendor.State.Checked})
+	}
+	return out, nil
 }

@@ -85,10 +85,6 @@ type Service struct {
 	// follow-ups are only recorded for the postmortem.
 	Tracker Tracker
 
-	// Watched is the vendor watch's state, for App Home's "Watched
-	// vendors"; Start makes it a watch that reports nothing when unset.
-	Watched func(ctx context.Context, teamID string) ([]WatchedVendor, error)
-
 	threadCache threadCache // incident threads found, for the event path
 	refreshing  turns       // one re-render of an incident's message at a time
 	watch       watcher     // the vendor watch's owner id, for its leases
@@ -115,9 +111,6 @@ func (s *Service) Start() {
 	}
 	if s.Config.TimelineReaction == "" {
 		s.Config.TimelineReaction = DefaultTimelineReaction
-	}
-	if s.Watched == nil {
-		s.Watched = func(context.Context, string) ([]WatchedVendor, error) { return nil, nil }
 	}
 }
 

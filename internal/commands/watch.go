@@ -571,6 +571,7 @@ func (s *Service) runWatch(ctx context.Context, a jobArgs) error {
 	if len(still) == 0 {
 		return nil
 	}
+	s.homeChanged(ctx, a.Cmd.TeamID) // App Home lists the vendor's state
 	name, ok := s.Triage.VendorName(a.Vendor)
 	if !ok {
 		name = a.Vendor
