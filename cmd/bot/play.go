@@ -208,6 +208,9 @@ func playConfig(cfg config, p *playground.Playground, dir string) (config, error
 		Deadline: cfg.Triage.Deadline, deadlineErr: cfg.Triage.deadlineErr,
 	}
 	cfg.Store.URL = "sqlite:" + filepath.Join(dir, "playground.db")
+	// The company's status page is a stand-in too: drafts can be published.
+	spURL, spPage, spKey := p.StatuspageEnv()
+	cfg.Statuspage = statuspageConfig{PageID: spPage, APIKey: spKey, APIURL: spURL}
 	cfg.ResolveAllowed = nil // the people here are made up
 	if !cfg.Log.formatGiven {
 		cfg.Log.Format = "console"

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/slackfake"
+	"github.com/incident-bot/bot/internal/statuspage/statuspagetest"
 	"github.com/rs/zerolog"
 )
 
@@ -102,6 +103,12 @@ type Playground struct {
 	triggers map[string]bool
 	viewDone map[string]bool
 	lastTS   int64 // of the last notice, in microseconds
+
+	// statuspage is the company's status page, a stand-in of Atlassian
+	// Statuspage's API mounted under /play/statuspage.
+	statuspage        *statuspagetest.Server
+	statuspageHandler http.Handler
+	statuspageKey     string
 }
 
 // notice is a message from Slackbot, only visible to you: what Slack says
@@ -142,6 +149,8 @@ func New(cfg Config) (*Playground, error) {
 		opts = append(opts, slackfake.WithUser(t.ID, t.Name, t.Real))
 	}
 	p.fake = slackfake.NewMounted(p.base+"/play/slack", opts...)
+	p.statuspageKey = "playground-sp-" + randomHex(12)
+	p.statuspage, p.statuspageHandler = statuspagetest.NewHandler(StatuspagePageID, p.statuspageKey)
 	if p.sims, err = newSims(p.vtoken, p.ctx.Done(), p.notify); err != nil {
 		p.cancel()
 		return nil, err
@@ -169,7 +178,7 @@ func (p *Playground) SlackEnv() map[string]string {
 
 // Secrets are this run's made-up secrets, for a log that must never show
 // them.
-func (p *Playground) Secrets() []string { return []string{p.token, p.secret, p.vtoken} }
+func (p *Playground) Secrets() []string { return []string{p.token, p.secret, p.vtoken, p.statuspageKey} }
 
 // VendorURLs are the API base and status page base of vendor key's
 // stand-in: HubSpot's and Intercom's speak their documented answers, any
@@ -205,11 +214,13 @@ func (p *Playground) Handler(bot http.Handler) http.Handler {
 	mux.Handle("POST /play/mode", sameOrigin(http.HandlerFunc(p.serveMode)))
 	mux.Handle("POST /play/submit", sameOrigin(http.HandlerFunc(p.serveSubmit)))
 	mux.Handle("POST /play/edit", sameOrigin(http.HandlerFunc(p.serveEdit)))
+	mux.Handle("POST /play/shortcut", sameOrigin(http.HandlerFunc(p.serveShortcut)))
 	mux.HandleFunc("GET /play/archives/{channel}/{p}", p.serveArchive)
 	mux.HandleFunc("GET /play/files/{id}/preview", p.serveFilePreview)
 	mux.HandleFunc("GET /play/files/{id}/{name}", p.serveFile)
 	mux.Handle("/play/slack/", http.StripPrefix("/play/slack", p.fake.Handler()))
 	mux.HandleFunc("/play/sim/health", p.sims.serveHealth)
+	mux.Handle("/play/statuspage/", http.StripPrefix("/play/statuspage", p.statuspageHandler))
 	mux.HandleFunc("/play/sim/{vendor}/api/", p.sims.serveAPI)
 	mux.HandleFunc("/play/sim/{vendor}/status/", p.sims.serveStatus)
 	mux.HandleFunc("/play/", http.NotFound)

@@ -459,6 +459,20 @@
     return next;
   }
 
+  // The composer's shortcut button runs the app's global shortcut, as
+  // Slack's ⚡ menu does: the app answers by opening its form.
+  for (const btn of $$("[data-shortcut]")) {
+    btn.addEventListener("click", async () => {
+      showError(composer, "");
+      try {
+        await post("/play/shortcut", { callback_id: btn.dataset.shortcut });
+        await refresh();
+      } catch (err) {
+        showError(composer, err.message);
+      }
+    });
+  }
+
   for (const [form, thread] of [[composer, () => ""], [threadComposer, () => openThread]]) {
     const ta = $("textarea", form);
     form.addEventListener("submit", (e) => { e.preventDefault(); send(form, thread()); });
