@@ -178,7 +178,9 @@ func (p *Playground) SlackEnv() map[string]string {
 
 // Secrets are this run's made-up secrets, for a log that must never show
 // them.
-func (p *Playground) Secrets() []string { return []string{p.token, p.secret, p.vtoken, p.statuspageKey} }
+func (p *Playground) Secrets() []string {
+	return []string{p.token, p.secret, p.vtoken, p.statuspageKey}
+}
 
 // VendorURLs are the API base and status page base of vendor key's
 // stand-in: HubSpot's and Intercom's speak their documented answers, any
