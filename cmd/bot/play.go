@@ -29,8 +29,8 @@ blocked by a CDN (Cloudflare's block page), or the account refused
 (Intercom).
 
 No Slack workspace is needed and nothing is called outside this process: the
-Slack Web API, the vendors and your service's HEALTH_URL are stand-ins
-inside it. The bot token and signing secret are made up for each run and
+Slack Web API, the vendors, your service's HEALTH_URL and the company's
+Statuspage (STATUSPAGE_* are not used) are stand-ins inside it. The bot token and signing secret are made up for each run and
 never shown. The workspace lives in memory and the incidents in a SQLite
 file of its own, both gone at exit: DATABASE_URL and VENDORS_FILE are not
 used, so the playground never mixes with real data. Update reminders come

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/incident-bot/bot/internal/playground"
 )
 
 type playModal struct {
@@ -63,4 +66,25 @@ func TestPlayDeclareFormAndStatuspage(t *testing.T) {
 	draft := draftTS.FindStringSubmatch(v.Thread)[1]
 	p.post(t, "/play/action", map[string]string{"ts": draft, "block_id": "statuspage", "action_id": "statuspage_publish"})
 	p.waitView(t, "the publish notice", ts, func(v playView) bool { return strings.Contains(v.Thread, "published on") })
+}
+
+// TestPlayConfigStatuspageStaysLocal: bot play publishes to its own
+// Statuspage stand-in, never to the page STATUSPAGE_* name.
+func TestPlayConfigStatuspageStaysLocal(t *testing.T) {
+	base := "http://127.0.0.1:18090"
+	p, err := playground.New(playground.Config{BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	real := map[string]string{"STATUSPAGE_PAGE_ID": "realpage", "STATUSPAGE_API_KEY": "real-sp-key",
+		"STATUSPAGE_API_URL": "https://api.statuspage.io/v1"}
+	cfg, err := playConfig(loadConfig(func(k string) string { return real[k] }), p, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := cfg.Statuspage
+	if !sp.enabled() || sp.PageID == "realpage" || sp.APIKey == "real-sp-key" || !strings.HasPrefix(sp.APIURL, base+"/") {
+		t.Errorf("statuspage config = page %q url %q (key from the environment: %v)", sp.PageID, sp.APIURL, sp.APIKey == "real-sp-key")
+	}
 }
