@@ -127,6 +127,9 @@ func (s *Service) jobFailed(ctx context.Context, j *incident.Job, err error) {
 	if json.Unmarshal(j.Payload, &a) != nil {
 		return
 	}
+	if j.Kind == jobStatuspagePublish {
+		s.publishFailed(ctx, a, err)
+	}
 	s.tell(ctx, a.Cmd, s.userError(err, jobWhat[j.Kind]))
 }
 

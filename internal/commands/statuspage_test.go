@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -220,5 +222,30 @@ func TestStatuspagePublishFails(t *testing.T) {
 	b.settle()
 	if calls := sp.Calls(); len(calls) != 1 || calls[0].ID != "" {
 		t.Errorf("after carol became comms: %+v", calls)
+	}
+}
+
+// TestStatuspagePublishGivesUp: a page that stays unreachable through
+// every attempt is said in the thread and recorded, and the next click
+// publishes (its job is not the one that failed).
+func TestStatuspagePublishGivesUp(t *testing.T) {
+	b := newTestBot(t, Config{})
+	sp := b.statusPage()
+	inc := b.open("U0ALICE", "Checkout emails are not sent")
+	b.command("U0ALICE", "statuspage")
+	b.settle()
+	payload, _ := json.Marshal(jobArgs{Cmd: Command{TeamID: testTeam, ChannelID: testChannel, UserID: "U0ALICE"}, Incident: inc.ID})
+	b.svc.JobFailed(context.Background(), &incident.Job{Kind: jobStatuspagePublish, Payload: payload},
+		&incident.Error{Kind: incident.Internal, Message: "Statuspage could not be reached."})
+	if text := b.lastPostIn(inc).Msg.Text; !strings.Contains(text, "could not be published to the company status page: Statuspage could not be reached.") {
+		t.Errorf("thread = %q", text)
+	}
+	if e := b.entries(inc, incident.KindStatuspage); len(e) != 1 || !strings.HasPrefix(e[0].Text, "failed: ") {
+		t.Errorf("timeline = %+v", e)
+	}
+	b.publish("U0ALICE", inc)
+	b.settle()
+	if calls := sp.Calls(); len(calls) != 1 {
+		t.Errorf("publishes after the failure: %+v", calls)
 	}
 }
