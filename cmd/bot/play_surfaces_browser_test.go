@@ -59,5 +59,5 @@ func TestPlaygroundDeclareFormInBrowser(t *testing.T) {
 	wait("published", `[...document.querySelectorAll("#thread-msgs .body")].some(m => m.textContent.includes("published on"))`)
 	step("06-statuspage-published")
 
-	s.finish(nil)
+	s.finish(map[string]string{"01-declare-form.png": "playground-declare.png", "06-statuspage-published.png": "playground-statuspage.png"})
 }
