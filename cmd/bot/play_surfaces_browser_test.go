@@ -9,7 +9,7 @@ import (
 // TestPlaygroundDeclareFormInBrowser: in a real browser, the composer's ⚡
 // shortcut opens the declare form; a blank title is refused in the form,
 // under the field; a full form opens the incident with HubSpot's triage in
-// it; the status page draft is drafted and published through Slack's
+// it; jordan takes the comms role; the status page draft is drafted and published through Slack's
 // confirm dialog. Screenshots are named surfaces-*.
 func TestPlaygroundDeclareFormInBrowser(t *testing.T) {
 	s := startBrowser(t, chrome.Options{Width: 1440, Height: 1000}, "surfaces-")
@@ -45,12 +45,21 @@ func TestPlaygroundDeclareFormInBrowser(t *testing.T) {
 	wait("the triage in it", `document.querySelector("#channel-msgs").textContent.includes("401")`)
 	step("04-declared")
 
+	// Roles: jordan takes comms; the incident message shows it.
+	wait("the composer ready", `!document.querySelector("#composer").hasAttribute("aria-busy")`)
+	do("focus the composer", b.Click(ctx, "#composer textarea"))
+	do("type", b.Type(ctx, "/incident role comms @jordan"))
+	do("hide the hints", b.Press(ctx, "Escape"))
+	do("send", b.Press(ctx, "Enter"))
+	wait("the comms role on the incident", `[...document.querySelectorAll("#channel-msgs .msg.from-app:not(.eph)")].some(m => m.textContent.includes("Comms:"))`)
+
 	wait("the composer ready", `!document.querySelector("#composer").hasAttribute("aria-busy")`)
 	do("focus the composer", b.Click(ctx, "#composer textarea"))
 	do("type", b.Type(ctx, "/incident statuspage"))
 	do("send", b.Press(ctx, "Enter"))
-	do("open the thread", b.Eval(ctx, `(() => { const m = document.querySelector("#channel-msgs .msg.from-app:not(.eph) .hover-actions button[data-thread]") ||
-		document.querySelector("#channel-msgs .replies-count"); m.click(); })()`, nil))
+	wait("the draft's reply", `[...document.querySelectorAll("#channel-msgs .replies-count")].some(c => c.textContent.trim() === "1 reply")`)
+	do("hover the incident", b.Hover(ctx, `#channel-msgs .msg.from-app:not(.eph) .bk-header`))
+	do("reply in thread", b.Click(ctx, `#channel-msgs .msg.from-app:not(.eph) .hover-actions button[data-thread]`))
 	wait("the draft", `document.querySelector('#thread-msgs button[data-action-id="statuspage_publish"]') !== null`)
 	step("05-statuspage-draft")
 	do("publish", b.Click(ctx, `#thread-msgs button[data-action-id="statuspage_publish"]`))
