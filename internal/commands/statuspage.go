@@ -284,10 +284,8 @@ func (s *Service) runStatuspagePublish(ctx context.Context, a jobArgs) error {
 	}
 	id, link, err := s.StatusPage.Publish(ctx, inc.StatuspageID, StatuspageUpdate{Name: d.Name, Status: status, Body: d.Body})
 	if err != nil {
-		if incident.KindOf(err) == incident.Internal && ctx.Err() == nil {
-			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("publish to the status page; will try again")
-		}
 		if incident.KindOf(err) == incident.Internal {
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("publish to the status page; will try again")
 			return err
 		}
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("publish to the status page")
