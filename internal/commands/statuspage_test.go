@@ -18,6 +18,16 @@ func (b *testBot) publish(user string, inc *incident.Incident) {
 		TriggerID: nextDelivery(), DeliveryID: nextDelivery()})
 }
 
+// drafted is a bot with alice's incident and its status page draft.
+func drafted(t *testing.T) (*testBot, *fakeStatusPage, *incident.Incident) {
+	t.Helper()
+	b := newTestBot(t, Config{})
+	inc := b.open("U0ALICE", "Checkout emails are not sent")
+	b.command("U0ALICE", "statuspage")
+	b.settle()
+	return b, b.statusPage(), b.reload(inc)
+}
+
 // lastPostIn is the last message posted in inc's thread.
 func (b *testBot) lastPostIn(inc *incident.Incident) slackCall {
 	b.t.Helper()
@@ -194,11 +204,7 @@ func TestStatuspagePublish(t *testing.T) {
 // thread and nothing is stored; a publish only the commander, the comms
 // role or RESOLVE_ALLOWED may do is refused to others.
 func TestStatuspagePublishFails(t *testing.T) {
-	b := newTestBot(t, Config{})
-	sp := b.statusPage()
-	inc := b.open("U0ALICE", "Checkout emails are not sent")
-	b.command("U0ALICE", "statuspage")
-	b.settle()
+	b, sp, inc := drafted(t)
 	sp.FailNext(errPageRefused)
 	b.publish("U0ALICE", inc)
 	b.settle()
@@ -229,11 +235,7 @@ func TestStatuspagePublishFails(t *testing.T) {
 // every attempt is said in the thread and recorded, and the next click
 // publishes (its job is not the one that failed).
 func TestStatuspagePublishGivesUp(t *testing.T) {
-	b := newTestBot(t, Config{})
-	sp := b.statusPage()
-	inc := b.open("U0ALICE", "Checkout emails are not sent")
-	b.command("U0ALICE", "statuspage")
-	b.settle()
+	b, sp, inc := drafted(t)
 	payload, _ := json.Marshal(jobArgs{Cmd: Command{TeamID: testTeam, ChannelID: testChannel, UserID: "U0ALICE"}, Incident: inc.ID})
 	b.svc.JobFailed(context.Background(), &incident.Job{Kind: jobStatuspagePublish, Payload: payload},
 		&incident.Error{Kind: incident.Internal, Message: "Statuspage could not be reached."})
