@@ -33,9 +33,7 @@ func Incident(inc *incident.Incident) (Message, error) {
 		Cause: "Not diagnosed yet: declared by hand.",
 	}
 	v.Comms, v.Scribe = inc.Comms, inc.Scribe
-	if inc.Impact != "" {
-		v.Impact = Escape(inc.Impact)
-	}
+	v.Impact = Escape(impactOf(inc))
 	tag := "[" + string(inc.Severity) + "]"
 	if v.Resolved {
 		tag = "[RESOLVED]"
@@ -127,7 +125,7 @@ type updateView struct {
 // Update renders a status update for the incident thread.
 func Update(inc *incident.Incident, author, text string) (Message, error) {
 	v := updateView{Ref: inc.Ref(), Title: inc.Title, Severity: string(inc.Severity), Status: inc.Status.Label(),
-		Impact: inc.Severity.Impact(), Text: text, Author: author, NextUpdate: inc.NextUpdateAt}
+		Impact: Escape(impactOf(inc)), Text: text, Author: author, NextUpdate: inc.NextUpdateAt}
 	var err error
 	if v.Body, err = renderText("update_body", v); err != nil {
 		return Message{}, err

@@ -64,6 +64,9 @@ func Postmortem(d PostmortemData) (string, error) {
 	if !inc.ResolvedAt.IsZero() {
 		v.End = inc.ResolvedAt.UTC().Format("2006-01-02 15:04:05")
 	}
+	if inc.Impact != "" { // as the declare form described it
+		v.Impact = inlineMD(strings.Join(strings.Fields(inc.Impact), " "))
+	}
 	if inc.Comms != "" {
 		v.Comms = r.who(inc.Comms)
 	}

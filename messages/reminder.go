@@ -35,7 +35,7 @@ type updateModalView struct {
 func UpdateModal(inc *incident.Incident, interval, channelID string) (json.RawMessage, error) {
 	md := FormMetadata{Incident: inc.ID.String(), Channel: channelID}
 	v := updateModalView{Metadata: md.String(), Ref: inc.Ref(), Status: string(inc.Status), StatusLabel: inc.Status.Label(),
-		Impact: inc.Severity.Impact(), Interval: interval}
+		Impact: impactOf(inc), Interval: interval}
 	if inc.Diagnosis != nil {
 		v.Cause = inc.Diagnosis.Summary
 	}

@@ -95,6 +95,15 @@ func initial(s string) string {
 	return "#"
 }
 
+// impactOf is who or what the incident affects: as the declare form
+// described it, else the severity's standard sentence. Plain text.
+func impactOf(inc *incident.Incident) string {
+	if inc.Impact != "" {
+		return inc.Impact
+	}
+	return inc.Severity.Impact()
+}
+
 // quote shows user text as a mrkdwn block quote, escaped.
 func quote(s string) string {
 	lines := strings.Split(Escape(s), "\n")

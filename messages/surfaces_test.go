@@ -145,3 +145,22 @@ func TestIncidentRolesGolden(t *testing.T) {
 	validBlocks(t, m)
 	golden(t, "incident_roles.golden", pretty(t, m))
 }
+
+// TestPostmortemRolesAndImpact: the roles held and the declarer's impact
+// are in the postmortem, escaped for markdown.
+func TestPostmortemRolesAndImpact(t *testing.T) {
+	inc := vendorIncident()
+	inc.Comms, inc.Scribe, inc.Impact = "U0BOB", "U0CAROL", "EU deals\nnot synced | <b>"
+	doc, err := Postmortem(PostmortemData{Incident: inc, Names: map[string]string{"U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| Commander | @alice |\n| Comms | @bob |\n| Scribe | @carol |", "- Affected: EU deals not synced \\| "} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the postmortem lacks %q:\n%s", want, doc)
+		}
+	}
+	if strings.Contains(strings.ReplaceAll(doc, "\\<b>", ""), "<b>") {
+		t.Errorf("HTML from the impact reached the postmortem unescaped:\n%s", doc)
+	}
+}

@@ -31,8 +31,8 @@ blocked by a CDN (Cloudflare's block page), or the account refused
 and resolves from the page, through the bot's /hooks/alertmanager.
 
 No Slack workspace is needed and nothing is called outside this process: the
-Slack Web API, the vendors and your service's HEALTH_URL are stand-ins
-inside it. The bot token and signing secret are made up for each run and
+Slack Web API, the vendors, your service's HEALTH_URL and the company's
+Statuspage (STATUSPAGE_* are not used) are stand-ins inside it. The bot token and signing secret are made up for each run and
 never shown. The workspace lives in memory and the incidents in a SQLite
 file of its own, both gone at exit: DATABASE_URL and VENDORS_FILE are not
 used, so the playground never mixes with real data. Update reminders come
@@ -224,6 +224,9 @@ func playConfig(cfg config, p *playground.Playground, dir string) (config, error
 		Deadline: cfg.Triage.Deadline, deadlineErr: cfg.Triage.deadlineErr,
 	}
 	cfg.Store.URL = "sqlite:" + filepath.Join(dir, "playground.db")
+	// The company's status page is a stand-in too: drafts can be published.
+	spURL, spPage, spKey := p.StatuspageEnv()
+	cfg.Statuspage = statuspageConfig{PageID: spPage, APIKey: spKey, APIURL: spURL}
 	cfg.ResolveAllowed = nil // the people here are made up
 	// Alerts in: the page's simulated Alertmanager sends to the bot's own
 	// /hooks/alertmanager with this run's token; alerts open incidents in

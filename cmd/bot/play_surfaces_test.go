@@ -95,7 +95,7 @@ func TestPlaySurfaces(t *testing.T) {
 		ts2 = all[len(all)-1][1]
 		return true
 	})
-	p.post(t, "/play/shortcut", map[string]any{"ts": ts2})
+	p.post(t, "/play/message-shortcut", map[string]any{"ts": ts2})
 	p.waitSurfaces(t, "the shortcut's answer", "", func(v surfacesView) bool {
 		return strings.Contains(v.Channel, "Added the message to the timeline of INC-1")
 	})

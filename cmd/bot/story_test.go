@@ -19,7 +19,7 @@ func TestDeclaredIncidentsInOneChannel(t *testing.T) {
 	b := startBot(t, nil)
 	fake := b.slack
 
-	if got := b.command("U0ALICE", "declare"); !strings.Contains(got, "Give the incident a title") {
+	if got := b.command("U0ALICE", "declare"); !strings.Contains(got, "declare form") { // the form (TestSurfacesEndToEnd)
 		t.Errorf("declare without a title = %q", got)
 	}
 	b.command("U0ALICE", "declare Checkout emails are not sent <!channel>")

@@ -184,3 +184,41 @@ func TestSurfacesEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestSurfacesOverSocketMode: in Socket Mode the global shortcut opens the
+// declare form, a blank title is refused in the envelope's ack, and a full
+// form opens the incident.
+func TestSurfacesOverSocketMode(t *testing.T) {
+	b := startSocketBot(t, nil)
+	fake := b.slack
+	shortcut := map[string]any{"type": "shortcut", "team": map[string]string{"id": team},
+		"user": map[string]string{"id": "U0ALICE", "team_id": team}, "callback_id": "declare", "trigger_id": nextTrigger()}
+	if ack := fake.MustWaitAck(t, fake.MustPush(t, slackfake.EnvelopeInteractive, shortcut)); ack.Payload != nil {
+		t.Errorf("shortcut ack = %s, want empty", ack.Payload)
+	}
+	views := fake.Views()
+	if len(views) != 1 || views[0].CallbackID != "declare" {
+		t.Fatalf("views = %+v", views)
+	}
+	submit := func(values map[string]map[string]any) slackfake.Ack {
+		state := map[string]any{}
+		for block, el := range values {
+			state[block] = map[string]any{"value": el}
+		}
+		return fake.MustWaitAck(t, fake.MustPush(t, slackfake.EnvelopeInteractive, map[string]any{"type": "view_submission",
+			"team": map[string]string{"id": team}, "user": map[string]string{"id": "U0ALICE", "team_id": team}, "trigger_id": nextTrigger(),
+			"view": map[string]any{"id": views[0].ID, "callback_id": "declare", "private_metadata": views[0].PrivateMetadata,
+				"state": map[string]any{"values": state}}}))
+	}
+	channelPick := map[string]any{"type": "conversations_select", "selected_conversation": channel}
+	if ack := submit(map[string]map[string]any{"title": text(""), "severity": option("P3"), "channel": channelPick}); !strings.Contains(string(ack.Payload), `"response_action":"errors"`) {
+		t.Fatalf("blank title ack = %s", ack.Payload)
+	}
+	if ack := submit(map[string]map[string]any{"title": text("Search is slow"), "severity": option("P3"), "channel": channelPick}); ack.Payload != nil {
+		t.Fatalf("full form ack = %s, want empty", ack.Payload)
+	}
+	fake.MustWait(t, "chat.postMessage", 1)
+	if h := header(fake.Messages(channel)[0].Blocks); !strings.Contains(h, "INC-1: Search is slow") {
+		t.Errorf("header = %q", h)
+	}
+}

@@ -161,6 +161,9 @@ func (s *Service) jobFailed(ctx context.Context, j *incident.Job, err error) {
 		s.followupGaveUp(ctx, a, err) // told in the thread, for everyone
 		return
 	}
+	if j.Kind == jobStatuspagePublish {
+		s.publishFailed(ctx, a, err)
+	}
 	s.tell(ctx, a.Cmd, s.userError(err, jobWhat[j.Kind]))
 }
 

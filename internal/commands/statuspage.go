@@ -284,18 +284,12 @@ func (s *Service) runStatuspagePublish(ctx context.Context, a jobArgs) error {
 	}
 	id, link, err := s.StatusPage.Publish(ctx, inc.StatuspageID, StatuspageUpdate{Name: d.Name, Status: status, Body: d.Body})
 	if err != nil {
-		if incident.KindOf(err) == incident.Internal && ctx.Err() == nil {
-			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("publish to the status page; will try again")
-		}
 		if incident.KindOf(err) == incident.Internal {
+			s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("publish to the status page; will try again")
 			return err
 		}
 		s.Log.Warn().Err(err).Str("incident", inc.Ref()).Msg("publish to the status page")
-		s.record(ctx, inc, incident.KindStatuspage, a.Cmd.UserID, "failed: "+incident.Message(err))
-		if _, perr := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, notice(fmt.Sprintf(
-			":warning: %s could not be published to the company status page: %s", inc.Ref(), messages.Escape(incident.Message(err))))); perr != nil {
-			return perr
-		}
+		s.publishFailed(ctx, a, err)
 		return nil
 	}
 	first := inc.StatuspageID == ""
@@ -329,4 +323,20 @@ func (s *Service) runStatuspagePublish(ctx context.Context, a jobArgs) error {
 		}
 	}
 	return nil
+}
+
+// publishFailed records a publish that did not happen and says so in the
+// thread: a refusal at once, a page that could not be reached after the
+// last attempt. The timeline entry also frees the next publish's key.
+func (s *Service) publishFailed(ctx context.Context, a jobArgs, err error) {
+	inc, lerr := s.Store.Incident(ctx, a.Incident)
+	if lerr != nil {
+		s.Log.Error().Err(lerr).Msg("read the incident of a failed status page publish")
+		return
+	}
+	s.record(ctx, inc, incident.KindStatuspage, a.Cmd.UserID, "failed: "+incident.Message(err))
+	if _, perr := s.Slack.Post(ctx, inc.ChannelID, inc.MessageTS, notice(fmt.Sprintf(
+		":warning: %s could not be published to the company status page: %s", inc.Ref(), messages.Escape(incident.Message(err))))); perr != nil {
+		s.Log.Warn().Err(perr).Str("incident", inc.Ref()).Msg("say in the thread that the status page publish failed")
+	}
 }

@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,16 @@ func (b *testBot) publish(user string, inc *incident.Incident) {
 	b.t.Helper()
 	b.action(Action{UserID: user, MessageTS: inc.StatuspageTS, ActionID: "statuspage_publish", Value: inc.ID.String(),
 		TriggerID: nextDelivery(), DeliveryID: nextDelivery()})
+}
+
+// drafted is a bot with alice's incident and its status page draft.
+func drafted(t *testing.T) (*testBot, *fakeStatusPage, *incident.Incident) {
+	t.Helper()
+	b := newTestBot(t, Config{})
+	inc := b.open("U0ALICE", "Checkout emails are not sent")
+	b.command("U0ALICE", "statuspage")
+	b.settle()
+	return b, b.statusPage(), b.reload(inc)
 }
 
 // lastPostIn is the last message posted in inc's thread.
@@ -192,11 +204,7 @@ func TestStatuspagePublish(t *testing.T) {
 // thread and nothing is stored; a publish only the commander, the comms
 // role or RESOLVE_ALLOWED may do is refused to others.
 func TestStatuspagePublishFails(t *testing.T) {
-	b := newTestBot(t, Config{})
-	sp := b.statusPage()
-	inc := b.open("U0ALICE", "Checkout emails are not sent")
-	b.command("U0ALICE", "statuspage")
-	b.settle()
+	b, sp, inc := drafted(t)
 	sp.FailNext(errPageRefused)
 	b.publish("U0ALICE", inc)
 	b.settle()
@@ -220,5 +228,26 @@ func TestStatuspagePublishFails(t *testing.T) {
 	b.settle()
 	if calls := sp.Calls(); len(calls) != 1 || calls[0].ID != "" {
 		t.Errorf("after carol became comms: %+v", calls)
+	}
+}
+
+// TestStatuspagePublishGivesUp: a page that stays unreachable through
+// every attempt is said in the thread and recorded, and the next click
+// publishes (its job is not the one that failed).
+func TestStatuspagePublishGivesUp(t *testing.T) {
+	b, sp, inc := drafted(t)
+	payload, _ := json.Marshal(jobArgs{Cmd: Command{TeamID: testTeam, ChannelID: testChannel, UserID: "U0ALICE"}, Incident: inc.ID})
+	b.svc.JobFailed(context.Background(), &incident.Job{Kind: jobStatuspagePublish, Payload: payload},
+		&incident.Error{Kind: incident.Internal, Message: "Statuspage could not be reached."})
+	if text := b.lastPostIn(inc).Msg.Text; !strings.Contains(text, "could not be published to the company status page: Statuspage could not be reached.") {
+		t.Errorf("thread = %q", text)
+	}
+	if e := b.entries(inc, incident.KindStatuspage); len(e) != 1 || !strings.HasPrefix(e[0].Text, "failed: ") {
+		t.Errorf("timeline = %+v", e)
+	}
+	b.publish("U0ALICE", inc)
+	b.settle()
+	if calls := sp.Calls(); len(calls) != 1 {
+		t.Errorf("publishes after the failure: %+v", calls)
 	}
 }

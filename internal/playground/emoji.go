@@ -21,4 +21,5 @@ var emojis = map[string]string{
 	"clap": "👏", "wave": "👋", "muscle": "💪", "100": "💯", "heart": "❤️", "sparkles": "✨",
 	"bust_in_silhouette": "👤", "busts_in_silhouette": "👥", "robot_face": "🤖", "ok_hand": "👌",
 	"thinking_face": "🤔", "scream": "😱", "sob": "😭", "skull": "💀", "coffee": "☕", "new": "🆕",
+	"globe_with_meridians": "🌐",
 }

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/incident-bot/bot/internal/slackfake"
@@ -44,7 +45,23 @@ type inputBlock struct {
 		Options       []bkOpt `json:"options"`
 		InitialOption *bkOpt  `json:"initial_option"`
 		MaxLength     int     `json:"max_length"`
+		OptionGroups  []struct {
+			Label   *bkText `json:"label"`
+			Options []bkOpt `json:"options"`
+		} `json:"option_groups"`
+		InitialUser         string `json:"initial_user"`
+		DefaultToCurrent    bool   `json:"default_to_current_conversation"`
+		InitialConversation string `json:"initial_conversation"`
 	} `json:"element"`
+}
+
+// allOptions is a static select's options, those of its groups included.
+func (in inputBlock) allOptions() []bkOpt {
+	out := append([]bkOpt(nil), in.Element.Options...)
+	for _, g := range in.Element.OptionGroups {
+		out = append(out, g.Options...)
+	}
+	return out
 }
 
 type bkOpt struct {
@@ -119,14 +136,58 @@ func (v viewer) modal(view slackfake.View) template.HTML {
 			}
 		case "static_select":
 			b.WriteString(`<select` + attrs + `>`)
-			for _, o := range in.Element.Options {
+			initial := ""
+			if in.Element.InitialOption != nil {
+				initial = in.Element.InitialOption.Value
+			}
+			if initial == "" {
+				// Slack shows the placeholder until something is chosen.
+				b.WriteString(`<option value="">` + html.EscapeString(textOf(in.Element.Placeholder)) + `</option>`)
+			}
+			option := func(o bkOpt) {
 				sel := ""
-				if in.Element.InitialOption != nil && in.Element.InitialOption.Value == o.Value {
+				if initial == o.Value {
 					sel = " selected"
 				}
 				b.WriteString(`<option value="` + html.EscapeString(o.Value) + `"` + sel + `>` + string(plainText(textOf(o.Text), true)) + `</option>`)
 			}
+			for _, o := range in.Element.Options {
+				option(o)
+			}
+			for _, g := range in.Element.OptionGroups {
+				b.WriteString(`<optgroup label="` + html.EscapeString(textOf(g.Label)) + `">`)
+				for _, o := range g.Options {
+					option(o)
+				}
+				b.WriteString(`</optgroup>`)
+			}
 			b.WriteString(`</select>`)
+		case "users_select":
+			// The workspace's people, as Slack's menu lists them.
+			b.WriteString(`<select` + attrs + `><option value=""></option>`)
+			ids := make([]string, 0, len(v.names))
+			for id := range v.names {
+				if id != slackfake.BotUserID {
+					ids = append(ids, id)
+				}
+			}
+			sort.Slice(ids, func(i, j int) bool { return v.names[ids[i]] < v.names[ids[j]] })
+			for _, id := range ids {
+				sel := ""
+				if id == in.Element.InitialUser {
+					sel = " selected"
+				}
+				b.WriteString(`<option value="` + html.EscapeString(id) + `"` + sel + `>@` + html.EscapeString(v.names[id]) + `</option>`)
+			}
+			b.WriteString(`</select>`)
+		case "conversations_select":
+			// The playground has one channel: the one you are viewing.
+			sel := ""
+			if in.Element.DefaultToCurrent || in.Element.InitialConversation == ChannelID {
+				sel = " selected"
+			}
+			b.WriteString(`<select` + attrs + `><option value=""></option><option value="` + ChannelID + `"` + sel + `>#` +
+				html.EscapeString(ChannelName) + `</option></select>`)
 		default:
 			b.WriteString(`<div class="bk-unsupported">` + html.EscapeString(strings.ReplaceAll(in.Element.Type, "_", " ")) + ` (not in the playground)</div>`)
 		}
@@ -198,9 +259,13 @@ func (p *Playground) serveSubmit(w http.ResponseWriter, r *http.Request) {
 			missing[in.BlockID] = "Please complete this required field."
 		}
 		switch in.Element.Type {
+		case "users_select":
+			state[in.BlockID] = map[string]any{in.Element.ActionID: map[string]any{"type": "users_select", "selected_user": val}}
+		case "conversations_select":
+			state[in.BlockID] = map[string]any{in.Element.ActionID: map[string]any{"type": "conversations_select", "selected_conversation": val}}
 		case "static_select":
 			var chosen map[string]any
-			for _, o := range in.Element.Options {
+			for _, o := range in.allOptions() {
 				if o.Value == val {
 					chosen = map[string]any{"text": map[string]any{"type": "plain_text", "text": textOf(o.Text), "emoji": true}, "value": o.Value}
 				}

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/slackfake"
+	"github.com/incident-bot/bot/internal/statuspage/statuspagetest"
 	"github.com/rs/zerolog"
 )
 
@@ -106,6 +107,11 @@ type Playground struct {
 	alertMu    sync.Mutex // guards htoken and alertStart
 	htoken     string     // HOOK_TOKEN of this run, made on first use
 	alertStart time.Time  // when the simulated alert fired; zero while resolved
+	// statuspage is the company's status page, a stand-in of Atlassian
+	// Statuspage's API mounted under /play/statuspage.
+	statuspage        *statuspagetest.Server
+	statuspageHandler http.Handler
+	statuspageKey     string
 }
 
 // notice is a message from Slackbot, only visible to you: what Slack says
@@ -146,6 +152,8 @@ func New(cfg Config) (*Playground, error) {
 		opts = append(opts, slackfake.WithUser(t.ID, t.Name, t.Real))
 	}
 	p.fake = slackfake.NewMounted(p.base+"/play/slack", opts...)
+	p.statuspageKey = "playground-sp-" + randomHex(12)
+	p.statuspage, p.statuspageHandler = statuspagetest.NewHandler(StatuspagePageID, p.statuspageKey)
 	if p.sims, err = newSims(p.vtoken, p.ctx.Done(), p.notify); err != nil {
 		p.cancel()
 		return nil, err
@@ -173,7 +181,9 @@ func (p *Playground) SlackEnv() map[string]string {
 
 // Secrets are this run's made-up secrets, for a log that must never show
 // them.
-func (p *Playground) Secrets() []string { return []string{p.token, p.secret, p.vtoken, p.HookToken()} }
+func (p *Playground) Secrets() []string {
+	return []string{p.token, p.secret, p.vtoken, p.HookToken(), p.statuspageKey}
+}
 
 // VendorURLs are the API base and status page base of vendor key's
 // stand-in: HubSpot's and Intercom's speak their documented answers, any
@@ -210,13 +220,15 @@ func (p *Playground) Handler(bot http.Handler) http.Handler {
 	mux.Handle("POST /play/submit", sameOrigin(http.HandlerFunc(p.serveSubmit)))
 	mux.Handle("POST /play/edit", sameOrigin(http.HandlerFunc(p.serveEdit)))
 	mux.Handle("POST /play/react", sameOrigin(http.HandlerFunc(p.serveReact)))
-	mux.Handle("POST /play/shortcut", sameOrigin(http.HandlerFunc(p.serveShortcut)))
+	mux.Handle("POST /play/message-shortcut", sameOrigin(http.HandlerFunc(p.serveMessageShortcut)))
 	mux.Handle("POST /play/alert", sameOrigin(http.HandlerFunc(p.serveAlert)))
+	mux.Handle("POST /play/shortcut", sameOrigin(http.HandlerFunc(p.serveShortcut)))
 	mux.HandleFunc("GET /play/archives/{channel}/{p}", p.serveArchive)
 	mux.HandleFunc("GET /play/files/{id}/preview", p.serveFilePreview)
 	mux.HandleFunc("GET /play/files/{id}/{name}", p.serveFile)
 	mux.Handle("/play/slack/", http.StripPrefix("/play/slack", p.fake.Handler()))
 	mux.HandleFunc("/play/sim/health", p.sims.serveHealth)
+	mux.Handle("/play/statuspage/", http.StripPrefix("/play/statuspage", p.statuspageHandler))
 	mux.HandleFunc("/play/sim/{vendor}/api/", p.sims.serveAPI)
 	mux.HandleFunc("/play/sim/{vendor}/status/", p.sims.serveStatus)
 	mux.HandleFunc("/play/", http.NotFound)

@@ -153,9 +153,9 @@ func (p *Playground) serveReact(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{})
 }
 
-// serveShortcut runs the message shortcut "Add to incident timeline" on a
+// serveMessageShortcut runs the message shortcut "Add to incident timeline" on a
 // message: a message_action interaction, as Slack sends it.
-func (p *Playground) serveShortcut(w http.ResponseWriter, r *http.Request) {
+func (p *Playground) serveMessageShortcut(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Channel string `json:"channel"`
 		TS      string `json:"ts"`

@@ -516,17 +516,7 @@ type manifestShortcut struct {
 func TestManifestShortcuts(t *testing.T) {
 	for _, mf := range manifests {
 		t.Run(filepath.Base(mf.path), func(t *testing.T) {
-			raw, err := os.ReadFile(mf.path)
-			if errors.Is(err, fs.ErrNotExist) && mf.optional {
-				t.Skipf("%s does not exist (yet)", mf.path)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m appManifest
-			if err := yaml.Unmarshal(raw, &m); err != nil {
-				t.Fatal(err)
-			}
+			m := readManifest(t, mf.path, mf.optional)
 			var global []string
 			for _, sc := range m.Features.Shortcuts {
 				if sc.Name == "" || sc.CallbackID == "" || sc.Description == "" || (sc.Type != "global" && sc.Type != "message") {
@@ -539,4 +529,22 @@ func TestManifestShortcuts(t *testing.T) {
 			sameSet(t, "features.shortcuts (global)", global, messages.Shortcuts())
 		})
 	}
+}
+
+// readManifest parses the app manifest at path; an optional one that does
+// not exist skips the test.
+func readManifest(t *testing.T, path string, optional bool) appManifest {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && optional {
+		t.Skipf("%s does not exist (yet)", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m appManifest
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s is not valid YAML: %v", path, err)
+	}
+	return m
 }

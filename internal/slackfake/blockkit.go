@@ -459,19 +459,12 @@ func checkOptions(e map[string]any, ptr string) *blockError {
 	case hasOpts:
 		return checkOptionList(opts, ptr+"/options", limits.SelectOptions)
 	}
-	list, isArr := groups.([]any)
-	if !isArr || len(list) == 0 {
-		return errAt(ptr+"/option_groups", "option_groups must be a non-empty array")
+	list, err := objectList(groups, ptr+"/option_groups", "option group", limits.SelectGroups)
+	if err != nil {
+		return err
 	}
-	if len(list) > limits.SelectGroups {
-		return errAt(ptr+"/option_groups", "must have at most %d groups, got %d", limits.SelectGroups, len(list))
-	}
-	for i, g := range list {
+	for i, grp := range list {
 		gp := fmt.Sprintf("%s/option_groups/%d", ptr, i)
-		grp, isObj := g.(map[string]any)
-		if !isObj {
-			return errAt(gp, "an option group must be a JSON object")
-		}
 		if err := checkText(grp["label"], gp+"/label", textRule{required: true, plainOnly: true, max: limits.GroupLabel}); err != nil {
 			return err
 		}
@@ -483,19 +476,12 @@ func checkOptions(e map[string]any, ptr string) *blockError {
 }
 
 func checkOptionList(v any, ptr string, most int) *blockError {
-	list, isArr := v.([]any)
-	if !isArr || len(list) == 0 {
-		return errAt(ptr, "options must be a non-empty array")
+	list, err := objectList(v, ptr, "option", most)
+	if err != nil {
+		return err
 	}
-	if len(list) > most {
-		return errAt(ptr, "must have at most %d options, got %d", most, len(list))
-	}
-	for i, o := range list {
+	for i, opt := range list {
 		op := fmt.Sprintf("%s/%d", ptr, i)
-		opt, isObj := o.(map[string]any)
-		if !isObj {
-			return errAt(op, "an option must be a JSON object")
-		}
 		if err := checkText(opt["text"], op+"/text", textRule{required: true, plainOnly: true, max: limits.OptionText}); err != nil {
 			return err
 		}
@@ -507,6 +493,26 @@ func checkOptionList(v any, ptr string, most int) *blockError {
 		}
 	}
 	return nil
+}
+
+// objectList reads a non-empty array of at most most JSON objects.
+func objectList(v any, ptr, what string, most int) ([]map[string]any, *blockError) {
+	list, isArr := v.([]any)
+	if !isArr || len(list) == 0 {
+		return nil, errAt(ptr, "must be a non-empty array of %ss", what)
+	}
+	if len(list) > most {
+		return nil, errAt(ptr, "must have at most %d items, got %d", most, len(list))
+	}
+	out := make([]map[string]any, len(list))
+	for i, x := range list {
+		obj, isObj := x.(map[string]any)
+		if !isObj {
+			return nil, errAt(fmt.Sprintf("%s/%d", ptr, i), "an %s must be a JSON object", what)
+		}
+		out[i] = obj
+	}
+	return out, nil
 }
 
 // checkTextInput checks a plain_text_input's lengths.

@@ -144,7 +144,7 @@
 
   async function shortcut(el) {
     try {
-      await post("/play/shortcut", { channel: ch, ts: el.dataset.shortcut });
+      await post("/play/message-shortcut", { channel: ch, ts: el.dataset.msgShortcut });
       refresh();
     } catch (err) {
       showError(el.closest(".thread") ? threadComposer : composer, err.message);
@@ -456,7 +456,7 @@
       react(el, false);
     } else if (el.dataset.react) {
       react(el, el.dataset.remove === "1");
-    } else if (el.dataset.shortcut) {
+    } else if (el.dataset.msgShortcut) {
       shortcut(el);
     } else if (el.dataset.edit) {
       startEdit(el.closest(".msg"));
@@ -520,6 +520,20 @@
     });
     sending.set(form, next);
     return next;
+  }
+
+  // The composer's shortcut button runs the app's global shortcut, as
+  // Slack's ⚡ menu does: the app answers by opening its form.
+  for (const btn of $$("[data-shortcut]")) {
+    btn.addEventListener("click", async () => {
+      showError(composer, "");
+      try {
+        await post("/play/shortcut", { callback_id: btn.dataset.shortcut });
+        await refresh();
+      } catch (err) {
+        showError(composer, err.message);
+      }
+    });
   }
 
   for (const [form, thread] of [[composer, () => ""], [threadComposer, () => openThread]]) {
