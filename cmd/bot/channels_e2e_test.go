@@ -28,7 +28,7 @@ func (b *bot) commandPublic(channelID, channelName, user, text string) string {
 	return r.Text
 }
 
-// TestSurfacesEndToEnd drives the Slack surfaces through signed requests
+// TestChannelSurfacesEndToEnd drives the Slack surfaces through signed requests
 // to the bot, against the Slack stand-in over loopback: an incident gets a
 // channel of its own with the reporter invited, its message there and a
 // pointer where it was declared; App Home shows it; a pinned message and
@@ -36,7 +36,7 @@ func (b *bot) commandPublic(channelID, channelName, user, text string) string {
 // once); the postmortem shows them; the channel is archived ARCHIVE_AFTER
 // after the resolve.
 func TestChannelSurfacesEndToEnd(t *testing.T) {
-	b := startBot(t, map[string]string{"INCIDENT_CHANNELS": "channel", "ARCHIVE_AFTER": "1s"})
+	b := startBuiltBot(t, newSlack(t), map[string]string{"INCIDENT_CHANNELS": "channel", "ARCHIVE_AFTER": "1s"})
 	fake := b.slack
 	if got := b.commandPublic(channel, "incidents", "U0ALICE", "declare Printer on fire"); !strings.Contains(got, "channel of its own") {
 		t.Fatalf("declare = %q", got)

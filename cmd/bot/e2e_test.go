@@ -11,11 +11,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -110,6 +112,47 @@ func newSlack(t *testing.T) *slackfake.Server {
 // of one deployment share it.
 func startBotWith(t *testing.T, fake *slackfake.Server, extra map[string]string) *bot {
 	t.Helper()
+	env := botEnv(t, fake, extra)
+	b := &bot{t: t, slack: fake, url: "http://" + env["BOT_ADDR"], env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	ctx, stop := context.WithCancel(context.Background())
+	b.stop = stop
+	go func() {
+		b.done <- run(ctx, []string{"bot", "serve"}, func(k string) string { return env[k] }, b.stdout, b.stderr)
+	}()
+	t.Cleanup(func() { b.shutdown() })
+	b.waitListening()
+	return b
+}
+
+// startBuiltBot is startBotWith with the built binary (make build's
+// flags) as a process of its own: what an operator runs. Its stop is
+// SIGTERM, and shutdown waits for the process to exit.
+func startBuiltBot(t *testing.T, fake *slackfake.Server, extra map[string]string) *bot {
+	t.Helper()
+	bin := builtBot(t)
+	env := botEnv(t, fake, extra)
+	env["PATH"] = os.Getenv("PATH")
+	b := &bot{t: t, slack: fake, url: "http://" + env["BOT_ADDR"], env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = t.TempDir()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout, cmd.Stderr = b.stdout, b.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b.stop = func() { cmd.Process.Signal(syscall.SIGTERM) }
+	go func() { b.done <- cmd.Wait() }()
+	t.Cleanup(func() { b.shutdown() })
+	b.waitListening()
+	return b
+}
+
+// botEnv is the environment of a bot against fake and a HubSpot stand-in,
+// with its own database and a free loopback address; extra is added last.
+func botEnv(t *testing.T, fake *slackfake.Server, extra map[string]string) map[string]string {
+	t.Helper()
 	hub := hubspotStandIn(t)
 	dir := t.TempDir()
 	vendorsFile := filepath.Join(dir, "vendors.yaml")
@@ -123,13 +166,14 @@ func startBotWith(t *testing.T, fake *slackfake.Server, extra map[string]string)
 	for k, v := range extra {
 		env[k] = v
 	}
-	b := &bot{t: t, slack: fake, url: "http://" + addr, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	ctx, stop := context.WithCancel(context.Background())
-	b.stop = stop
-	go func() {
-		b.done <- run(ctx, []string{"bot", "serve"}, func(k string) string { return env[k] }, b.stdout, b.stderr)
-	}()
-	t.Cleanup(func() { b.shutdown() })
+	return env
+}
+
+// waitListening waits for the bot to answer /healthz, failing the test
+// with its log if it exits first.
+func (b *bot) waitListening() {
+	t := b.t
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get(b.url + "/healthz")
@@ -148,7 +192,6 @@ func startBotWith(t *testing.T, fake *slackfake.Server, extra map[string]string)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return b
 }
 
 // shutdown stops the bot as SIGTERM would and returns run's error.

@@ -158,7 +158,7 @@ func TestFollowupsEndToEnd(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			st.srv.FailNext(1, 500, "")
 			st.srv.FailNext(1, 429, "1")
-			b := startBot(t, st.env)
+			b := startBuiltBot(t, newSlack(t), st.env)
 			fake := b.slack
 			inc := b.open("U0ALICE", "declare Checkout emails are not sent")
 			if got := b.command("U0ALICE", "followup Alert on email queue depth"); !strings.Contains(got, "Filing the follow-up of INC-1") {
@@ -218,7 +218,7 @@ func TestFollowupsEndToEnd(t *testing.T) {
 func TestFollowupRefusedEndToEnd(t *testing.T) {
 	st := trackerStands(t)[0]
 	st.srv.Refuse(401)
-	b := startBot(t, st.env)
+	b := startBuiltBot(t, newSlack(t), st.env)
 	fake := b.slack
 	inc := b.open("U0ALICE", "declare Checkout emails are not sent")
 	b.command("U0BOB", "followup Alert on email queue depth")

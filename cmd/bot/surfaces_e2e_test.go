@@ -60,7 +60,7 @@ func option(v string) map[string]any {
 func TestSurfacesEndToEnd(t *testing.T) {
 	sp := statuspagetest.New("kctbh9vrtdwd", testStatuspageKey)
 	t.Cleanup(sp.Close)
-	b := startBot(t, map[string]string{"STATUSPAGE_PAGE_ID": "kctbh9vrtdwd", "STATUSPAGE_API_KEY": testStatuspageKey,
+	b := startBuiltBot(t, newSlack(t), map[string]string{"STATUSPAGE_PAGE_ID": "kctbh9vrtdwd", "STATUSPAGE_API_KEY": testStatuspageKey,
 		"STATUSPAGE_API_URL": sp.URL})
 	fake := b.slack
 

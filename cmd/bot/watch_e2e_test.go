@@ -44,7 +44,7 @@ func TestWatchEndToEnd(t *testing.T) {
 	t.Cleanup(hub.Close)
 	vendorsFile := filepath.Join(t.TempDir(), "vendors.yaml")
 	os.WriteFile(vendorsFile, []byte(fmt.Sprintf("hubspot:\n  api_url: %s\n  status_url: %s\n", hub.URL, hub.URL)), 0o644)
-	b := startBot(t, map[string]string{"WATCH_INTERVAL": "10s", "VENDORS_FILE": vendorsFile})
+	b := startBuiltBot(t, newSlack(t), map[string]string{"WATCH_INTERVAL": "10s", "VENDORS_FILE": vendorsFile})
 
 	if got := b.command("U0ALICE", "watch hubspot"); !strings.Contains(got, "Watching HubSpot") {
 		t.Fatalf("watch = %q", got)
