@@ -194,7 +194,12 @@ func Healthy(name, vendor string, d *incident.Diagnosis) (Message, error) {
 // incident; changed says whether the cause differs from the incident's.
 func Retriage(inc *incident.Incident, name string, d *incident.Diagnosis, changed bool) (Message, error) {
 	lead := fmt.Sprintf(":mag: *New triage of %s:* ", Escape(name))
-	if changed {
+	switch {
+	case inc.Diagnosis == nil:
+		// An incident opened without a triage (an alert, the declare
+		// form): this is its first, not a change.
+		lead = fmt.Sprintf(":mag: *Triage of %s:* ", Escape(name))
+	case changed:
 		lead = fmt.Sprintf(":mag: *New triage of %s: the cause changed.* ", Escape(name))
 	}
 	text := lead + Cause(d)

@@ -10,9 +10,9 @@ import (
 // headless Chromium with INCIDENT_CHANNELS=channel: declare, see the
 // incident's own channel appear in the sidebar, open it, pin a message with
 // :pushpin: from its hover menu, and open the app's Home tab with the
-// incident on it. Screenshots go with the others (prefix surfaces-).
+// incident on it. Screenshots go with the others (prefix channels-).
 func TestPlaygroundSurfacesInBrowser(t *testing.T) {
-	s := startBrowserWith(t, chrome.Options{Width: 1440, Height: 1000}, "surfaces-", map[string]string{"INCIDENT_CHANNELS": "channel"})
+	s := startBrowserWith(t, chrome.Options{Width: 1440, Height: 1000}, "channels-", map[string]string{"INCIDENT_CHANNELS": "channel"})
 	ctx, b, p, step, wait, do := s.ctx, s.b, s.p, s.step, s.wait, s.do
 
 	do("open the page", b.Navigate(ctx, p.url+"/"))
@@ -45,5 +45,5 @@ func TestPlaygroundSurfacesInBrowser(t *testing.T) {
 		document.querySelector("#channel-msgs .home").textContent.includes("INC-1: Printer on fire") &&
 		document.querySelector("#channel-msgs .home").textContent.includes("Watched vendors")`)
 	step("03-home")
-	s.finish(nil)
+	s.finish(map[string]string{"02-pinned.png": "playground-channel.png", "03-home.png": "playground-home.png"})
 }
