@@ -676,6 +676,7 @@ func TestHostileCommands(t *testing.T) {
 		{name: "blank title", text: "declare \t \n ", reply: "Give the incident a title"},
 		{name: "title of control characters only", text: "declare \x00\x01\x02\x7f", reply: "Give the incident a title"},
 		{name: "path-like vendor", text: "triage ../../etc/passwd", reply: "I don't know the vendor `../../etc/passwd`"},
+		{name: "misspelt vendor", text: "triage hubspt", reply: "I don't know the vendor `hubspt`. Did you mean `hubspot`?"},
 		{name: "absolute path vendor", text: "triage /etc/passwd", reply: "I don't know the vendor"},
 		{name: "vendor with a traversal suffix", text: "triage hubspot/../../../etc/shadow", reply: "I don't know the vendor"},
 		{name: "encoded traversal", text: "triage ..%2F..%2Fetc%2Fpasswd", reply: "I don't know the vendor"},

@@ -19,8 +19,12 @@ func (s *Service) triage(ctx context.Context, cmd Command, rest string) messages
 	}
 	name, ok := s.Triage.VendorName(vendor)
 	if !ok {
-		return notice(fmt.Sprintf("I don't know the vendor `%s`. Known vendors: %s. Operators add vendors with VENDORS_FILE.",
-			messages.Escape(messages.Truncate(40, vendor)), knownVendors(s.Triage)))
+		guess := ""
+		if near := closeMatches(vendor, s.Triage.Vendors()); len(near) > 0 {
+			guess = " Did you mean " + orList(near) + "?"
+		}
+		return notice(fmt.Sprintf("I don't know the vendor `%s`.%s Known vendors: %s. Operators add vendors with VENDORS_FILE.",
+			messages.Escape(messages.Truncate(40, vendor)), guess, knownVendors(s.Triage)))
 	}
 	if err := s.later(ctx, jobTriage, jobArgs{Cmd: cmd, Vendor: vendor, Incident: s.NewID()}); err != nil {
 		return s.refuse(err)

@@ -217,6 +217,9 @@ func (s *Service) watchVendors(rest, verb string) ([]string, messages.Message, b
 // closeMatches lists up to three catalog keys that word probably meant:
 // those it is a prefix of or contained in, and those a couple of typos away.
 func closeMatches(word string, keys []string) []string {
+	if len(word) > 40 {
+		return nil // no vendor key is that long, and the distances would cost
+	}
 	var out []string
 	for _, k := range keys {
 		if len(out) == 3 {
