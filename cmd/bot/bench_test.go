@@ -43,6 +43,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/incident-bot/bot/internal/incident"
 	"github.com/incident-bot/bot/internal/slackfake"
+	"github.com/incident-bot/bot/internal/store/postgres"
+	"github.com/incident-bot/bot/internal/store/postgres/pgtest"
 	"github.com/incident-bot/bot/internal/store/sqlite"
 )
 
@@ -253,31 +255,65 @@ func BenchmarkIngest(b *testing.B) {
 			dir := b.TempDir()
 			env := benchEnv(benchSlack(b), dir)
 			incs := benchDatabase(b, dir, n)
-			p := startBenchProcess(b, bin, env)
-			var cpu time.Duration
-			res, sent, acked := benchIngest(b, p.url, incs, func(start bool) {
-				used, _ := p.schedstat(b)
-				if start {
-					cpu -= used
-				} else {
-					cpu += used
+			benchIngestProcess(b, bin, env, incs, func() incident.Store {
+				db, err := sqlite.Open(context.Background(), filepath.Join(dir, "bot.db"))
+				if err != nil {
+					b.Fatal(err)
 				}
+				return db
 			})
-			p.stop(b)
-			db, err := sqlite.Open(context.Background(), filepath.Join(dir, "bot.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			benchStored(b, db, incs, sent, acked)
-			perEvent := float64(cpu.Microseconds()) / float64(res.Sent)
-			b.ReportMetric(float64(res.Status[http.StatusOK])/res.Elapsed.Seconds(), "events/s")
-			b.ReportMetric(benchMS(res.Percentile(0.99)), "p99-ms")
-			b.ReportMetric(float64(res.Failed()), "failed")
-			b.ReportMetric(perEvent, "bot-cpu-us/event")
-			b.ReportMetric(float64(runtime.NumCPU())*1e6/perEvent, "capacity-events/s")
 		})
 	}
+	// The same against PostgreSQL: TEST_DATABASE_URL names the cluster
+	// (skipped without it). scripts/test.sh's cluster runs with fsync off;
+	// for the durable figure, point it at one with fsync and
+	// synchronous_commit on (docs/PERFORMANCE.md says how).
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("process-postgres/incidents=%d", n), func(b *testing.B) {
+			requireProcStatus(b)
+			dsn, _ := pgtest.FreshSchema(b)
+			bin := benchBinary(b)
+			env := benchEnv(benchSlack(b), b.TempDir())
+			env["DATABASE_URL"] = dsn
+			open := func() incident.Store {
+				db, err := postgres.Open(context.Background(), dsn)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return db
+			}
+			db := open()
+			incs := benchIncidents(b, db, n)
+			db.Close()
+			benchIngestProcess(b, bin, env, incs, open)
+		})
+	}
+}
+
+// benchIngestProcess runs the built bot on env, sends it thread replies
+// over incs, checks that the store open returns holds every acknowledged
+// one, and reports the rate, the p99, and the bot's own CPU per event.
+func benchIngestProcess(b *testing.B, bin string, env map[string]string, incs []*incident.Incident, open func() incident.Store) {
+	p := startBenchProcess(b, bin, env)
+	var cpu time.Duration
+	res, sent, acked := benchIngest(b, p.url, incs, func(start bool) {
+		used, _ := p.schedstat(b)
+		if start {
+			cpu -= used
+		} else {
+			cpu += used
+		}
+	})
+	p.stop(b)
+	db := open()
+	defer db.Close()
+	benchStored(b, db, incs, sent, acked)
+	perEvent := float64(cpu.Microseconds()) / float64(res.Sent)
+	b.ReportMetric(float64(res.Status[http.StatusOK])/res.Elapsed.Seconds(), "events/s")
+	b.ReportMetric(benchMS(res.Percentile(0.99)), "p99-ms")
+	b.ReportMetric(float64(res.Failed()), "failed")
+	b.ReportMetric(perEvent, "bot-cpu-us/event")
+	b.ReportMetric(float64(runtime.NumCPU())*1e6/perEvent, "capacity-events/s")
 }
 
 // benchIngest sends thread replies to the bot at url, spread over incs, in
