@@ -277,7 +277,14 @@ func startBrowserWith(t *testing.T, o chrome.Options, prefix string, env map[str
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	t.Cleanup(cancel)
 
-	p := startPlayWith(t, nil, env)
+	// The watch checks the simulated vendors every 3 s in the playground;
+	// its posts would land in the channel at moments of their own, between
+	// the steps. The stories here are not about it (TestPlayWatch is).
+	all := map[string]string{"WATCH_INTERVAL": "1h"}
+	for k, v := range env {
+		all[k] = v
+	}
+	p := startPlayWith(t, nil, all)
 	o.Path = bin
 	b, err := chrome.Launch(ctx, o)
 	if err != nil {

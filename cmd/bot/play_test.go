@@ -474,7 +474,7 @@ func TestPlayAlert(t *testing.T) {
 	})
 	ts := buttonTS.FindStringSubmatch(v.Channel)[1]
 	p.waitView(t, "the alert and the triage in the thread", ts, func(v playView) bool {
-		return strings.Contains(v.Thread, "was opened by an alert from Alertmanager") && strings.Contains(v.Thread, "triage of HubSpot")
+		return strings.Contains(v.Thread, "was opened by an alert from Alertmanager") && strings.Contains(v.Thread, "Triage of HubSpot")
 	})
 	p.post(t, "/play/alert", map[string]string{"status": "resolved"})
 	p.waitView(t, "the resolved alert in the thread", ts, func(v playView) bool {

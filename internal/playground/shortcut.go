@@ -35,23 +35,15 @@ func (p *Playground) serveShortcut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// docs.slack.dev, reference/interaction-payloads/shortcuts-interaction-payload
-	raw, err := json.Marshal(map[string]any{
+	payload := map[string]any{
 		"type": "shortcut", "token": "playground-verification-token", "callback_id": req.CallbackID,
 		"trigger_id": p.trigger(), "action_ts": fmt.Sprintf("%d.000100", time.Now().Unix()),
 		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
 		"user":                  map[string]any{"id": UserID, "username": UserName, "team_id": TeamID},
 		"api_app_id":            slackfake.AppID,
 		"is_enterprise_install": false,
-	})
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "The shortcut could not be sent."})
-		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), deliveryTimeout)
-	defer cancel()
-	status, _ := p.send(ctx, "/slack/interactions", "application/x-www-form-urlencoded",
-		[]byte(url.Values{"payload": {string(raw)}}.Encode()), nil)
-	if status != http.StatusOK {
+	if status := p.sendPayload(r.Context(), payload); status != http.StatusOK {
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": fmt.Sprintf("The app did not take the shortcut (HTTP %d).", status)})
 		return
 	}
@@ -70,3 +62,16 @@ func (p *Playground) StatuspageEnv() (apiURL, pageID, key string) {
 
 // StatuspageIncidents is what the playground's status page shows.
 func (p *Playground) StatuspageIncidents() []statuspagetest.Incident { return p.statuspage.Incidents() }
+
+// sendPayload delivers an interaction payload to the app as Slack does (a
+// form with one field, payload, holding its JSON) and returns the app's
+// HTTP status; 0 when the payload cannot be encoded.
+func (p *Playground) sendPayload(ctx context.Context, payload map[string]any) int {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return 0
+	}
+	status, _ := p.send(ctx, "/slack/interactions", "application/x-www-form-urlencoded",
+		[]byte(url.Values{"payload": {string(raw)}}.Encode()), nil)
+	return status
+}

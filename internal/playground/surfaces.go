@@ -9,11 +9,9 @@ package playground
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -190,16 +188,7 @@ func (p *Playground) serveMessageShortcut(w http.ResponseWriter, r *http.Request
 		"message_ts": msg.TS, "message": message, "response_url": p.fake.ResponseURL(ch, UserID),
 		"token": "playground-verification-token", "is_enterprise_install": false,
 	}
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "The shortcut could not be sent."})
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), deliveryTimeout)
-	defer cancel()
-	status, _ := p.send(ctx, "/slack/interactions", "application/x-www-form-urlencoded",
-		[]byte(url.Values{"payload": {string(raw)}}.Encode()), nil)
-	if status != http.StatusOK {
+	if status := p.sendPayload(r.Context(), payload); status != http.StatusOK {
 		p.addNotice(msg.ThreadTS, fmt.Sprintf(":warning: The app did not take the shortcut (HTTP %d).", status))
 	}
 	writeJSON(w, http.StatusOK, map[string]string{})
