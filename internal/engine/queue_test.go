@@ -142,7 +142,9 @@ func TestQueueRetriesThenFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	q.Start()
-	defer func() { q.Stop(); w.Shutdown(context.Background()) }()
+	var stopOnce sync.Once
+	stop := func() { stopOnce.Do(func() { q.Stop(); w.Shutdown(context.Background()) }) }
+	defer stop()
 	for attempt := 1; attempt <= 2; attempt++ {
 		got := waitFor(t, db, j.ID, func(j *incident.Job) bool { return j.Attempts == attempt && j.State == incident.JobQueued })
 		if got.LastError != "slack answered 500" || !got.RunAt.After(time.Unix(0, clock.Load())) {
@@ -152,6 +154,9 @@ func TestQueueRetriesThenFails(t *testing.T) {
 		q.poke()
 	}
 	waitJob(t, db, j.ID, incident.JobFailed)
+	// The hook runs after the outcome is stored: the worker's shutdown
+	// waits for the run to end, hook included.
+	stop()
 	if a := attempts.Load(); a != 3 {
 		t.Errorf("%d attempts, want 3", a)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -218,5 +219,74 @@ func TestInsertTogetherKeepsGoing(t *testing.T) {
 	}
 	if len(tl) != 4 {
 		t.Errorf("timeline has %d entries, want 4: %+v", len(tl), tl)
+	}
+}
+
+// TestEnqueueJobsGroupCommit: jobs enqueued while the gate is held are
+// written together once it is free, each call with its own answer: a key
+// asked for twice in the group is added once, a cancelled call adds
+// nothing, and every job added is in the store, queued.
+func TestEnqueueJobsGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	<-db.gate.ask(context.Background()) // hold the gate so that calls pile up
+	cancelled, cancel := context.WithCancel(ctx)
+	const n = 30
+	added := make([]bool, n)
+	errs := make([]error, n)
+	var gone, rest sync.WaitGroup // the cancelled calls, the others
+	for i := range n {
+		c, wg := ctx, &rest
+		if i%10 == 9 {
+			c, wg = cancelled, &gone
+		}
+		j := &incident.Job{Kind: "triage", Key: fmt.Sprintf("k%d", i/2), Payload: []byte(`{}`)} // each key twice
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			added[i], errs[i] = db.EnqueueJob(c, j)
+		}()
+	}
+	for { // every call waiting in the batch
+		db.jobs.mu.Lock()
+		waiting := len(db.jobs.pending)
+		db.jobs.mu.Unlock()
+		if waiting == n {
+			break
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	gone.Wait() // the cancelled calls give up while the gate is still held
+	db.gate.release()
+	rest.Wait()
+	keys := map[string]int{}
+	for i := range n {
+		switch {
+		case i%10 == 9:
+			if errs[i] == nil || added[i] {
+				t.Errorf("call %d: cancelled, yet added %v, err %v", i, added[i], errs[i])
+			}
+		case errs[i] != nil:
+			t.Errorf("call %d: %v", i, errs[i])
+		case added[i]:
+			keys[fmt.Sprintf("k%d", i/2)]++
+		}
+	}
+	for k, c := range keys {
+		if c != 1 {
+			t.Errorf("key %s added %d times", k, c)
+		}
+	}
+	st, err := db.JobStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Queued != len(keys) || len(keys) != n/2 {
+		t.Errorf("%d jobs queued, %d keys added; want %d of each", st.Queued, len(keys), n/2)
 	}
 }

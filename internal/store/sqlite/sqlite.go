@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,8 +44,8 @@ type DB struct {
 	mu    sync.Mutex           // guards stmts
 	stmts map[string]*sql.Stmt // prepared once, keyed by the SQL text
 
-	addMu   sync.Mutex
-	pending []*addReq // AddEntry calls not yet taken into a group commit, in order
+	entries batch[*addReq] // AddEntry calls not yet taken into a group commit (batch.go)
+	jobs    batch[*jobReq] // EnqueueJob calls, likewise
 
 	// The checkpointer (checkpoints): its own connection, woken through
 	// dirty after the store was used, stopped through ckStop.
@@ -541,88 +540,17 @@ type addReq struct {
 	done  chan struct{} // closed when added and err are the call's answer
 }
 
-// maxGroup bounds the entries of one group commit.
-const maxGroup = 128
+func (r *addReq) context() context.Context { return r.ctx }
+func (r *addReq) answered() chan struct{}  { return r.done }
 
 // AddEntry appends e unless an entry with its dedup key or event id exists.
-//
-// Group commit: each commit appends about a dozen pages to the WAL, so
-// the entries of the calls waiting for the gate are inserted together,
-// in one transaction, by whichever of them gets the gate first. A call
-// that finds no other waiting yields once first, so that the requests
-// already running join it. Every call still gets its own answer, and only
-// once its entry is committed.
+// Concurrent calls share one transaction (group commit, batch.go).
 func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
 	r := &addReq{ctx: ctx, e: e, id: e.ID, done: make(chan struct{})}
-	s.addMu.Lock()
-	s.pending = append(s.pending, r)
-	s.addMu.Unlock()
-	c := s.gate.ask(ctx)
-	select {
-	case <-r.done: // another call's group commit took it
-		if !s.gate.withdraw(c) {
-			s.release()
-		}
-		return r.added, r.err
-	case <-c:
-	case <-ctx.Done():
-		if !s.gate.withdraw(c) {
-			s.release()
-		}
-		if s.withdraw(r) {
-			return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, ctx.Err())
-		}
-		<-r.done // a group commit has it already: its answer stands
-		return r.added, r.err
+	if err := join(s, &s.entries, r, s.groupCommit); err != nil {
+		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
 	}
-	defer s.release()
-	for {
-		select {
-		case <-r.done:
-			return r.added, r.err
-		default: // r is still pending: commit the calls up to it, r included
-			if s.alone() {
-				// Let the requests already running reach AddEntry
-				// before committing: when the bot is busy they join
-				// this transaction; when it is idle nothing else is
-				// runnable and Gosched returns at once.
-				runtime.Gosched()
-			}
-			s.groupCommit(s.takeGroup())
-		}
-	}
-}
-
-// withdraw takes r out of the pending calls; false when a group commit
-// has taken it.
-func (s *DB) withdraw(r *addReq) bool {
-	s.addMu.Lock()
-	defer s.addMu.Unlock()
-	for i, p := range s.pending {
-		if p == r {
-			s.pending = append(s.pending[:i], s.pending[i+1:]...)
-			return true
-		}
-	}
-	return false
-}
-
-// alone reports whether at most one call is waiting to be committed.
-func (s *DB) alone() bool {
-	s.addMu.Lock()
-	defer s.addMu.Unlock()
-	return len(s.pending) < 2
-}
-
-// takeGroup takes the oldest pending calls, maxGroup at most.
-func (s *DB) takeGroup() []*addReq {
-	s.addMu.Lock()
-	defer s.addMu.Unlock()
-	n := min(len(s.pending), maxGroup)
-	g := make([]*addReq, n)
-	copy(g, s.pending)
-	s.pending = append(s.pending[:0], s.pending[n:]...)
-	return g
+	return r.added, r.err
 }
 
 // groupCommit stores the entries of g and answers each call. Calls whose
