@@ -358,6 +358,11 @@ type fzHarness struct {
 func newFzHarness(t *testing.T, db *sqlite.DB, withIncident bool) *fzHarness {
 	t.Helper()
 	h := &fzHarness{db: db, slack: newFakeSlack(nil), triage: &fzTriage{}, team: fmt.Sprintf("T%d", fzTeams.Add(1))}
+	t.Cleanup(func() {
+		for _, e := range h.slack.OverLimits() {
+			t.Errorf("Slack would refuse this: %s", e)
+		}
+	})
 	h.svc = &Service{Store: db, Slack: h.slack, Triage: h.triage, Log: zerolog.Nop(),
 		Jobs: newTestQueue(t, db), Now: func() time.Time { return fzT0 }}
 	h.svc.Start()

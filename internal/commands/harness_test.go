@@ -129,6 +129,11 @@ func newTestBotIn(t *testing.T, cfg Config, path string) *testBot {
 		fs.SetName(id, name)
 	}
 	triage := &cannedTriage{reports: map[string]runbook.Report{"hubspot": hubspot401}}
+	t.Cleanup(func() {
+		for _, e := range fs.OverLimits() {
+			t.Errorf("Slack would refuse this: %s", e)
+		}
+	})
 	return startTestBot(t, path, fs, clock, triage, cfg)
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/incident-bot/bot/internal/incident"
+	"github.com/incident-bot/bot/internal/slackfake"
 	"github.com/incident-bot/bot/messages"
 )
 
@@ -40,6 +41,9 @@ type fakeSlack struct {
 	archived  map[string]bool
 	homes     map[string]json.RawMessage
 	fileNames map[string][]string
+	// overLimits are the messages and views Slack would have refused
+	// (slackfake's Block Kit checks); the harness fails the test on any.
+	overLimits []string
 }
 
 var _ Slack = (*fakeSlack)(nil)
@@ -195,6 +199,19 @@ func (f *fakeSlack) Thread(channelID, ts string) []Reply {
 func (f *fakeSlack) begin(c slackCall) (int, error) {
 	if q := f.fail[c.Method]; len(q) > 0 {
 		c.Err, f.fail[c.Method] = q[0], q[1:]
+	}
+	// Every message and view is held to Block Kit's limits, as Slack
+	// holds them (it answers invalid_blocks).
+	var limit error
+	if len(c.Msg.Blocks) > 0 {
+		limit = slackfake.CheckMessage(string(c.Msg.Blocks))
+	}
+	if len(c.View) > 0 {
+		limit = slackfake.CheckView(string(c.View))
+	}
+	if limit != nil {
+		f.overLimits = append(f.overLimits, c.Method+": "+limit.Error())
+		c.Err = &incident.Error{Kind: incident.Invalid, Message: "Slack refused the blocks (invalid_blocks)", Err: limit}
 	}
 	f.calls = append(f.calls, c)
 	return len(f.calls) - 1, c.Err
@@ -452,10 +469,24 @@ func (f *fakeSlack) Message(_ context.Context, channelID, ts string) (Posted, er
 	return Posted{}, &incident.Error{Kind: incident.NotFound, Message: "that message is gone from Slack"}
 }
 
+// OverLimits lists the messages and views that broke Block Kit's limits.
+func (f *fakeSlack) OverLimits() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.overLimits)
+}
+
 // TestFakeSlack: the fake answers as the tests rely on it to.
 func TestFakeSlack(t *testing.T) {
 	ctx := context.Background()
 	f := newFakeSlack(nil)
+	// A header over Block Kit's 150 characters is refused, as Slack
+	// refuses it, and noted for the harness.
+	long := `[{"type":"header","text":{"type":"plain_text","text":"` + strings.Repeat("x", 151) + `"}}]`
+	if _, err := f.Post(ctx, "C1", "", messages.Message{Text: "t", Blocks: []byte(long)}); err == nil || len(f.OverLimits()) != 1 {
+		t.Errorf("a 151-character header: err %v, over limits %q; want refused and noted", err, f.OverLimits())
+	}
+	f.overLimits = nil
 	parent, err := f.Post(ctx, "C1", "", messages.Message{Text: "incident"})
 	if err != nil {
 		t.Fatal(err)

@@ -525,3 +525,29 @@ func checkTextInput(e map[string]any, ptr string) *blockError {
 	}
 	return checkString(e, "initial_value", ptr, limits.InputInitial)
 }
+
+// CheckMessage reports whether a message's blocks (the JSON array a
+// chat.postMessage carries) keep Block Kit's documented limits, as this
+// stand-in checks every message it is sent; nil when they do. Other fakes
+// of Slack (the application layer's recording fake) call it on every
+// message, so no test path can post what Slack would refuse.
+func CheckMessage(blocks string) error {
+	if err := checkBlocksJSON(blocks, inMessage, "/blocks"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// CheckView is CheckMessage for a view: a modal (views.open) or, with
+// type home, a Home tab (views.publish).
+func CheckView(view string) error {
+	var v struct{ Type string }
+	check := checkView
+	if json.Unmarshal([]byte(view), &v) == nil && v.Type == "home" {
+		check = checkHomeView
+	}
+	if err := check(view); err != nil {
+		return err
+	}
+	return nil
+}
