@@ -75,8 +75,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			}
 		}
 	}
+	// cache_size: 8 MB of pages (the default is 2 MB). Replies spread over
+	// many incidents touch an index page per incident; with the default
+	// cache they were read again from the file on most commits, and
+	// ingestion into 100 incidents ran 10–15 % slower than into one. The
+	// cache fills only as pages are used (28 MB resident at rest).
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-8000)&_txlock=immediate"
 	// The automatic checkpoint, run by whichever commit crosses it, is what
 	// made the slowest acknowledgements slow; the checkpointer below does
 	// that work off the request path, and this larger threshold (about
