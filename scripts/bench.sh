@@ -99,9 +99,11 @@ END {
 	target("ingestion, AddEntry, SQLite, 1 incident", "AddEntry/sqlite/incidents=1" SUBSEP "events/s", ">=", 2000, "/s")
 	target("ingestion, AddEntry, SQLite, 100 incidents", "AddEntry/sqlite/incidents=100" SUBSEP "events/s", ">=", 2000, "/s")
 	target("ingestion, AddEntry, Postgres, 1 incident", "AddEntry/postgres/incidents=1" SUBSEP "events/s", ">=", 2000, "/s")
-	target("ingestion, /slack/events, bot process, 1 incident", "Ingest/process/incidents=1" SUBSEP "events/s", ">=", 2000, "/s")
-	target("ingestion, /slack/events, bot process, 100 incidents", "Ingest/process/incidents=100" SUBSEP "events/s", ">=", 2000, "/s")
-	target("ingestion, /slack/events, capacity from bot CPU time", "Ingest/process/incidents=1" SUBSEP "capacity-events/s", ">=", 2000, "/s")
+	target("ingestion, /slack/events, bot process, 1 incident", "Ingest/process/incidents=1" SUBSEP "events/s", ">=", 8000, "/s")
+	target("ingestion, /slack/events, bot process, 100 incidents", "Ingest/process/incidents=100" SUBSEP "events/s", ">=", 8000, "/s")
+	target("ingestion, /slack/events, capacity from bot CPU time", "Ingest/process/incidents=1" SUBSEP "capacity-events/s", ">=", 8000, "/s")
+	target("ingestion, /slack/events, Postgres, 1 incident", "Ingest/process-postgres/incidents=1" SUBSEP "events/s", ">=", 4000, "/s")
+	target("ingestion, /slack/events, Postgres, 100 incidents", "Ingest/process-postgres/incidents=100" SUBSEP "events/s", ">=", 4000, "/s")
 	target("postmortem of 10,000 entries", "Postmortem/entries=10000" SUBSEP "ms/render", "<", 1000, "ms")
 	a = "Postmortem/entries=100" SUBSEP "ns/entry"; c = "Postmortem/entries=10000" SUBSEP "ns/entry"
 	if (has(a) && has(c)) { vals["linear"] = " " (median(c) / median(a)) }
