@@ -253,7 +253,7 @@ func TestHome(t *testing.T) {
 	if err != nil || len(vw) != 1 {
 		t.Fatalf("claim: %v, %v", vw, err)
 	}
-	vw[0].State = incident.VendorState{Checked: testT0, Indicator: "none", Probe: "failing", Bad: true}
+	vw[0].State, vw[0].CheckedAt = incident.VendorState{Checked: testT0, Indicator: "none", Probe: "failing", Bad: true}, testT0
 	if err := b.svc.Store.SaveVendorWatch(ctx, vw[0], "test"); err != nil {
 		t.Fatal(err)
 	}

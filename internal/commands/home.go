@@ -135,7 +135,7 @@ func (s *Service) homeVendors(ctx context.Context, team string) ([]messages.Home
 		if !ok {
 			name = w.Watch.Vendor
 		}
-		out = append(out, messages.HomeVendor{Name: name, State: w.Vendor.State, Checked: w.Vendor.State.Checked})
+		out = append(out, messages.HomeVendor{Name: name, State: w.Vendor.State, Checked: w.Vendor.CheckedAt})
 	}
 	return out, nil
 }

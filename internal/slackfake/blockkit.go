@@ -399,21 +399,26 @@ func checkText(v any, ptr string, rule textRule) *blockError {
 	return nil
 }
 
-// checkView validates a modal view payload (views.open, views.update).
-func checkView(raw string) *blockError {
+// checkView validates a view payload of the type want: a modal
+// (views.open, views.update) or a Home tab (views.publish, type home). A
+// modal needs a title, and a submit button when it has inputs; both kinds
+// keep the limits of their strings and blocks.
+func checkView(raw, want string) *blockError {
 	var v map[string]any
 	if err := json.Unmarshal([]byte(raw), &v); err != nil || v == nil {
 		return &blockError{format: true, pointer: "/view", msg: "view must be a JSON object"}
 	}
-	if t, _ := v["type"].(string); t != "modal" {
-		return errAt("/view/type", "type must be modal, got %q", t)
+	if t, _ := v["type"].(string); t != want {
+		return errAt("/view/type", "type must be %s, got %q", want, t)
 	}
-	if err := checkText(v["title"], "/view/title", textRule{required: true, plainOnly: true, max: limits.ModalTitle}); err != nil {
-		return err
-	}
-	for _, k := range []string{"submit", "close"} {
-		if err := checkText(v[k], "/view/"+k, textRule{plainOnly: true, max: limits.ModalTitle}); err != nil {
+	if want == "modal" {
+		if err := checkText(v["title"], "/view/title", textRule{required: true, plainOnly: true, max: limits.ModalTitle}); err != nil {
 			return err
+		}
+		for _, k := range []string{"submit", "close"} {
+			if err := checkText(v[k], "/view/"+k, textRule{plainOnly: true, max: limits.ModalTitle}); err != nil {
+				return err
+			}
 		}
 	}
 	for _, f := range []struct {
@@ -435,7 +440,7 @@ func checkView(raw string) *blockError {
 	if err := checkBlocks(blocks, inModal, "/view/blocks"); err != nil {
 		return err
 	}
-	if v["submit"] == nil {
+	if want == "modal" && v["submit"] == nil {
 		for i, b := range blocks {
 			if t, _ := b.(map[string]any)["type"].(string); t == "input" {
 				return errAt(fmt.Sprintf("/view/blocks/%d", i), "a modal with an input block needs a submit button")
@@ -542,11 +547,11 @@ func CheckMessage(blocks string) error {
 // type home, a Home tab (views.publish).
 func CheckView(view string) error {
 	var v struct{ Type string }
-	check := checkView
+	want := "modal"
 	if json.Unmarshal([]byte(view), &v) == nil && v.Type == "home" {
-		check = checkHomeView
+		want = "home"
 	}
-	if err := check(view); err != nil {
+	if err := checkView(view, want); err != nil {
 		return err
 	}
 	return nil

@@ -6,7 +6,6 @@ package slackfake
 // conversations.invite, conversations.archive, views.publish).
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,42 +131,13 @@ func (s *Server) Channels() []ChannelInfo {
 	return out
 }
 
-// checkHomeView checks a Home tab view: type home, within the limits of
-// blocks (100) and of its strings.
-func checkHomeView(raw string) *blockError {
-	var v map[string]any
-	if err := json.Unmarshal([]byte(raw), &v); err != nil || v == nil {
-		return &blockError{format: true, pointer: "/view", msg: "view must be a JSON object"}
-	}
-	if t, _ := v["type"].(string); t != "home" {
-		return errAt("/view/type", "type must be home, got %q", t)
-	}
-	for _, f := range []struct {
-		key   string
-		limit int
-	}{
-		{"private_metadata", limits.PrivateMetadata},
-		{"callback_id", limits.CallbackID},
-		{"external_id", limits.ExternalID},
-	} {
-		if err := checkString(v, f.key, "/view", f.limit); err != nil {
-			return err
-		}
-	}
-	blocks, isArr := v["blocks"].([]any)
-	if !isArr {
-		return errAt("/view/blocks", "missing required field: blocks")
-	}
-	return checkBlocks(blocks, inModal, "/view/blocks")
-}
-
 func (s *Server) viewsPublish(r *request) reply {
 	user := r.params.Get("user_id")
 	if user == "" {
 		return fail("invalid_arguments", "views.publish needs a user_id")
 	}
 	raw := r.params.Get("view")
-	if err := checkHomeView(raw); err != nil {
+	if err := checkView(raw, "home"); err != nil {
 		return failBlocks("invalid_arguments", err)
 	}
 	v := s.homes[user]

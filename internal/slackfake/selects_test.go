@@ -60,7 +60,7 @@ func TestSelectLimits(t *testing.T) {
 		{"initial value over 3000", map[string]any{"type": "plain_text_input", "initial_value": strings.Repeat("i", 3001)}, "/initial_value"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkView(selectView(tt.element))
+			err := checkView(selectView(tt.element), "modal")
 			switch {
 			case tt.pointer == "" && err != nil:
 				t.Errorf("refused: %v", err)

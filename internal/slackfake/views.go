@@ -17,7 +17,7 @@ func (s *Server) viewsOpen(r *request) reply {
 		return fail("exchanged_trigger_id", fmt.Sprintf("trigger %q was already used to open a view", trigger))
 	}
 	raw := r.params.Get("view")
-	if err := checkView(raw); err != nil {
+	if err := checkView(raw, "modal"); err != nil {
 		return failBlocks("invalid_arguments", err)
 	}
 	v := &View{ID: s.nextIDLocked("V"), TriggerID: trigger}
@@ -47,7 +47,7 @@ func (s *Server) viewsUpdate(r *request) reply {
 		return fail("hash_conflict", fmt.Sprintf("hash %q is not the view's current hash %q", h, v.Hash))
 	}
 	raw := r.params.Get("view")
-	if err := checkView(raw); err != nil {
+	if err := checkView(raw, "modal"); err != nil {
 		return failBlocks("invalid_arguments", err)
 	}
 	if rep := s.setView(v, raw); rep != nil {
