@@ -199,10 +199,10 @@ func TestInsertTogetherKeepsGoing(t *testing.T) {
 		rs = append(rs, &addReq{ctx: ctx, e: tt.e, id: tt.e.ID, done: make(chan struct{})})
 	}
 	<-db.gate.ask(context.Background())
-	together := db.insertTogether(rs)
+	together := writeTogether(db, insertEntry, rs)
 	db.gate.release()
 	if !together {
-		t.Fatal("insertTogether gave up; want one transaction for the whole group")
+		t.Fatal("writeTogether gave up; want one transaction for the whole group")
 	}
 	for i, tt := range tests {
 		r := rs[i]

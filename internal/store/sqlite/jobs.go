@@ -17,7 +17,7 @@ const jobCols = `id, kind, job_key, payload, state, attempts, run_at, owner, lea
 func (s *DB) EnqueueJob(ctx context.Context, j *incident.Job) (bool, error) {
 	j.Defaults(s.now())
 	r := &jobReq{ctx: ctx, j: j, done: make(chan struct{})}
-	if err := join(s, &s.jobs, r, s.enqueueGroup); err != nil {
+	if err := join(s, &s.jobs, insertJob, r); err != nil {
 		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, err)
 	}
 	return r.added, r.err
@@ -35,78 +35,16 @@ type jobReq struct {
 	done  chan struct{} // closed when added and err are the call's answer
 }
 
-func (r *jobReq) context() context.Context { return r.ctx }
-func (r *jobReq) answered() chan struct{}  { return r.done }
+func (r *jobReq) context() context.Context     { return r.ctx }
+func (r *jobReq) answered() chan struct{}      { return r.done }
+func (r *jobReq) what() string                 { return "enqueue " + r.j.Kind + " job" }
+func (r *jobReq) answer(added bool, err error) { r.added, r.err = added, err }
+func (r *jobReq) write(ctx context.Context, st *sql.Stmt) (bool, error) {
+	return enqueueOne(ctx, st, r.j)
+}
 
 const insertJob = `INSERT INTO jobs (` + jobCols + `) VALUES (?, ?, ?, ?, ?, 0, ?, '', 0, '', ?, ?)
 		ON CONFLICT (job_key) DO NOTHING`
-
-// enqueueGroup stores the jobs of g, in one transaction when there are
-// several, and answers each call; as groupCommit does for entries, a
-// failure that may have ended the transaction sends the group back to one
-// transaction per job, so each call gets the answer it would have had
-// alone. The gate must be held.
-func (s *DB) enqueueGroup(g []*jobReq) {
-	var live []*jobReq
-	for _, r := range g {
-		if err := r.ctx.Err(); err != nil {
-			r.err = fmt.Errorf("sqlite: enqueue %s job: %w", r.j.Kind, err)
-			continue
-		}
-		live = append(live, r)
-	}
-	if len(live) < 2 || !s.enqueueTogether(live) {
-		for _, r := range live {
-			r.added, r.err = s.enqueueAlone(r.j)
-		}
-	}
-	for _, r := range g {
-		close(r.done)
-	}
-}
-
-// enqueueTogether inserts the jobs of rs in one transaction; false, having
-// stored nothing and answered no one, when it could not.
-func (s *DB) enqueueTogether(rs []*jobReq) bool {
-	ctx := context.Background()
-	st, err := s.stmt(ctx, insertJob) // before the transaction, which holds the one connection
-	if err != nil {
-		return false
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false
-	}
-	insert := tx.StmtContext(ctx, st)
-	for _, r := range rs {
-		if r.added, r.err = enqueueOne(ctx, insert, r.j); r.err != nil && !statementOnly(r.err) {
-			tx.Rollback()
-			for _, r := range rs {
-				r.added, r.err = false, nil
-			}
-			return false
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		for _, r := range rs {
-			if r.err == nil {
-				r.added, r.err = false, fmt.Errorf("sqlite: enqueue %s job: %w", r.j.Kind, cause(err))
-			}
-		}
-	}
-	return true
-}
-
-// enqueueAlone inserts j in a transaction of its own. Like insertAlone it
-// runs under no caller's context (see there why). The gate must be held.
-func (s *DB) enqueueAlone(j *incident.Job) (bool, error) {
-	ctx := context.Background()
-	st, err := s.stmt(ctx, insertJob)
-	if err != nil {
-		return false, fmt.Errorf("sqlite: enqueue %s job: %w", j.Kind, cause(err))
-	}
-	return enqueueOne(ctx, st, j)
-}
 
 // enqueueOne inserts j with the prepared insertJob st.
 func enqueueOne(ctx context.Context, st *sql.Stmt, j *incident.Job) (bool, error) {

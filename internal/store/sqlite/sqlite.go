@@ -547,106 +547,29 @@ type addReq struct {
 
 func (r *addReq) context() context.Context { return r.ctx }
 func (r *addReq) answered() chan struct{}  { return r.done }
+func (r *addReq) what() string {
+	return fmt.Sprintf("add %s entry to %s", r.e.Kind, r.e.IncidentID)
+}
+func (r *addReq) write(ctx context.Context, st *sql.Stmt) (bool, error) {
+	return addEntry(ctx, st, r.e)
+}
+
+// answer sets the call's answer; an entry not stored gets its id back.
+func (r *addReq) answer(added bool, err error) {
+	r.added, r.err = added, err
+	if !added {
+		r.e.ID = r.id
+	}
+}
 
 // AddEntry appends e unless an entry with its dedup key or event id exists.
 // Concurrent calls share one transaction (group commit, batch.go).
 func (s *DB) AddEntry(ctx context.Context, e *incident.Entry) (bool, error) {
 	r := &addReq{ctx: ctx, e: e, id: e.ID, done: make(chan struct{})}
-	if err := join(s, &s.entries, r, s.groupCommit); err != nil {
+	if err := join(s, &s.entries, insertEntry, r); err != nil {
 		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, err)
 	}
 	return r.added, r.err
-}
-
-// groupCommit stores the entries of g and answers each call. Calls whose
-// context has ended are answered with its error and not stored. The live
-// entries are inserted in one transaction, whatever each insert answers: a
-// duplicate adds nothing (ON CONFLICT DO NOTHING) and an entry SQLite
-// refuses (a constraint: an incident that does not exist) is that call's
-// error alone, since SQLite backs out only the statement that broke it.
-// Only an error that can end the transaction itself (a full disk, an I/O
-// error) sends the group back to one transaction per entry, so each caller
-// still gets exactly the answer it would have had without grouping. The
-// gate must be held.
-func (s *DB) groupCommit(g []*addReq) {
-	var live []*addReq
-	for _, r := range g {
-		if err := r.ctx.Err(); err != nil {
-			r.err = fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, err)
-			continue
-		}
-		live = append(live, r)
-	}
-	if len(live) < 2 || !s.insertTogether(live) {
-		for _, r := range live {
-			r.added, r.err = s.insertAlone(r.e)
-		}
-	}
-	for _, r := range g {
-		if !r.added {
-			r.e.ID = r.id
-		}
-		close(r.done)
-	}
-}
-
-// insertAlone inserts one entry in a transaction of its own. The gate must
-// be held.
-//
-// Like insertTogether it runs under no caller's context: the caller was
-// still waiting when its entry was taken (groupCommit checked), and a
-// context that ends during the insert makes the driver answer its error
-// even when the insert has committed (modernc.org/sqlite reports ctx.Err()
-// whenever the context ended while the statement ran). The caller would be
-// told "not added" for an entry that is stored.
-func (s *DB) insertAlone(e *incident.Entry) (bool, error) {
-	ctx := context.Background()
-	st, err := s.stmt(ctx, insertEntry)
-	if err != nil {
-		return false, fmt.Errorf("sqlite: add %s entry to %s: %w", e.Kind, e.IncidentID, cause(err))
-	}
-	return addEntry(ctx, st, e)
-}
-
-// insertTogether inserts the entries of rs in one transaction and answers
-// each. An insert that breaks a constraint is its caller's answer and the
-// others go on. It returns false, having stored nothing and answered no
-// one, when the transaction cannot begin or an insert fails in a way that
-// may have rolled the transaction back (SQLite does that on SQLITE_FULL,
-// SQLITE_IOERR, SQLITE_NOMEM…, and a statement after it would commit on its
-// own). A failed commit is every caller's answer. The gate must be held.
-//
-// The transaction runs under no caller's context: one caller giving up
-// must not interrupt the others' inserts. Callers that give up before the
-// transaction begins are not in rs.
-func (s *DB) insertTogether(rs []*addReq) bool {
-	ctx := context.Background()
-	st, err := s.stmt(ctx, insertEntry)
-	if err != nil {
-		return false
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false
-	}
-	insert := tx.StmtContext(ctx, st)
-	for _, r := range rs {
-		if r.added, r.err = addEntry(ctx, insert, r.e); r.err != nil && !statementOnly(r.err) {
-			tx.Rollback()
-			for _, r := range rs {
-				r.added, r.err, r.e.ID = false, nil, r.id
-			}
-			return false
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		for _, r := range rs {
-			if r.err == nil {
-				r.added, r.err = false, fmt.Errorf("sqlite: add %s entry to %s: %w", r.e.Kind, r.e.IncidentID, cause(err))
-			}
-		}
-	}
-	return true
 }
 
 // statementOnly reports whether err undid only the statement that failed,
