@@ -749,22 +749,37 @@ func testJobsRelease(t *testing.T, s incident.Store) {
 // testJobsClaimedOnce: many claimers at once, each job to exactly one.
 func testJobsClaimedOnce(t *testing.T, s incident.Store) {
 	ctx := context.Background()
-	const jobs, claimers = 60, 6
+	const jobs = 60
 	for i := 0; i < jobs; i++ {
 		if _, err := s.EnqueueJob(ctx, &incident.Job{Kind: "k", Key: fmt.Sprint("job-", i), CreatedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	claimedOnce(t, jobs, func(owner string) ([]string, error) {
+		got, err := s.ClaimJobs(ctx, owner, 3, t0, time.Hour)
+		keys := make([]string, len(got))
+		for i, j := range got {
+			keys[i] = j.Key
+		}
+		return keys, err
+	})
+}
+
+// claimedOnce runs six claimers at once, each calling claim with its
+// owner name until it claims nothing, and fails t unless the n things
+// (named by what claim returns) were each claimed by exactly one.
+func claimedOnce(t *testing.T, n int, claim func(owner string) ([]string, error)) {
+	t.Helper()
 	var mu sync.Mutex
-	seen := map[uuid.UUID]string{}
+	seen := map[string]string{}
 	var wg sync.WaitGroup
-	for c := 0; c < claimers; c++ {
+	for c := 0; c < 6; c++ {
 		owner := fmt.Sprint("w", c)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				got, err := s.ClaimJobs(ctx, owner, 3, t0, time.Hour)
+				got, err := claim(owner)
 				if err != nil {
 					t.Error(err)
 					return
@@ -773,19 +788,19 @@ func testJobsClaimedOnce(t *testing.T, s incident.Store) {
 					return
 				}
 				mu.Lock()
-				for _, j := range got {
-					if prev, dup := seen[j.ID]; dup {
-						t.Errorf("job %s claimed by %s and %s", j.Key, prev, owner)
+				for _, k := range got {
+					if prev, dup := seen[k]; dup {
+						t.Errorf("%s claimed by %s and %s", k, prev, owner)
 					}
-					seen[j.ID] = owner
+					seen[k] = owner
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	if len(seen) != jobs {
-		t.Fatalf("%d jobs claimed, want %d", len(seen), jobs)
+	if len(seen) != n {
+		t.Fatalf("%d claimed, want %d", len(seen), n)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -147,42 +146,18 @@ func testVendorWatchLease(t *testing.T, s incident.Store) {
 
 func testVendorWatchClaimedOnce(t *testing.T, s incident.Store) {
 	ctx := context.Background()
-	const vendors, claimers = 40, 6
+	const vendors = 40
 	for i := 0; i < vendors; i++ {
 		if _, err := s.Watch(ctx, &incident.Watch{TeamID: "T1", ChannelID: "C1", Vendor: fmt.Sprint("v", i), CreatedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var mu sync.Mutex
-	seen := map[string]string{}
-	var wg sync.WaitGroup
-	for c := 0; c < claimers; c++ {
-		owner := fmt.Sprint("r", c)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				got, err := s.ClaimVendorWatches(ctx, owner, 3, t0, time.Hour)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, v := range got {
-					if prev, dup := seen[v.Vendor]; dup {
-						t.Errorf("vendor %s claimed by %s and %s", v.Vendor, prev, owner)
-					}
-					seen[v.Vendor] = owner
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(seen) != vendors {
-		t.Fatalf("%d vendors claimed, want %d", len(seen), vendors)
-	}
+	claimedOnce(t, vendors, func(owner string) ([]string, error) {
+		got, err := s.ClaimVendorWatches(ctx, owner, 3, t0, time.Hour)
+		keys := make([]string, len(got))
+		for i, v := range got {
+			keys[i] = v.Vendor
+		}
+		return keys, err
+	})
 }
